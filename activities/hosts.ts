@@ -1,0 +1,72 @@
+/** Step 1, hosts: /etc/hosts on both nodes maps all three names to their LAN IPs (pvecm needs a non-loopback own address, proxmox.md §0.10). */
+import type { ClusterConfig, HostConfig } from '../src/config/schema';
+import { sh } from '../src/ssh/quote';
+import { allHosts, on, replaceFile, type CommandSet } from '../src/steps/commands';
+import { runStep, type StepContext } from '../src/steps/context';
+import { postconditionFailed } from '../src/steps/failures';
+import { alreadyDone, done, type StepResult } from '../src/steps/result';
+
+const MARK_BEGIN = '# BEGIN pve-twonode cluster hosts';
+const MARK_END = '# END pve-twonode cluster hosts';
+
+export function hostsCommands(config: ClusterConfig, node: HostConfig) {
+  const names = allHosts(config).map((h) => h.name);
+  return {
+    // Run again after the write, as the verify.
+    resolve: on(node, 'check', names.map((n) => sh`echo ${n} $(getent ahostsv4 ${n} | awk 'NR==1{print $1}')`).join(' ; ')),
+    read: on(node, 'check', 'cat /etc/hosts'),
+    write: replaceFile(node, '/etc/hosts'),
+  } satisfies CommandSet;
+}
+
+function hostLine(config: ClusterConfig, host: HostConfig): string {
+  const fqdn = config.cluster.domain ? `${host.name}.${config.cluster.domain} ` : '';
+  return `${host.ip}\t${fqdn}${host.name}`;
+}
+
+/** Drops our old block and any other line naming one of our hosts (e.g. Debian's "127.0.1.1 proxmox1"), then appends the block. */
+export function desiredHostsFile(config: ClusterConfig, current: string): string {
+  const names = new Set(allHosts(config).map((h) => h.name));
+  const kept: string[] = [];
+  let inBlock = false;
+  for (const line of current.split('\n')) {
+    if (line === MARK_BEGIN) inBlock = true;
+    const fields = line.replace(/#.*/, '').trim().split(/\s+/).slice(1);
+    const namesOurHost = fields.some((f) => names.has(f) || names.has(f.split('.')[0]));
+    if (!inBlock && !namesOurHost) kept.push(line);
+    if (line === MARK_END) inBlock = false;
+  }
+  while (kept.length > 0 && kept[kept.length - 1] === '') kept.pop();
+  return [...kept, MARK_BEGIN, ...allHosts(config).map((h) => hostLine(config, h)), MARK_END, ''].join('\n');
+}
+
+async function resolvedIps(ctx: StepContext, config: ClusterConfig, node: HostConfig): Promise<Record<string, string>> {
+  const out = await ctx.output(hostsCommands(config, node).resolve);
+  return Object.fromEntries(out.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+}
+
+function mismatches(config: ClusterConfig, resolved: Record<string, string>): string[] {
+  return allHosts(config)
+    .filter((h) => resolved[h.name] !== h.ip)
+    .map((h) => `${h.name} -> ${resolved[h.name] || 'nothing'} (want ${h.ip})`);
+}
+
+export async function hosts(config: ClusterConfig): Promise<StepResult> {
+  return runStep(config, 'hosts', async (ctx) => {
+    const changed: string[] = [];
+    const facts: Record<string, Record<string, string>> = {};
+    for (const node of config.nodes) {
+      const c = hostsCommands(config, node);
+      if (mismatches(config, await resolvedIps(ctx, config, node)).length > 0) {
+        const current = await ctx.output(c.read);
+        await ctx.run(c.write, desiredHostsFile(config, current));
+        changed.push(node.name);
+      }
+      facts[node.name] = await resolvedIps(ctx, config, node);
+      const wrong = mismatches(config, facts[node.name]);
+      if (wrong.length > 0) throw postconditionFailed(`${node.name}: after writing /etc/hosts, names still resolve wrongly: ${wrong.join(', ')} (check /etc/nsswitch.conf)`, facts);
+    }
+    const summary = `all three names resolve to their LAN IPs on ${config.nodes.map((n) => n.name).join(' and ')}`;
+    return changed.length === 0 ? alreadyDone(summary, { resolved: facts }) : done(`${summary} (updated on ${changed.join(', ')}, backup kept)`, { resolved: facts });
+  });
+}

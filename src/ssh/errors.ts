@@ -1,0 +1,45 @@
+/** SSH failures, split into the ones a retry can fix and the ones a person must fix. */
+
+export class SshError extends Error {
+  /** false: retrying cannot help (wrong key, wrong credentials). */
+  readonly retryable: boolean = true;
+  constructor(
+    readonly host: string,
+    message: string,
+  ) {
+    super(`${host}: ${message}`);
+    this.name = new.target.name;
+  }
+}
+
+export class HostKeyMismatchError extends SshError {
+  override readonly retryable = false;
+  constructor(host: string, expected: string, seen: string) {
+    super(
+      host,
+      `host key mismatch: config pins ${expected} but the host presented ${seen}. If the host was reinstalled, check the key out of band and update ssh.host_key; otherwise someone may be intercepting the connection.`,
+    );
+  }
+}
+
+export class AuthenticationError extends SshError {
+  override readonly retryable = false;
+  constructor(host: string, user: string) {
+    super(host, `authentication as ${user} failed: check ssh.auth (key file or ssh-agent) and that the key is in ~${user}/.ssh/authorized_keys on the host`);
+  }
+}
+
+export class ConnectionError extends SshError {}
+
+export class CommandTimeoutError extends SshError {
+  constructor(host: string, command: string, timeoutMs: number) {
+    super(host, `command timed out after ${timeoutMs} ms: ${command}`);
+  }
+}
+
+export class CommandAbortedError extends SshError {
+  override readonly retryable = false;
+  constructor(host: string, command: string) {
+    super(host, `command aborted (cancellation): ${command}`);
+  }
+}

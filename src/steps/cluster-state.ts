@@ -1,0 +1,31 @@
+/** Reads a node's real cluster state; shared by the steps that must not trust pvecm's exit codes. */
+import { parsePvecmStatus, type PvecmStatus } from '../parsers/pvecm-status';
+import type { HostCommand } from './commands';
+import type { StepContext } from './context';
+
+/** Parsed `pvecm status`, or null when the node is in no cluster (pvecm prints an error, proxmox.md §0.6). */
+export async function readClusterStatus(ctx: StepContext, status: HostCommand): Promise<PvecmStatus | null> {
+  const result = await ctx.run(status);
+  if (!result.stdout.includes('Quorum information')) return null;
+  return parsePvecmStatus(result.stdout);
+}
+
+export function summarize(status: PvecmStatus | null): string {
+  if (!status) return 'not in a cluster';
+  return `${status.cluster?.name ?? '?'}: ${status.quorate ? 'quorate' : 'NOT quorate'}, votes ${status.totalVotes}/${status.expectedVotes}, flags ${status.flags.join(' ') || '-'}`;
+}
+
+/** The guide's acceptance check after `pvecm qdevice setup` (steps.md step 7). */
+export function hasHealthyQdevice(status: PvecmStatus | null): boolean {
+  return (
+    status !== null &&
+    status.quorate &&
+    status.expectedVotes === 3 &&
+    status.totalVotes === 3 &&
+    status.flags.includes('Quorate') &&
+    status.flags.includes('Qdevice') &&
+    status.qdevice !== null &&
+    status.members.length === 2 &&
+    status.members.every((m) => m.qdeviceFlags?.startsWith('A,V,') === true)
+  );
+}

@@ -1,0 +1,44 @@
+/** Host commands as data: each step declares them once; `plan` prints them and the activity runs them. */
+import type { ClusterConfig, HostConfig } from '../config/schema';
+
+export type Phase = 'check' | 'act' | 'verify';
+
+export interface HostCommand {
+  host: string;
+  phase: Phase;
+  command: string;
+  /** What the command reads on stdin (a description such as "join.password (secret)", never the value). */
+  stdin?: string;
+  /** A command that waits (apt, quorum polls) may take this long. */
+  timeoutMs?: number;
+}
+
+/** A command whose text depends on a value only known at run time (a key read from a host). */
+export type CommandTemplate = (value: string) => HostCommand;
+export type CommandSet = Record<string, HostCommand | CommandTemplate>;
+
+export function on(host: HostConfig, phase: Phase, command: string, extra: Partial<HostCommand> = {}): HostCommand {
+  return { host: host.name, phase, command, ...extra };
+}
+
+export function allHosts(config: ClusterConfig): HostConfig[] {
+  return [config.nodes[0], config.nodes[1], config.qdevice];
+}
+
+export function hostByName(config: ClusterConfig, name: string): HostConfig {
+  const host = allHosts(config).find((h) => h.name === name);
+  if (!host) throw new Error(`no host named ${name} in the config`);
+  return host;
+}
+
+/** Flattens a command set for `plan`; templates show their run-time value as <name>. */
+export function listCommands(set: CommandSet): HostCommand[] {
+  return Object.entries(set).map(([name, c]) => (typeof c === 'function' ? c(`<${name}>`) : c));
+}
+
+/** Backs the file up on the host, then replaces it with what arrives on stdin (cat > keeps bind-mounted files in place). */
+export function replaceFile(host: HostConfig, path: string): HostCommand {
+  return on(host, 'act', `f=${path}; if [ -e "$f" ]; then cp -a "$f" "$f.pve-twonode-$(date +%Y%m%d%H%M%S).bak"; fi; cat > "$f"`, {
+    stdin: `new content of ${path}`,
+  });
+}

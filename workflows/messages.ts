@@ -1,0 +1,28 @@
+/** Signals, query and search attributes of the guide workflow; payloads are plain JSON so the Temporal UI and CLI can send them. */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { RunProgress } from './progress';
+
+/** Gate names: the gated guide steps plus the manual power confirmations of the failover test. */
+export type GateName = string;
+
+/** `{"step":"join"}`; a bare string `"join"` is accepted too. */
+export type ApproveInput = { step: GateName } | GateName;
+/** `{"step":"join","reason":"wrong node"}`. */
+export interface RejectInput {
+  step: GateName;
+  reason?: string;
+}
+
+export const approveSignal = defineSignal<[ApproveInput]>('approve');
+export const rejectSignal = defineSignal<[RejectInput]>('reject');
+export const progressQuery = defineQuery<RunProgress>('progress');
+
+export const clusterNameAttribute = defineSearchAttributeKey('PveCluster', SearchAttributeType.KEYWORD);
+export const currentStepAttribute = defineSearchAttributeKey('PveStep', SearchAttributeType.KEYWORD);
+export const runStateAttribute = defineSearchAttributeKey('PveState', SearchAttributeType.KEYWORD);
+export const SEARCH_ATTRIBUTES = [clusterNameAttribute, currentStepAttribute, runStateAttribute];
+
+export function workflowIdFor(clusterName: string): string {
+  return `pve-twonode-${clusterName}`;
+}

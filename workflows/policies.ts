@@ -1,0 +1,27 @@
+/** Activity options per kind of step: how long a step may take and how transient faults are retried. */
+import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
+import { NON_RETRYABLE } from '../src/steps/failures';
+
+const transientRetry: RetryPolicy = {
+  initialInterval: '2s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 15,
+  nonRetryableErrorTypes: [...NON_RETRYABLE],
+};
+
+const base: ActivityOptions = {
+  heartbeatTimeout: '60s',
+  // The workflow learns that a cancelled step really stopped before it reports where it stopped.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: transientRetry,
+};
+
+/** Reads and small edits (preflight, hosts, replication). */
+export const quickStep: ActivityOptions = { ...base, startToCloseTimeout: '5m' };
+/** Package installs and NTP waits (time, qnetd, qdevice prerequisites). */
+export const installStep: ActivityOptions = { ...base, startToCloseTimeout: '20m' };
+/** Cluster changes that wait for quorum (create, join, qdevice, ha). */
+export const clusterStep: ActivityOptions = { ...base, startToCloseTimeout: '15m' };
+/** Failover observation waits up to failover.recovery_timeout. */
+export const failoverStage: ActivityOptions = { ...base, startToCloseTimeout: '40m' };
