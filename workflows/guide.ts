@@ -66,18 +66,16 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
     if (!approved.has(gate) && !rejections.has(gate)) {
       progress.awaitGate(step, gate, instruction);
       publish(step);
+      const answered = () => approved.has(gate) || rejections.has(gate);
       const timeout = config.approvals.timeout;
-      for (;;) {
-        const answered = await wf.condition(() => approved.has(gate) || rejections.has(gate), timeout ? durationMs(timeout) : '3650d', {
-          summary: `approval of ${gate}`,
-        });
-        if (answered) break;
+      if (!timeout) await wf.condition(answered);
+      while (timeout && !(await wf.condition(answered, durationMs(timeout), { summary: `approval of ${gate} (${timeout})` }))) {
         if (config.approvals.on_timeout === 'reject') {
           rejections.set(gate, `no approval within ${timeout}`);
           break;
         }
         wf.log.warn(`still waiting for approval of ${gate} (${timeout} passed)`);
-        progress.note(step, `REMINDER: waiting for approval since ${progress.data.awaiting?.since}. ${instruction}`);
+        progress.note(step, `REMINDER: waiting since ${progress.data.awaiting?.since}. ${instruction}`);
       }
     }
     const reason = rejections.get(gate);
@@ -108,11 +106,12 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
     const prep = await activity(quickStep, 'failover', `check health on ${config.nodes[0].name}`).failoverPrepare(config);
     const { victim, survivor } = prep.target;
     const powerOffAt = await power('off', victim);
+    const offSince = Date.now(); // workflow time, for the durable down-time timer
     progress.note('failover', `${victim} is off; watching ${survivor}`);
     const observed = await activity(failoverStage, 'failover', `watch ${survivor} take over ${prep.target.sid}`).failoverObserve(config, prep.target, powerOffAt);
     progress.data.failoverRecoveryMs = observed.recoveryMs;
     // Keep the node down for failover.down_for, as the guide's test does, before powering it back on.
-    const downMs = durationMs(config.failover.down_for) - (Date.now() - powerOffAt);
+    const downMs = durationMs(config.failover.down_for) - (Date.now() - offSince);
     if (downMs > 0) await wf.sleep(downMs, { summary: `keep ${victim} powered off for ${config.failover.down_for}` });
     await power('on', victim);
     const restored = await activity(failoverStage, 'failover', `wait for ${victim} and 3 of 3 votes`).failoverRestore(config, prep.target);

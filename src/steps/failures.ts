@@ -2,16 +2,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { SshError } from '../ssh/errors';
 import { SecretUnavailableError } from '../secrets';
+import type { FailureType } from './failure-types';
 
-export const NON_RETRYABLE = [
-  'HostKeyMismatch',
-  'AuthenticationFailed',
-  'PreconditionFailed',
-  'PostconditionFailed',
-  'SecretUnavailable',
-  'CommandAborted',
-] as const;
-export type FailureType = (typeof NON_RETRYABLE)[number];
 
 export function preconditionFailed(message: string, facts?: unknown): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, 'PreconditionFailed', facts);

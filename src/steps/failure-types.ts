@@ -1,0 +1,10 @@
+/** Failure types no retry can fix; pure so the workflow's retry policies can name them too. */
+export const NON_RETRYABLE = [
+  'HostKeyMismatch',
+  'AuthenticationFailed',
+  'PreconditionFailed',
+  'PostconditionFailed',
+  'SecretUnavailable',
+  'CommandAborted',
+] as const;
+export type FailureType = (typeof NON_RETRYABLE)[number];

@@ -1,0 +1,34 @@
+/** The real Java time-skipping server, installed by scripts/install-temporal.sh, with our search attributes registered. */
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
+import { timeSkippingServer } from '../../src/temporal/servers';
+
+let runtimeInstalled = false;
+
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    // The Java test server does not advertise newer capabilities; core's warning about that is noise here.
+    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+    runtimeInstalled = true;
+  }
+  const started = Date.now();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: timeSkippingServer() } });
+  console.log(`# time-skipping server ready in ${Date.now() - started} ms`);
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((a) => [a.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+  return env;
+}
+
+/** The history as text with every payload decoded, so a search for a value sees what the server stored. */
+export function historyText(history: temporal.api.history.v1.IHistory): string {
+  // Payload bytes reach JSON either as Buffers ({ type: 'Buffer', data: [...] }) or, via protobuf toJSON, as base64.
+  const json = JSON.stringify(history, (_key, value: unknown) => {
+    const buffer = value as { type?: string; data?: number[] } | null;
+    return buffer?.type === 'Buffer' && Array.isArray(buffer.data) ? Buffer.from(buffer.data).toString('utf8') : value;
+  });
+  return json.replace(/"(data|encoding)":"([A-Za-z0-9+/]+={0,2})"/g, (_m, key: string, b64: string) => `"${key}":${JSON.stringify(Buffer.from(b64, 'base64').toString('utf8'))}`);
+}

@@ -1,0 +1,27 @@
+/** The worker: runs the guide workflow and the step activities; secrets are resolved here, from its environment. */
+import { Worker } from '@temporalio/worker';
+import * as activities from './activities';
+import { TASK_QUEUE, connectWorker } from './src/temporal/connection';
+
+export async function createWorker(): Promise<Worker> {
+  const { connection, namespace } = await connectWorker();
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue: TASK_QUEUE,
+    workflowsPath: require.resolve('./workflows'),
+    activities,
+  });
+}
+
+export async function runWorker(): Promise<void> {
+  const worker = await createWorker();
+  await worker.run();
+}
+
+if (require.main === module) {
+  runWorker().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
