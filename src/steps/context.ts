@@ -23,7 +23,7 @@ export class StepContext {
       session = SshSession.open(hostByName(this.config, host));
       this.sessions.set(host, session);
       // A failed connect must not be reused by a later command of this attempt.
-      session.catch(() => this.sessions.delete(host));
+      void session.catch(() => this.sessions.delete(host));
     }
     return session;
   }
@@ -32,7 +32,10 @@ export class StepContext {
     Context.current().heartbeat({ step: this.step, ...details });
   }
 
-  /** Runs a command to completion; cancellation is honoured before it starts, not in the middle. */
+  /**
+   * Runs one command. Cancellation: a check or verify command is interrupted (its channel closed); an act command
+   * is never cut in half (a half-run `pvecm add` or apt is worse than a late stop), so the step stops after it.
+   */
   async run(command: HostCommand, stdin?: string): Promise<CommandResult> {
     const activity = Context.current();
     if (activity.cancellationSignal.aborted) throw new CancelledFailure(`cancelled before: ${command.command} on ${command.host}`);
@@ -42,7 +45,8 @@ export class StepContext {
     beat();
     const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
     try {
-      const result = await session.run(command.command, { stdin, timeoutMs: command.timeoutMs });
+      const signal = command.phase === 'act' ? undefined : activity.cancellationSignal;
+      const result = await session.run(command.command, { stdin, timeoutMs: command.timeoutMs, signal });
       activity.log.info(`${this.step}: ${command.host}$ ${command.command} -> exit ${result.code}`);
       if (command.phase === 'act') this.actions.push(`${command.host}: ${command.command}`);
       return result;
@@ -73,7 +77,7 @@ export class StepContext {
   }
 
   close(): void {
-    for (const session of this.sessions.values()) session.then((s) => s.close(), () => undefined);
+    for (const session of this.sessions.values()) void session.then((s) => s.close(), () => undefined);
   }
 }
 
