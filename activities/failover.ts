@@ -63,14 +63,14 @@ export async function failoverObserve(config: ClusterConfig, target: FailoverTar
   const result = await runStep(config, 'failover', async (ctx) => {
     const c = failoverCommands(config, target.survivor);
     const timeoutMs = durationMs(config.failover.recovery_timeout);
-    let lostQuorum: string | null = null;
+    const watch: { lostQuorum: string | null } = { lostQuorum: null };
     const recovered = await ctx.waitFor(`${target.sid} started on ${target.survivor}`, timeoutMs, async () => {
       const status = await readClusterStatus(ctx, c.status);
-      if (!status?.quorate) lostQuorum = summarize(status);
+      if (!status?.quorate) watch.lostQuorum = summarize(status);
       const service = parseHaManagerStatus((await ctx.run(c.haStatus)).stdout).services.find((s) => s.sid === target.sid);
       return status?.quorate && status.totalVotes === 2 && service?.node === target.survivor && service.state === 'started' ? status : undefined;
     });
-    if (lostQuorum) throw postconditionFailed(`${target.survivor} lost quorum while ${target.victim} was down: ${lostQuorum}`);
+    if (watch.lostQuorum) throw postconditionFailed(`${target.survivor} lost quorum while ${target.victim} was down: ${watch.lostQuorum}`);
     if (!recovered) throw postconditionFailed(`${target.sid} did not start on ${target.survivor} within ${config.failover.recovery_timeout} (is its storage shared or replicated?)`);
     recoveryMs = Date.now() - powerOffAt;
     return done(`${target.survivor} stayed quorate with 2 of 3 votes and started ${target.sid} ${(recoveryMs / 1000).toFixed(1)} s after ${target.victim} lost power`, {

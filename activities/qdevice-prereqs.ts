@@ -4,7 +4,7 @@
  */
 import type { ClusterConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
-import { on, type CommandSet } from '../src/steps/commands';
+import { on, template, type CommandSet } from '../src/steps/commands';
 import { runStep } from '../src/steps/context';
 import { postconditionFailed } from '../src/steps/failures';
 import { alreadyDone, done, type StepResult } from '../src/steps/result';
@@ -22,18 +22,20 @@ export function qdevicePrereqsCommands(config: ClusterConfig) {
     // pvecm hard-codes /root/.ssh/id_rsa for the qdevice host.
     node1Key: on(node1, 'check', 'cat /root/.ssh/id_rsa.pub 2>/dev/null'),
     node1Keygen: on(node1, 'act', "ssh-keygen -q -t rsa -b 4096 -N '' -C root@$(hostname) -f /root/.ssh/id_rsa"),
-    vmAuthorized: (pubkey: string) => on(vm, 'check', sh`grep -qxF ${pubkey} /root/.ssh/authorized_keys && echo authorized`),
-    vmAuthorize: (pubkey: string) =>
+    vmAuthorized: template(`<${node1.name}:/root/.ssh/id_rsa.pub>`, (pubkey) => on(vm, 'check', sh`grep -qxF ${pubkey} /root/.ssh/authorized_keys && echo authorized`)),
+    vmAuthorize: template(`<${node1.name}:/root/.ssh/id_rsa.pub>`, (pubkey) =>
       on(
         vm,
         'act',
         sh`install -d -m 700 /root/.ssh && f=/root/.ssh/authorized_keys && { [ ! -e "$f" ] || cp -a "$f" "$f.pve-twonode-$(date +%Y%m%d%H%M%S).bak"; } && printf '%s\\n' ${pubkey} >> "$f" && chmod 600 "$f"`,
       ),
+    ),
     // Taken over our own pinned connection, not ssh-keyscan, so node1 trusts exactly the key we verified.
     vmHostKey: on(vm, 'check', 'cut -d" " -f1,2 /etc/ssh/ssh_host_ed25519_key.pub'),
     node1KnowsVm: on(node1, 'check', sh`ssh-keygen -F ${vm.ip} -f /root/.ssh/known_hosts >/dev/null && echo known`),
-    node1TrustVm: (hostKey: string) =>
+    node1TrustVm: template(`<${vm.name} host key, read over the pinned connection>`, (hostKey) =>
       on(node1, 'act', sh`f=/root/.ssh/known_hosts; { [ ! -e "$f" ] || cp -a "$f" "$f.pve-twonode-$(date +%Y%m%d%H%M%S).bak"; } && printf '%s %s\\n' ${vm.ip} ${hostKey} >> "$f"`),
+    ),
     node1LoginVm: on(node1, 'verify', sh`ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=10 -i /root/.ssh/id_rsa root@${vm.ip} true && echo ok`),
   } satisfies CommandSet;
 }

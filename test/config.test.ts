@@ -8,6 +8,8 @@ import { clusterJsonSchema } from '../scripts/write-json-schema';
 import { rawTestConfig } from './helpers/config';
 
 const root = join(__dirname, '..');
+type RawHost = { ip: string; ssh: { host_key: string } };
+type RawHosts = Record<string, unknown> & { nodes: RawHost[]; qdevice: RawHost };
 
 function problems(raw: unknown): string[] {
   try {
@@ -29,7 +31,7 @@ describe('cluster.yaml validation', () => {
   });
 
   it('lists every bad field at once, each with its path and a good example', () => {
-    const raw = rawTestConfig({ cluster: { name: '-my_cluster-too-long' } }) as Record<string, any>;
+    const raw = rawTestConfig({ cluster: { name: '-my_cluster-too-long' } }) as RawHosts;
     raw.nodes[1].ip = 'proxmox2.home.lan';
     raw.qdevice.ssh.host_key = 'ecdsa-sha2-nistp256 AAAA';
     raw.ha = { resources: [{ sid: 'vm:99' }] };
@@ -54,7 +56,7 @@ describe('cluster.yaml validation', () => {
   });
 
   it('checks names across the file: duplicate IPs, unknown preferred node, failover without HA', () => {
-    const raw = rawTestConfig({ ha: { resources: [{ sid: 'vm:100', preferred_node: 'proxmox3' }] } }) as Record<string, any>;
+    const raw = rawTestConfig({ ha: { resources: [{ sid: 'vm:100', preferred_node: 'proxmox3' }] } }) as RawHosts;
     raw.qdevice.ip = raw.nodes[0].ip;
     const found = problems(raw);
     assert.ok(found.includes('qdevice.ip: the three hosts need three different IPs'), found.join('\n'));

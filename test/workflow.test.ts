@@ -115,7 +115,7 @@ describe('guide workflow (time-skipping server)', () => {
       return { error, progress: await handle.query(progressQuery) };
     });
     assert.ok(result.error instanceof WorkflowFailedError);
-    assert.match(String((result.error.cause as Error).cause?.message), /127\.0\.1\.1/);
+    assert.match(String(((result.error.cause as Error).cause as Error | undefined)?.message), /127\.0\.1\.1/);
     const hosts = result.progress.steps.find((s) => s.step === 'hosts');
     assert.equal(hosts?.state, 'failed');
     assert.equal(hosts?.attempts, 1);
@@ -181,7 +181,7 @@ describe('guide workflow (time-skipping server)', () => {
     process.env.PVE_ROOT_PASSWORD = secret;
     const config = uniqueConfig({ approvals: { steps: [] } });
     let resolved = '';
-    const { result } = await withWorker({ join: { run: async () => void (resolved = resolveSecret(config.join.method === 'api' ? config.join.password : { env: 'X' })) } }, async (taskQueue) => {
+    const { result } = await withWorker({ join: { run: () => Promise.resolve(void (resolved = resolveSecret(config.join.method === 'api' ? config.join.password : { env: 'X' }))) } }, async (taskQueue) => {
       const handle = await startGuide(env.client, config, taskQueue);
       await finished(handle);
       return historyText(await handle.fetchHistory());

@@ -124,7 +124,7 @@ export const clusterConfigSchema = z
     cluster: z.strictObject({ name: clusterName, domain: z.string().regex(/^[a-z0-9.-]+$/).optional() }),
     nodes: z.tuple([host, host], { error: 'must list exactly two Proxmox nodes (proxmox1 first: it creates the cluster)' }),
     qdevice: host,
-    ntp: z.strictObject({ servers: z.array(z.string().min(1)).min(1), max_skew_ms: z.number().int().positive().default(500) }),
+    ntp: z.strictObject({ servers: z.array(z.string().min(1)).min(1, { error: 'list at least one NTP server, e.g. [0.cz.pool.ntp.org, 1.cz.pool.ntp.org]' }), max_skew_ms: z.number().int().positive().default(500) }),
     join,
     ha: z.strictObject({ resources: z.array(haResource).default([]) }).default({ resources: [] }),
     replication: replication.optional(),

@@ -13,8 +13,12 @@ export interface HostCommand {
   timeoutMs?: number;
 }
 
-/** A command whose text depends on a value only known at run time (a key read from a host). */
-export type CommandTemplate = (value: string) => HostCommand;
+/** A command whose text depends on a value only known at run time (a key read from a host); plan shows the placeholder. */
+export type CommandTemplate = ((value: string) => HostCommand) & { placeholder: string };
+
+export function template(placeholder: string, build: (value: string) => HostCommand): CommandTemplate {
+  return Object.assign(build, { placeholder });
+}
 export type CommandSet = Record<string, HostCommand | CommandTemplate>;
 
 export function on(host: HostConfig, phase: Phase, command: string, extra: Partial<HostCommand> = {}): HostCommand {
@@ -31,9 +35,9 @@ export function hostByName(config: ClusterConfig, name: string): HostConfig {
   return host;
 }
 
-/** Flattens a command set for `plan`; templates show their run-time value as <name>. */
+/** Flattens a command set for `plan`; templates show their placeholder for the run-time value. */
 export function listCommands(set: CommandSet): HostCommand[] {
-  return Object.entries(set).map(([name, c]) => (typeof c === 'function' ? c(`<${name}>`) : c));
+  return Object.values(set).map((c) => (typeof c === 'function' ? c(c.placeholder) : c));
 }
 
 /** Backs the file up on the host, then replaces it with what arrives on stdin (cat > keeps bind-mounted files in place). */

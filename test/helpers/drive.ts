@@ -14,7 +14,7 @@ export interface AnswerOptions {
 }
 
 /** Approves each gate as it is reached; returns the gates seen when the run ends (or after stopAfter). */
-export async function answerGates(handle: GuideHandle, { onGate = async () => true, stopAfter }: AnswerOptions = {}): Promise<string[]> {
+export async function answerGates(handle: GuideHandle, { onGate = () => Promise.resolve(true), stopAfter }: AnswerOptions = {}): Promise<string[]> {
   const seen: string[] = [];
   for (;;) {
     let progress: RunProgress;

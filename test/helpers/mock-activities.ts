@@ -31,9 +31,9 @@ export function mockActivities(behaviour: Partial<Record<keyof Activities, Behav
     ha: step('ha'),
     replication: step('replication'),
     failoverPrepare: async () => ({ ...(await step('failoverPrepare')()), target }),
-    failoverPower: async (_c, action) => {
+    failoverPower: (_c, action) => {
       calls.push(`failoverPower:${action}`);
-      return { at: Date.now(), output: '' };
+      return Promise.resolve({ at: Date.now(), output: '' });
     },
     failoverObserve: async () => ({ ...(await step('failoverObserve')()), recoveryMs: 95_000 }),
     failoverRestore: step('failoverRestore'),

@@ -1,0 +1,38 @@
+/** `watch` and `start --follow`: live progress until the run ends, optionally approving each gate as it comes. */
+import { setTimeout as delay } from 'node:timers/promises';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { GuideHandle } from '../run/start';
+import { approveSignal, progressQuery } from '../../workflows/messages';
+import type { RunProgress } from '../../workflows/progress';
+import { changedLines, renderTable, type Heartbeat } from './view';
+
+const TERMINAL = new Set(['completed', 'failed', 'rejected', 'cancelled']);
+
+async function latestHeartbeat(handle: GuideHandle): Promise<Heartbeat | undefined> {
+  const { raw } = await handle.describe();
+  const payload = raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0];
+  return payload ? defaultPayloadConverter.fromPayload<Heartbeat>(payload) : undefined;
+}
+
+export async function follow(handle: GuideHandle, options: { autoApprove?: boolean; intervalMs?: number } = {}): Promise<RunProgress> {
+  const tty = process.stdout.isTTY === true;
+  let previous: RunProgress | null = null;
+  const approved = new Set<string>();
+  for (;;) {
+    const progress = await handle.query(progressQuery);
+    const heartbeat = progress.state === 'running' ? await latestHeartbeat(handle).catch(() => undefined) : undefined;
+    if (tty) process.stdout.write(`\x1b[H\x1b[2J${renderTable(progress, heartbeat)}\n`);
+    else for (const line of changedLines(previous, progress, heartbeat)) console.log(line);
+    previous = progress;
+    const gate = progress.awaiting?.gate;
+    if (options.autoApprove && gate && !approved.has(gate)) {
+      approved.add(gate);
+      await handle.signal(approveSignal, { step: gate });
+      console.log(`auto-approved: ${gate}`);
+    }
+    if (TERMINAL.has(progress.state)) return progress;
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') return progress; // failed or terminated before the progress caught up
+    await delay(options.intervalMs ?? 1_000);
+  }
+}

@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+/** pve-twonode: validate, plan, start, approve, reject, status, watch, cancel, worker, server. */
+import { Command, Option } from 'commander';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { ConfigError, loadConfig } from '../config/load';
+import { STEP_NAMES } from '../config/schema';
+import { RunAlreadyActiveError, startGuide, type GuideHandle } from '../run/start';
+import { connectClient, temporalSettings } from '../temporal/connection';
+import { approveSignal, progressQuery, rejectSignal, workflowIdFor } from '../../workflows/messages';
+import { follow } from './follow';
+import { planFor, renderPlan } from './plan';
+import { renderReport, uiLink } from './report';
+import { runDevServer } from './server';
+
+const GATES = [...STEP_NAMES, 'failover-power-off', 'failover-power-on'];
+
+class UsageError extends Error {}
+
+function configOrExit(file: string) {
+  try {
+    return loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`invalid config ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+async function handleFor(cluster: string): Promise<GuideHandle> {
+  const client = await connectClient();
+  return client.workflow.getHandle(workflowIdFor(cluster));
+}
+
+function link(cluster: string): string {
+  const { connectionOptions, namespace } = temporalSettings();
+  return uiLink(connectionOptions.address, namespace, workflowIdFor(cluster));
+}
+
+async function followAndReport(handle: GuideHandle, cluster: string, autoApprove: boolean): Promise<void> {
+  const progress = await follow(handle, { autoApprove });
+  console.log(renderReport(progress, link(cluster)));
+  if (progress.state !== 'completed') process.exitCode = 1;
+}
+
+const program = new Command('pve-twonode')
+  .description('A 2-node Proxmox VE cluster with a QDevice, as one durable, approval-gated Temporal workflow')
+  .showHelpAfterError();
+
+program
+  .command('validate <config>')
+  .description('check cluster.yaml; lists every bad field (exit 2) without touching a host')
+  .action((file: string) => {
+    const config = configOrExit(file);
+    console.log(`${file}: valid (cluster ${config.cluster.name}: ${config.nodes[0].name}, ${config.nodes[1].name}, QDevice ${config.qdevice.name})`);
+  });
+
+program
+  .command('plan <config>')
+  .description('per step and host, the exact commands a run would execute (no connection is made)')
+  .action((file: string) => console.log(renderPlan(planFor(configOrExit(file)))));
+
+program
+  .command('start <config>')
+  .description('start the guide for this cluster (one run per cluster at a time)')
+  .option('--auto-approve', 'approve every gate as it is reached (rehearsal lab); implies --follow')
+  .option('--follow', 'show live progress until the run ends, then the report')
+  .action(async (file: string, opts: { autoApprove?: boolean; follow?: boolean }) => {
+    const config = configOrExit(file);
+    const client = await connectClient();
+    const handle = await startGuide(client, config);
+    console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name)}`);
+    if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
+    else console.log(`follow it with: pve-twonode watch ${config.cluster.name}`);
+  });
+
+program
+  .command('approve <cluster> <gate>')
+  .description(`let a waiting step go ahead; gates: ${GATES.join(', ')}`)
+  .action(async (cluster: string, gate: string) => {
+    if (!GATES.includes(gate)) throw new UsageError(`unknown gate "${gate}"; one of: ${GATES.join(', ')}`);
+    const handle = await handleFor(cluster);
+    const progress = await handle.query(progressQuery);
+    await handle.signal(approveSignal, { step: gate });
+    console.log(progress.awaiting?.gate === gate ? `approved ${gate}` : `approved ${gate} in advance (the run is not waiting for it now; it is ${progress.state}${progress.awaiting ? `, waiting for ${progress.awaiting.gate}` : ''})`);
+  });
+
+program
+  .command('reject <cluster> <gate>')
+  .description('refuse a waiting step; the run ends as rejected with the reason')
+  .requiredOption('--reason <text>', 'why (kept in the history and the report)')
+  .action(async (cluster: string, gate: string, opts: { reason: string }) => {
+    if (!GATES.includes(gate)) throw new UsageError(`unknown gate "${gate}"; one of: ${GATES.join(', ')}`);
+    const handle = await handleFor(cluster);
+    await handle.signal(rejectSignal, { step: gate, reason: opts.reason });
+    console.log(`rejected ${gate}: ${opts.reason}`);
+  });
+
+program
+  .command('status <cluster>')
+  .description('where the run stands')
+  .option('--json', 'stable JSON: { workflowId, runId, status, progress }')
+  .action(async (cluster: string, opts: { json?: boolean }) => {
+    const handle = await handleFor(cluster);
+    const [description, progress] = await Promise.all([handle.describe(), handle.query(progressQuery)]);
+    if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, runId: description.runId, status: description.status.name, progress }, null, 2));
+    else console.log(renderReport(progress, link(cluster)));
+  });
+
+program
+  .command('watch <cluster>')
+  .description('live progress until the run ends (a table on a terminal, lines otherwise)')
+  .action(async (cluster: string) => followAndReport(await handleFor(cluster), cluster, false));
+
+program
+  .command('cancel <cluster>')
+  .description('stop the run after the host command in flight; reports where it stopped')
+  .action(async (cluster: string) => {
+    const handle = await handleFor(cluster);
+    await handle.cancel();
+    await handle.result().catch(() => undefined);
+    const progress = await handle.query(progressQuery);
+    console.log(renderReport(progress, link(cluster)));
+  });
+
+program
+  .command('worker')
+  .description('run the worker (resolves secrets from its own environment)')
+  .action(async () => {
+    // Loaded lazily: the worker pulls in the workflow bundler, which the other commands do not need.
+    const { runWorker } = await import('../../worker');
+    await runWorker();
+  });
+
+program
+  .command('server')
+  .description('run the local Temporal dev server (Web UI, SQLite file)')
+  .addOption(new Option('--port <port>', 'frontend port').default('7233'))
+  .option('--db-file <path>', 'SQLite file (default .cache/state/temporal.db)')
+  .action(async (opts: { port: string; dbFile?: string }) => {
+    process.exitCode = await runDevServer({ port: Number(opts.port), dbFile: opts.dbFile });
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof UsageError || err instanceof RunAlreadyActiveError) console.error(err.message);
+  else if (err instanceof WorkflowNotFoundError) console.error(`no run found for that cluster (${err.message})`);
+  else console.error(err);
+  process.exit(err instanceof UsageError ? 2 : 1);
+});
