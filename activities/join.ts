@@ -39,22 +39,26 @@ export async function join(config: ClusterConfig): Promise<StepResult> {
     if (joined(config, node2Before) && joined(config, await readClusterStatus(ctx, c.node1Status)))
       return alreadyDone(`${node2.name} is a member of ${config.cluster.name} (${summarize(node2Before)})`, { pvecmStatus: node2Before });
     let addOutput = '(pvecm add not run: node already had the cluster config)';
+    let addFailed = false;
     if (!node2Before) {
       // Read the secret only here, on the worker; it travels on stdin, never in argv or history.
       const password = config.join.method === 'api' ? `${resolveSecret(config.join.password)}\n` : undefined;
       const add = await ctx.run(c.add, password);
+      addFailed = add.code !== 0;
       addOutput = `pvecm add exited ${add.code}: ${`${add.stdout}\n${add.stderr}`.trim().slice(-600)}`;
       ctx.heartbeat({ note: addOutput });
     }
-    const status = await ctx.waitFor(`${node2.name} in the membership`, MEMBERSHIP_TIMEOUT_MS, async () => {
+    // A non-zero exit is a sure failure, so check once; exit 0 proves nothing (proxmox.md §0.1), so wait for membership.
+    const waitMs = addFailed ? 0 : MEMBERSHIP_TIMEOUT_MS;
+    const status = await ctx.waitFor(`${node2.name} in the membership`, waitMs, async () => {
       const s = await readClusterStatus(ctx, c.node1Status);
       return joined(config, s) ? s : undefined;
     });
     const node2After = await readClusterStatus(ctx, c.node2Status);
-    if (!status || !joined(config, node2After))
-      throw postconditionFailed(
-        `join did not complete: ${node1.name} sees ${summarize(status ?? null)}, ${node2.name} sees ${summarize(node2After)}. ${addOutput}`,
-      );
+    if (!status || !joined(config, node2After)) {
+      const node1After = status ?? (await readClusterStatus(ctx, c.node1Status));
+      throw postconditionFailed(`join did not complete: ${node1.name} sees ${summarize(node1After)}, ${node2.name} sees ${summarize(node2After)}. ${addOutput}`);
+    }
     return done(`${node2.name} joined ${config.cluster.name} (${summarize(status)})`, { pvecmStatus: status });
   });
 }

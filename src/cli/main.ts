@@ -10,6 +10,7 @@ import { approveSignal, progressQuery, rejectSignal, workflowIdFor } from '../..
 import { follow } from './follow';
 import { planFor, renderPlan } from './plan';
 import { renderReport, uiLink } from './report';
+import { runLab } from './lab';
 import { runDevServer } from './server';
 
 const GATES = [...STEP_NAMES, 'failover-power-off', 'failover-power-on'];
@@ -141,6 +142,17 @@ program
   .action(async (opts: { port: string; dbFile?: string }) => {
     process.exitCode = await runDevServer({ port: Number(opts.port), dbFile: opts.dbFile });
   });
+
+const lab = program.command('lab').description('the rehearsal lab: pve1, pve2 and qnetd on this machine (root only)');
+lab.command('up').description('build the lab (idempotent) and write its cluster.yaml').action(() => void (process.exitCode = runLab(['up'])));
+lab.command('down').description('remove everything the lab made').action(() => void (process.exitCode = runLab(['down'])));
+lab.command('status').description('power and quorum of each lab host').action(() => void (process.exitCode = runLab(['status'])));
+lab.command('poweroff <host>').description('hard power cut (cable pulled, every process killed)').action((host: string) => void (process.exitCode = runLab(['poweroff', host])));
+lab.command('poweron <host>').description('boot a host again, its disk kept').action((host: string) => void (process.exitCode = runLab(['poweron', host])));
+lab
+  .command('fault <host> <fault> [state]')
+  .description('join-exit0: pvecm add exits 0 after a failed join; guest: a VM on the host (state on|off)')
+  .action((host: string, fault: string, state = 'on') => void (process.exitCode = runLab(['fault', host, fault, state])));
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof UsageError || err instanceof RunAlreadyActiveError) console.error(err.message);

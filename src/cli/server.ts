@@ -33,6 +33,8 @@ export function runDevServer(options: DevServerOptions): Promise<number> {
   const args = devServerArgs(options);
   mkdirSync(join(args[args.indexOf('--db-filename') + 1], '..'), { recursive: true });
   const child = spawn(temporalCliPath(), args, { stdio: 'inherit' });
+  // Stopping `pve-twonode server` stops the dev server too, not leaving it orphaned on its port.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => child.kill(signal));
   console.log(`Temporal dev server: localhost:${options.port ?? 7233}, Web UI http://localhost:${options.uiPort ?? (options.port ?? 7233) + 1000}`);
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }

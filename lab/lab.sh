@@ -1,0 +1,355 @@
+#!/usr/bin/env bash
+# The rehearsal lab: three Linux "hosts" (pve1, pve2, qnetd) on this machine, each a network namespace on a lab
+# bridge plus its own mount/UTS/IPC/PID namespaces, real OpenSSH, real corosync/corosync-qdevice/corosync-qnetd,
+# and a Proxmox emulation (shims in lab/shims) on pve1/pve2. Design and pitfalls: ../shared/lab/README.md.
+#
+#   lab.sh up | down | status
+#   lab.sh poweroff HOST | poweron HOST      hard power cut (cable pulled, every process killed) / boot, disk kept
+#   lab.sh fault HOST NAME on|off            join-exit0 (pvecm add exits 0 after a failed join), guest (a VM on the host)
+#   lab.sh x HOST CMD...                     run CMD inside HOST (all its namespaces)
+set -Eeuo pipefail
+
+LAB=${PVE_TWONODE_LAB:-/var/lib/pve-twonode-lab}
+SUBNET=10.213.7                     # exists only inside the lab
+HOSTS=(pve1 pve2 qnetd)
+declare -A IP=([pve1]=$SUBNET.11 [pve2]=$SUBNET.12 [qnetd]=$SUBNET.13)
+SW=pvetn-sw                         # netns holding the bridge
+BR=br0
+ROOT_IF=pvetn0                      # root-namespace end of the uplink
+PVE_MAJOR=${PVE_TWONODE_LAB_PVE:-9}
+HA_FENCE_DELAY=${PVE_TWONODE_LAB_FENCE_DELAY:-10}   # seconds; real PVE waits ~120 s (watchdog 60 + fence delay 60)
+SOURCE_SHIMS=$(cd "$(dirname "$0")/shims" && pwd)
+SHIMS=$LAB/shims                    # copied there: a checkout under /tmp is hidden inside the hosts
+KEY=$LAB/keys/id_ed25519
+RUN=$LAB/run
+HOST_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+log() { printf '[lab %(%T)T] %s\n' -1 "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+need_root() { [[ $EUID -eq 0 ]] || die "the lab needs root (network namespaces, mounts): run it with sudo"; }
+known_host() { [[ " ${HOSTS[*]} " == *" $1 "* ]] || die "unknown host '$1' (one of: ${HOSTS[*]})"; }
+
+# Never send a packet unless the lab subnet is routed to our own veth.
+assert_lab_route() {
+  local r; r=$(ip -4 route get "${IP[pve1]}" 2>/dev/null || true)
+  [[ $r == *" dev $ROOT_IF "* ]] || die "lab subnet is not routed via $ROOT_IF ($r); refusing to send traffic"
+}
+
+# ------------------------------------------------------------------ processes
+ns_exists() { [[ -e /run/netns/$1 ]]; }
+cmdline() { tr '\0\n' '  ' 2>/dev/null <"/proc/$1/cmdline" || true; }
+launcher_pid() { cat "$RUN/$1.pid" 2>/dev/null || true; }
+is_launcher() { [[ -n $2 && $(cmdline "$2") == "unshare "*"lab-boot $1 "* ]]; }
+# Root-namespace PID of the host's PID 1, verified by its command line; empty when the host is off.
+init_pid() {
+  local h=$1 u c
+  u=$(launcher_pid "$h"); is_launcher "$h" "$u" || return 0
+  for c in $(cat /proc/"$u"/task/"$u"/children 2>/dev/null); do
+    [[ $(cmdline "$c") == "lab-init $h "* ]] && { echo "$c"; return 0; }
+  done
+  return 0
+}
+running() { [[ -n $(init_pid "$1") ]]; }
+x() {
+  local h=$1; shift; local p; p=$(init_pid "$h")
+  [[ -n $p ]] || die "host $h is powered off"
+  nsenter -t "$p" -a -- env -i PATH="$HOST_PATH" HOME=/root LANG=C.UTF-8 "$@"
+}
+
+# -------------------------------------------------------------------- network
+net_up() {
+  [[ -e /run/netns || -e $RUN/created-run-netns ]] || { mkdir -p "$RUN"; touch "$RUN/created-run-netns"; }
+  ns_exists "$SW" || ip netns add "$SW"
+  ip -n "$SW" link set lo up
+  ip -n "$SW" link show "$BR" >/dev/null 2>&1 || ip -n "$SW" link add "$BR" type bridge stp_state 0
+  ip -n "$SW" link set "$BR" up
+  if ! ip link show "$ROOT_IF" >/dev/null 2>&1; then
+    ip link add "$ROOT_IF" type veth peer name uplink netns "$SW"
+    sysctl -qw net.ipv6.conf."$ROOT_IF".disable_ipv6=1
+    ip addr add "$SUBNET.1/24" dev "$ROOT_IF"
+    ip -n "$SW" link set uplink master "$BR" up
+    ip link set "$ROOT_IF" up
+  fi
+  local h
+  for h in "${HOSTS[@]}"; do
+    ns_exists "$h" || ip netns add "$h"
+    if ! ip -n "$h" link show eth0 >/dev/null 2>&1; then
+      ip -n "$h" link add eth0 type veth peer name "$h" netns "$SW"
+      ip netns exec "$h" sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+      ip -n "$h" addr add "${IP[$h]}/24" dev eth0
+      ip -n "$SW" link set "$h" master "$BR" up
+    fi
+    ip -n "$h" link set lo up
+    ip -n "$h" link set eth0 up
+  done
+  assert_lab_route
+}
+
+# ---------------------------------------------------------------- host disks
+# Each host's "disk" lives under $LAB/hosts/<h> and survives power cycles; /etc/pve is one directory shared by both
+# nodes (the emulated pmxcfs), read-only on a node without quorum (the lab agent remounts it).
+prepare_disks() {
+  mkdir -p "$LAB/keys" "$RUN" "$LAB/pve/nodes/pve1/qemu-server"
+  rm -rf "$SHIMS"; cp -a "$SOURCE_SHIMS" "$SHIMS"
+  [[ -f $KEY ]] || ssh-keygen -q -t ed25519 -N '' -C lab-controller -f "$KEY"
+  local h H
+  for h in "${HOSTS[@]}"; do
+    H=$LAB/hosts/$h
+    [[ -f $H/.prepared ]] && continue
+    rm -rf "$H"
+    mkdir -p "$H"/{etc-corosync,etc-ssh,var-lib-corosync,var-log/corosync,root/.ssh,state/services,state/faults}
+    [[ -d /etc/corosync/uidgid.d ]] && cp -a /etc/corosync/uidgid.d "$H/etc-corosync/"
+    cp -a /etc/systemd/. "$H/etc-systemd/" 2>/dev/null || mkdir -p "$H/etc-systemd"
+    cp -a /etc/ssh/. "$H/etc-ssh/"
+    rm -f "$H"/etc-ssh/ssh_host_*
+    ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$H/etc-ssh/ssh_host_ed25519_key"
+    mkdir -p "$H/etc-ssh/sshd_config.d"
+    cat >"$H/etc-ssh/sshd_config.d/lab.conf" <<CONF
+ListenAddress ${IP[$h]}:22
+ListenAddress 127.0.0.1:22
+HostKey /etc/ssh/ssh_host_ed25519_key
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UseDNS no
+PidFile /run/sshd.pid
+# Every command received over SSH is logged (the fault tests count acts from it), then run as asked.
+ForceCommand /usr/local/sbin/lab-audit
+CONF
+    ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$H/root/.ssh/id_ed25519"
+    printf '%s\n' "$h" >"$H/etc-hostname"
+    # Debian's installer default: the host's own name on 127.0.1.1 (the guide's hosts step fixes it).
+    printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' "$h" >"$H/etc-hosts"
+    chmod 700 "$H/root" "$H/root/.ssh"
+    # Per-host package state: what `apt-get install` adds; binaries of missing packages are hidden at boot.
+    case $h in
+      pve1|pve2) printf '%s\n' openssh-server corosync chrony pve-manager >"$H/state/packages"; touch "$H/state/services/chrony" ;;
+      qnetd) printf '%s\n' openssh-server >"$H/state/packages" ;;
+    esac
+    printf '%s\n' "$PVE_MAJOR" >"$H/state/pve-major"
+    printf '%s\n' "$LAB" >"$H/state/lab-dir"
+    # /etc/pve: pve1's becomes the cluster's; pve2 keeps a local one until `pvecm add` replaces it.
+    case $h in
+      pve1) printf '%s\n' "$LAB/pve" >"$H/state/pve-dir" ;;
+      pve2) mkdir -p "$H/pve-local/nodes/pve2/qemu-server"; printf '%s\n' "$H/pve-local" >"$H/state/pve-dir" ;;
+    esac
+    printf '%s\n' "$HA_FENCE_DELAY" >"$H/state/ha-fence-delay"
+    touch "$H/.prepared"
+  done
+  # pve1's root password for the API join, readable only by root on the machine; the cluster.yaml references it.
+  [[ -f $LAB/keys/pve1-root-password ]] || (umask 077; head -c 18 /dev/urandom | base64 >"$LAB/keys/pve1-root-password")
+  install -m 600 "$LAB/keys/pve1-root-password" "$LAB/hosts/pve1/state/root-password"
+  # pve1's API certificate; pvecm add --fingerprint is checked against its SHA-256.
+  if [[ ! -f $LAB/hosts/pve1/state/pve-ssl.pem ]]; then
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=pve1" -keyout "$LAB/hosts/pve1/state/pve-ssl.key" -out "$LAB/hosts/pve1/state/pve-ssl.pem" 2>/dev/null
+  fi
+  # Keys: the controller reaches every host; pve1 and pve2 trust each other (what PVE's cluster SSH setup gives).
+  # qnetd trusts only the controller: authorising pve1's /root/.ssh/id_rsa there is the guide's qdevice-prereqs step.
+  local pub=() ; pub[0]=$(cat "$KEY.pub")
+  for h in "${HOSTS[@]}"; do
+    H=$LAB/hosts/$h
+    case $h in
+      pve1|pve2) cat "$KEY.pub" "$LAB/hosts/pve1/root/.ssh/id_ed25519.pub" "$LAB/hosts/pve2/root/.ssh/id_ed25519.pub" >"$H/root/.ssh/authorized_keys" ;;
+      qnetd) [[ -f $H/root/.ssh/authorized_keys ]] || cat "$KEY.pub" >"$H/root/.ssh/authorized_keys" ;;
+    esac
+    chmod 600 "$H/root/.ssh/authorized_keys"
+  done
+  : >"$LAB/keys/known_hosts"
+  for h in "${HOSTS[@]}"; do
+    printf '%s,%s %s\n' "$h" "${IP[$h]}" "$(cut -d' ' -f1,2 "$LAB/hosts/$h/etc-ssh/ssh_host_ed25519_key.pub")" >>"$LAB/keys/known_hosts"
+  done
+  for h in pve1 pve2; do grep -v '^qnetd' "$LAB/keys/known_hosts" >"$LAB/hosts/$h/root/.ssh/known_hosts"; done
+}
+
+# ----------------------------------------------------------------------- boot
+# PID 1 of the host's own PID namespace, inside its netns and new mount/UTS/IPC namespaces (propagation private).
+host_init() {
+  set -e
+  local h=$1 LAB=$2 SHIMS=$3 H=$2/hosts/$1 tool
+  hostname "$h"
+  mount -n -t tmpfs -o nosuid,nodev,mode=0755,size=64m lab-run /run   # first, -n: libmount would write /run/mount in the machine's /run
+  mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+  mount --bind "$H/etc-corosync" /etc/corosync
+  mount --bind "$H/etc-ssh" /etc/ssh
+  mount --bind "$H/etc-systemd" /etc/systemd
+  mount --bind "$H/var-lib-corosync" /var/lib/corosync
+  mount --bind "$H/var-log" /var/log
+  mount --bind "$H/root" /root
+  mount --bind "$H/etc-hosts" /etc/hosts
+  mount --bind "$H/etc-hostname" /etc/hostname
+  mkdir -p /run/lab
+  mount -t tmpfs -o size=1m lab-sbin /usr/local/sbin
+  for tool in "$SHIMS"/*; do ln -s "$tool" "/usr/local/sbin/$(basename "$tool")"; done
+  ln -s "$SHIMS/apt-get" /usr/local/sbin/apt
+  mount --bind "$H/state" /run/lab   # host state (packages, services, faults) at a fixed path for the shims
+  [[ -f $H/state/pve-dir ]] && mount --bind "$(cat "$H/state/pve-dir")" /etc/pve
+  mount -t tmpfs -o nosuid,nodev,mode=1777,size=256m lab-shm /dev/shm
+  mount -t tmpfs -o nosuid,nodev,mode=1777,size=256m lab-tmp /tmp
+  mkdir -p /run/lock /run/sshd
+  # Binaries of packages this host has not installed are replaced by "command not found".
+  for tool in /usr/sbin/corosync-qdevice /usr/sbin/corosync-qdevice-net-certutil /usr/sbin/corosync-qdevice-tool; do
+    grep -qx corosync-qdevice /run/lab/packages || mount --bind "$SHIMS/.not-installed" "$tool"
+  done
+  for tool in /usr/bin/corosync-qnetd /usr/bin/corosync-qnetd-certutil /usr/bin/corosync-qnetd-tool; do
+    grep -qx corosync-qnetd /run/lab/packages || mount --bind "$SHIMS/.not-installed" "$tool"
+  done
+  : >/run/lab-ready
+  exec -a "lab-init $h" perl -e '$SIG{TERM}=$SIG{INT}=$SIG{HUP}=sub{exit 0}; while (1) { my $p = waitpid(-1, 0); sleep 1 if $p <= 0 }'
+}
+
+boot() {
+  local h=$1 i p
+  running "$h" && return 0
+  ns_exists "$h" || die "netns $h missing (run lab up)"
+  rm -f "$RUN/$h.pid"
+  # The mount point for the emulated /etc/pve (the machine has none; lab down removes it again).
+  [[ $h == qnetd ]] || mkdir -p /etc/pve
+  setsid sh -c 'echo $$ >"$0"; exec "$@"' "$RUN/$h.pid" \
+    nsenter --net=/run/netns/"$h" -- \
+    unshare --mount --uts --ipc --pid --fork --kill-child --mount-proc --propagation private -- \
+    bash -c "$(declare -f host_init); host_init \"\$@\"" lab-boot "$h" "$LAB" "$SHIMS" \
+    </dev/null >>"$RUN/$h.boot.log" 2>&1 &
+  for i in $(seq 100); do
+    p=$(init_pid "$h")
+    [[ -n $p && -e /proc/$p/root/run/lab-ready ]] && break
+    sleep 0.05
+  done
+  [[ -n ${p:-} && -e /proc/$p/root/run/lab-ready ]] || die "boot of $h timed out (see $RUN/$h.boot.log)"
+}
+
+# What systemd would start at boot: ssh always; the cluster stack when configured; the lab agent on PVE nodes.
+start_services() {
+  local h=$1
+  x "$h" systemctl start ssh >/dev/null
+  x "$h" lab-boot-services
+}
+
+unplug() { ip -n "$SW" link set "$1" down; }
+plug() { ip -n "$SW" link set "$1" up; }
+
+# Power loss: the cable first (peers get no FIN/RST, as with a real power cut), then SIGKILL to the host's PID 1,
+# which takes every process of its PID namespace and its tmpfs mounts with it. The disk stays.
+poweroff() {
+  local h=$1 p u i
+  p=$(init_pid "$h"); u=$(launcher_pid "$h")
+  ns_exists "$SW" && { unplug "$h" 2>/dev/null || true; }
+  [[ -n $p ]] && kill -KILL "$p"
+  for i in $(seq 100); do is_launcher "$h" "$u" || break; sleep 0.05; done
+  rm -f "$RUN/$h.pid"
+}
+poweron() { plug "$1"; boot "$1"; start_services "$1"; wait_ssh "$1"; }
+
+wait_ssh() {
+  local i
+  assert_lab_route
+  for i in $(seq 100); do
+    ssh -i "$KEY" -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=2 -o UserKnownHostsFile="$LAB/keys/known_hosts" -o StrictHostKeyChecking=yes -o LogLevel=ERROR "root@${IP[$1]}" true 2>/dev/null && return 0
+    sleep 0.1
+  done
+  die "ssh to $1 not answering"
+}
+
+fingerprint() { ssh-keygen -lf "$LAB/hosts/$1/etc-ssh/ssh_host_ed25519_key.pub" | cut -d' ' -f2; }
+api_fingerprint() { openssl x509 -noout -fingerprint -sha256 -in "$LAB/hosts/pve1/state/pve-ssl.pem" | cut -d= -f2; }
+
+write_cluster_yaml() {
+  local h
+  {
+    echo "# Written by 'pve-twonode lab up': the rehearsal lab as a cluster.yaml (host keys pinned, secrets by reference)."
+    echo "cluster:"
+    echo "  name: labclu"
+    echo "nodes:"
+    for h in pve1 pve2; do
+      printf '  - name: %s\n    ip: %s\n    ssh:\n      host_key: %s\n      auth: { key_file: %s }\n' "$h" "${IP[$h]}" "$(fingerprint "$h")" "$KEY"
+    done
+    printf 'qdevice:\n  name: qnetd\n  ip: %s\n  ssh:\n    host_key: %s\n    auth: { key_file: %s }\n' "${IP[qnetd]}" "$(fingerprint qnetd)" "$KEY"
+    echo "ntp:"
+    echo "  servers: [0.debian.pool.ntp.org, 1.debian.pool.ntp.org]"
+    echo "join:"
+    echo "  method: api"
+    echo "  password: { file: $LAB/keys/pve1-root-password }"
+    echo "  fingerprint: $(api_fingerprint)"
+    echo "ha:"
+    echo "  resources:"
+    echo "    - { sid: vm:100, max_restart: 1, max_relocate: 1, preferred_node: pve1 }"
+    echo "failover:"
+    echo "  enabled: true"
+    echo "  node: auto"
+    echo "  power_off: { command: [$(cd "$(dirname "$0")" && pwd)/lab.sh, poweroff, '{node}'] }"
+    echo "  power_on: { command: [$(cd "$(dirname "$0")" && pwd)/lab.sh, poweron, '{node}'] }"
+    echo "  down_for: 30s"
+    echo "  recovery_timeout: 3m"
+  } >"$LAB/cluster.yaml"
+}
+
+cmd_up() {
+  need_root
+  local t0=$SECONDS h
+  mkdir -p "$LAB" "$RUN"
+  net_up
+  prepare_disks
+  # The HA guest: VM 100 on pve1 (a standalone node may have guests; the joining node may not).
+  [[ -e $LAB/hosts/pve1/.guest-created ]] || {
+    printf 'name: homeassistant\nmemory: 64\n' >"$LAB/pve/nodes/pve1/qemu-server/100.conf"
+    touch "$LAB/hosts/pve1/.guest-created"
+  }
+  for h in "${HOSTS[@]}"; do boot "$h"; done
+  for h in "${HOSTS[@]}"; do start_services "$h"; done
+  for h in "${HOSTS[@]}"; do wait_ssh "$h"; done
+  write_cluster_yaml
+  log "lab up in $((SECONDS - t0)) s; config: $LAB/cluster.yaml"
+  echo "$LAB/cluster.yaml"
+}
+
+cmd_down() {
+  need_root
+  local h
+  for h in "${HOSTS[@]}"; do poweroff "$h"; done
+  for h in "${HOSTS[@]}" "$SW"; do ns_exists "$h" && ip netns del "$h"; done
+  ip link show "$ROOT_IF" >/dev/null 2>&1 && ip link del "$ROOT_IF"
+  if [[ -e $RUN/created-run-netns && -d /run/netns && -z $(ls -A /run/netns) ]]; then
+    umount -n /run/netns 2>/dev/null || true; rmdir /run/netns 2>/dev/null || true
+  fi
+  rmdir /etc/pve 2>/dev/null || true
+  rm -rf "$LAB"
+  log "lab down"
+}
+
+cmd_status() {
+  local h
+  for h in "${HOSTS[@]}"; do
+    if running "$h"; then
+      echo "== $h ${IP[$h]}: on (init pid $(init_pid "$h"))"
+      if [[ $h == qnetd ]]; then x qnetd sh -c 'corosync-qnetd-tool -s 2>&1 | head -3' || true
+      else x "$h" sh -c 'corosync-quorumtool -s 2>&1 | grep -E "Quorate|Total votes|Expected votes|Flags" || echo "not in a cluster"' || true; fi
+    else echo "== $h ${IP[$h]}: off"; fi
+  done
+}
+
+cmd_fault() {
+  local h=$1 name=$2 state=$3
+  known_host "$h"
+  case $name in
+    join-exit0) ;;
+    guest) ;;
+    *) die "unknown fault '$name' (join-exit0, guest)" ;;
+  esac
+  if [[ $name == guest ]]; then
+    local dir; dir=$(cat "$LAB/hosts/$h/state/pve-dir")/nodes/$h/qemu-server
+    mkdir -p "$dir"
+    if [[ $state == on ]]; then printf 'name: stray\nmemory: 64\n' >"$dir/900.conf"; else rm -f "$dir/900.conf"; fi
+  elif [[ $state == on ]]; then touch "$LAB/hosts/$h/state/faults/$name"; else rm -f "$LAB/hosts/$h/state/faults/$name"; fi
+  log "fault $name on $h: $state"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  poweroff) need_root; known_host "${2:-}"; poweroff "$2"; log "$2 powered off" ;;
+  poweron) need_root; known_host "${2:-}"; poweron "$2"; log "$2 powered on" ;;
+  fault) need_root; cmd_fault "${2:-}" "${3:-}" "${4:-on}" ;;
+  x) need_root; shift; known_host "${1:-}"; x "$@" ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
+esac

@@ -1,0 +1,47 @@
+# Shared by the lab's Proxmox emulation shims. Runs inside a lab host (own mount/PID/net namespaces).
+LAB=$(cat /run/lab/lab-dir)
+ME=$(hostname)
+PVE_CONF=/etc/pve/corosync.conf
+COROSYNC_CONF=/etc/corosync/corosync.conf
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+die() { printf '%s\n' "$*" >&2; exit 255; }
+quorate() { corosync-quorumtool -s >/dev/null 2>&1; }
+in_cluster() { [[ -s $COROSYNC_CONF && -s /etc/corosync/authkey ]]; }
+own_ip() { getent ahostsv4 "$ME" | awk 'NR==1 {print $1}'; }
+conf_version() { awk '/config_version:/ {print $2}' "${1:-$PVE_CONF}" 2>/dev/null; }
+cluster_name() { awk '/cluster_name:/ {print $2}' "${1:-$PVE_CONF}" 2>/dev/null; }
+# "name nodeid ip" per node of the cluster config
+conf_nodes() {
+  awk '/^[ \t]*node \{/ {n=""; id=""; ip=""} /^[ \t]*name:/ {n=$2} /^[ \t]*nodeid:/ {id=$2} /^[ \t]*ring0_addr:/ {ip=$2} /^[ \t]*\}/ && n != "" {print n, id, ip; n=""}' "${1:-$PVE_CONF}" 2>/dev/null
+}
+conf_qdevice_host() { awk '/^[ \t]*host:/ {print $2}' "${1:-$PVE_CONF}" 2>/dev/null; }
+# Names of the nodes in the current membership, lowest node id first (corosync-quorumtool -l prints nodelist names;
+# a Qdevice flags column appears once a QDevice is registered).
+members() {
+  corosync-quorumtool -l 2>/dev/null |
+    awk '$1 ~ /^(0x)?[0-9a-f]+$/ && $1 != "0" && $1 != "0x00000000" {name = ($NF == "(local)") ? $(NF-1) : $NF; if (name != "Qdevice") print $1, name}' |
+    sort -n | awk '{print $2}'
+}
+
+# write_conf VERSION CLUSTER "name id ip"... [qdevice-ip]: corosync.conf as PVE writes it (keys sorted, 2-space indent),
+# plus a log file: the lab has no syslog (lab README pitfall 9).
+write_conf() {
+  local version=$1 cluster=$2; shift 2
+  local qdevice="" n
+  [[ ${!#} != *" "* ]] && { qdevice=${!#}; set -- "${@:1:$#-1}"; }
+  {
+    printf 'logging {\n  debug: off\n  logfile: /var/log/corosync/corosync.log\n  to_logfile: yes\n  to_syslog: yes\n}\n\nnodelist {\n'
+    for n in "$@"; do
+      set -- $n
+      printf '  node {\n    name: %s\n    nodeid: %s\n    quorum_votes: 1\n    ring0_addr: %s\n  }\n' "$1" "$2" "$3"
+    done
+    printf '}\n\nquorum {\n'
+    [[ -n $qdevice ]] && printf '  device {\n    model: net\n    net {\n      algorithm: ffsplit\n      host: %s\n      tls: on\n    }\n    votes: 1\n  }\n' "$qdevice"
+    printf '  provider: corosync_votequorum\n}\n\ntotem {\n  cluster_name: %s\n  config_version: %s\n  interface {\n    linknumber: 0\n  }\n  ip_version: ipv4-6\n  link_mode: passive\n  secauth: on\n  token_coefficient: 125\n  version: 2\n}\n' "$cluster" "$version"
+  } >"$PVE_CONF.new"
+  mv "$PVE_CONF.new" "$PVE_CONF"
+}
+
+ssh_node() { local ip=$1; shift; ssh -o BatchMode=yes -o ConnectTimeout=5 -lroot "$ip" "$@" </dev/null; }
+vm_conf_dir() { echo "/etc/pve/nodes/$1/qemu-server"; }
