@@ -144,22 +144,21 @@ CONF
   if [[ ! -f $LAB/hosts/pve1/state/pve-ssl.pem ]]; then
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=pve1" -keyout "$LAB/hosts/pve1/state/pve-ssl.key" -out "$LAB/hosts/pve1/state/pve-ssl.pem" 2>/dev/null
   fi
-  # Keys: the controller reaches every host; pve1 and pve2 trust each other (what PVE's cluster SSH setup gives).
-  # qnetd trusts only the controller: authorising pve1's /root/.ssh/id_rsa there is the guide's qdevice-prereqs step.
-  local pub=() ; pub[0]=$(cat "$KEY.pub")
-  for h in "${HOSTS[@]}"; do
-    H=$LAB/hosts/$h
-    case $h in
-      pve1|pve2) cat "$KEY.pub" "$LAB/hosts/pve1/root/.ssh/id_ed25519.pub" "$LAB/hosts/pve2/root/.ssh/id_ed25519.pub" >"$H/root/.ssh/authorized_keys" ;;
-      qnetd) [[ -f $H/root/.ssh/authorized_keys ]] || cat "$KEY.pub" >"$H/root/.ssh/authorized_keys" ;;
-    esac
-    chmod 600 "$H/root/.ssh/authorized_keys"
+  # Keys, first build only (later the guide itself changes them): the controller reaches every host; pve1 and pve2
+  # trust each other (what PVE's cluster SSH setup gives). qnetd trusts only the controller: authorising pve1's
+  # /root/.ssh/id_rsa there is the guide's qdevice-prereqs step.
+  [[ -f $LAB/keys/.seeded ]] && return 0
+  for h in pve1 pve2; do
+    cat "$KEY.pub" "$LAB/hosts/pve1/root/.ssh/id_ed25519.pub" "$LAB/hosts/pve2/root/.ssh/id_ed25519.pub" >"$LAB/hosts/$h/root/.ssh/authorized_keys"
   done
+  cat "$KEY.pub" >"$LAB/hosts/qnetd/root/.ssh/authorized_keys"
+  chmod 600 "$LAB"/hosts/*/root/.ssh/authorized_keys
   : >"$LAB/keys/known_hosts"
   for h in "${HOSTS[@]}"; do
     printf '%s,%s %s\n' "$h" "${IP[$h]}" "$(cut -d' ' -f1,2 "$LAB/hosts/$h/etc-ssh/ssh_host_ed25519_key.pub")" >>"$LAB/keys/known_hosts"
   done
   for h in pve1 pve2; do grep -v '^qnetd' "$LAB/keys/known_hosts" >"$LAB/hosts/$h/root/.ssh/known_hosts"; done
+  touch "$LAB/keys/.seeded"
 }
 
 # ----------------------------------------------------------------------- boot

@@ -104,17 +104,22 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
 
   async function failoverTest(): Promise<StepResult> {
     const prep = await activity(quickStep, 'failover', `check health on ${config.nodes[0].name}`).failoverPrepare(config);
-    const { victim, survivor } = prep.target;
+    if (!prep.target) {
+      progress.data.failoverRecoveryMs = (prep.facts.recoveryMs as number | undefined) ?? null;
+      return prep;
+    }
+    const target = prep.target;
+    const { victim, survivor } = target;
     const powerOffAt = await power('off', victim);
     const offSince = Date.now(); // workflow time, for the durable down-time timer
     progress.note('failover', `${victim} is off; watching ${survivor}`);
-    const observed = await activity(failoverStage, 'failover', `watch ${survivor} take over ${prep.target.sid}`).failoverObserve(config, prep.target, powerOffAt);
+    const observed = await activity(failoverStage, 'failover', `watch ${survivor} take over ${target.sid}`).failoverObserve(config, target, powerOffAt);
     progress.data.failoverRecoveryMs = observed.recoveryMs;
     // Keep the node down for failover.down_for, as the guide's test does, before powering it back on.
     const downMs = durationMs(config.failover.down_for) - (Date.now() - offSince);
     if (downMs > 0) await wf.sleep(downMs, { summary: `keep ${victim} powered off for ${config.failover.down_for}` });
     await power('on', victim);
-    const restored = await activity(failoverStage, 'failover', `wait for ${victim} and 3 of 3 votes`).failoverRestore(config, prep.target);
+    const restored = await activity(failoverStage, 'failover', `wait for ${victim} and 3 of 3 votes`).failoverRestore(config, target, observed.recoveryMs);
     return {
       ...observed,
       message: `${observed.message}; ${restored.message}`,

@@ -17,13 +17,15 @@ async function latestHeartbeat(handle: GuideHandle): Promise<Heartbeat | undefin
 export async function follow(handle: GuideHandle, options: { autoApprove?: boolean; intervalMs?: number } = {}): Promise<RunProgress> {
   const tty = process.stdout.isTTY === true;
   let previous: RunProgress | null = null;
+  let previousHeartbeat: Heartbeat | undefined;
   const approved = new Set<string>();
   for (;;) {
     const progress = await handle.query(progressQuery);
     const heartbeat = progress.state === 'running' ? await latestHeartbeat(handle).catch(() => undefined) : undefined;
     if (tty) process.stdout.write(`\x1b[H\x1b[2J${renderTable(progress, heartbeat)}\n`);
-    else for (const line of changedLines(previous, progress, heartbeat)) console.log(line);
+    else for (const line of changedLines(previous, progress, heartbeat, previousHeartbeat)) console.log(line);
     previous = progress;
+    previousHeartbeat = heartbeat;
     const gate = progress.awaiting?.gate;
     if (options.autoApprove && gate && !approved.has(gate)) {
       approved.add(gate);

@@ -38,8 +38,8 @@ export function renderTable(p: RunProgress, heartbeat?: Heartbeat): string {
   return lines.join('\n');
 }
 
-/** One line per step state or message change, for logs and pipes. */
-export function changedLines(previous: RunProgress | null, p: RunProgress, heartbeat?: Heartbeat): string[] {
+/** One line per change of a step's state or message, or of the running activity's heartbeat, for logs and pipes. */
+export function changedLines(previous: RunProgress | null, p: RunProgress, heartbeat?: Heartbeat, previousHeartbeat?: Heartbeat): string[] {
   const lines: string[] = [];
   for (const s of p.steps) {
     const before = previous?.steps.find((x) => x.step === s.step);
@@ -47,7 +47,7 @@ export function changedLines(previous: RunProgress | null, p: RunProgress, heart
       lines.push(`[${new Date().toISOString()}] ${s.step}: ${s.state}${s.attempts ? ` (attempts ${s.attempts})` : ''}${s.message ? ` - ${s.message}` : ''}`);
   }
   const live = describeHeartbeat(heartbeat);
-  if (live && previous && JSON.stringify(previous) === JSON.stringify(p)) lines.push(`[${new Date().toISOString()}]   ... ${live}`);
+  if (live && live !== describeHeartbeat(previousHeartbeat)) lines.push(`[${new Date().toISOString()}]   ... ${live}`);
   if (p.awaiting && previous?.awaiting?.gate !== p.awaiting.gate) lines.push(`WAITING FOR APPROVAL of "${p.awaiting.gate}": ${p.awaiting.instruction}`);
   return lines;
 }

@@ -56,8 +56,8 @@ export class StepContext {
   }
 
   /** Runs a command whose success is part of the state being read; a non-zero exit is reported with its output. */
-  async output(command: HostCommand): Promise<string> {
-    const result = await this.run(command);
+  async output(command: HostCommand, stdin?: string): Promise<string> {
+    const result = await this.run(command, stdin);
     if (result.code !== 0) throw new Error(`${command.host}: "${command.command}" exited ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
     return result.stdout;
   }
