@@ -9,7 +9,8 @@ import { runStep } from '../src/steps/context';
 import { postconditionFailed, preconditionFailed } from '../src/steps/failures';
 import { alreadyDone, done, type StepResult } from '../src/steps/result';
 
-const MEMBERSHIP_TIMEOUT_MS = 120_000;
+// pvecm add returns after its own "waiting for quorum...", so membership shows up soon after it if at all.
+const MEMBERSHIP_TIMEOUT_MS = 30_000;
 
 export function joinCommands(config: ClusterConfig) {
   const [node1, node2] = config.nodes;

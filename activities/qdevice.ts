@@ -40,7 +40,8 @@ export async function qdevice(config: ClusterConfig): Promise<StepResult> {
     const leftover = (await ctx.run(c.leftoverNssdb)).stdout.includes('leftover');
     const setup = await ctx.run(leftover ? c.setupForce : c.setup);
     const setupOutput = `${setup.stdout}\n${setup.stderr}`.trim().slice(-800);
-    const status = await ctx.waitFor('3 of 3 votes with Qdevice', VOTES_TIMEOUT_MS, async () => {
+    // A non-zero exit is a sure failure: check once instead of waiting for votes that cannot come.
+    const status = await ctx.waitFor('3 of 3 votes with Qdevice', setup.code === 0 ? VOTES_TIMEOUT_MS : 0, async () => {
       const s = await readClusterStatus(ctx, c.status);
       return hasHealthyQdevice(s) ? s : undefined;
     });

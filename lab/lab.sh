@@ -97,9 +97,8 @@ prepare_disks() {
     H=$LAB/hosts/$h
     [[ -f $H/.prepared ]] && continue
     rm -rf "$H"
-    mkdir -p "$H"/{etc-corosync,etc-ssh,var-lib-corosync,var-log/corosync,root/.ssh,state/services,state/faults}
+    mkdir -p "$H"/{etc-upper,etc-work,etc-corosync,etc-ssh,var-lib-corosync,var-log/corosync,root/.ssh,state/services,state/faults}
     [[ -d /etc/corosync/uidgid.d ]] && cp -a /etc/corosync/uidgid.d "$H/etc-corosync/"
-    cp -a /etc/systemd/. "$H/etc-systemd/" 2>/dev/null || mkdir -p "$H/etc-systemd"
     cp -a /etc/ssh/. "$H/etc-ssh/"
     rm -f "$H"/etc-ssh/ssh_host_*
     ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$H/etc-ssh/ssh_host_ed25519_key"
@@ -169,9 +168,11 @@ host_init() {
   hostname "$h"
   mount -n -t tmpfs -o nosuid,nodev,mode=0755,size=64m lab-run /run   # first, -n: libmount would write /run/mount in the machine's /run
   mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+  # The host's own /etc: an overlay on the machine's, so every write (backups, timesyncd.conf, /etc/pve's mount
+  # point) lands on this host's disk and never in the machine's /etc.
+  mount -n -t overlay lab-etc -o "lowerdir=/etc,upperdir=$H/etc-upper,workdir=$H/etc-work" /etc
   mount --bind "$H/etc-corosync" /etc/corosync
   mount --bind "$H/etc-ssh" /etc/ssh
-  mount --bind "$H/etc-systemd" /etc/systemd
   mount --bind "$H/var-lib-corosync" /var/lib/corosync
   mount --bind "$H/var-log" /var/log
   mount --bind "$H/root" /root
@@ -182,7 +183,7 @@ host_init() {
   for tool in "$SHIMS"/*; do ln -s "$tool" "/usr/local/sbin/$(basename "$tool")"; done
   ln -s "$SHIMS/apt-get" /usr/local/sbin/apt
   mount --bind "$H/state" /run/lab   # host state (packages, services, faults) at a fixed path for the shims
-  [[ -f $H/state/pve-dir ]] && mount --bind "$(cat "$H/state/pve-dir")" /etc/pve
+  if [[ -f $H/state/pve-dir ]]; then mkdir -p /etc/pve; mount --bind "$(cat "$H/state/pve-dir")" /etc/pve; fi
   mount -t tmpfs -o nosuid,nodev,mode=1777,size=256m lab-shm /dev/shm
   mount -t tmpfs -o nosuid,nodev,mode=1777,size=256m lab-tmp /tmp
   mkdir -p /run/lock /run/sshd
@@ -202,8 +203,6 @@ boot() {
   running "$h" && return 0
   ns_exists "$h" || die "netns $h missing (run lab up)"
   rm -f "$RUN/$h.pid"
-  # The mount point for the emulated /etc/pve (the machine has none; lab down removes it again).
-  [[ $h == qnetd ]] || mkdir -p /etc/pve
   setsid sh -c 'echo $$ >"$0"; exec "$@"' "$RUN/$h.pid" \
     nsenter --net=/run/netns/"$h" -- \
     unshare --mount --uts --ipc --pid --fork --kill-child --mount-proc --propagation private -- \
@@ -310,7 +309,6 @@ cmd_down() {
   if [[ -e $RUN/created-run-netns && -d /run/netns && -z $(ls -A /run/netns) ]]; then
     umount -n /run/netns 2>/dev/null || true; rmdir /run/netns 2>/dev/null || true
   fi
-  rmdir /etc/pve 2>/dev/null || true
   rm -rf "$LAB"
   log "lab down"
 }

@@ -11,7 +11,8 @@ const transientRetry: RetryPolicy = {
 };
 
 const base: ActivityOptions = {
-  heartbeatTimeout: '60s',
+  // Steps heartbeat every 5 s; a worker that died is noticed after 20 s and the step retried elsewhere.
+  heartbeatTimeout: '20s',
   // The workflow learns that a cancelled step really stopped before it reports where it stopped.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: transientRetry,

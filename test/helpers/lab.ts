@@ -1,0 +1,40 @@
+/** The rehearsal lab from tests: lab/lab.sh as root, its hosts' audit logs, faults. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load';
+import type { ClusterConfig } from '../../src/config/schema';
+
+export const LAB_DIR = '/var/lib/pve-twonode-lab';
+const script = join(__dirname, '..', '..', 'lab', 'lab.sh');
+
+/** Why the lab tests cannot run here, or false when they can. */
+export function labUnavailable(): string | false {
+  if (process.getuid?.() !== 0) return 'the rehearsal lab needs root';
+  if (!existsSync('/usr/sbin/corosync') || !existsSync('/usr/bin/corosync-qnetd')) return 'corosync packages missing: run scripts/install-system-packages.sh';
+  return false;
+}
+
+export function lab(...args: string[]): string {
+  return execFileSync('bash', [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A fresh lab and its cluster.yaml. */
+export function freshLab(env: Record<string, string> = {}): { config: ClusterConfig; path: string } {
+  spawnSync('bash', [script, 'down'], { stdio: 'ignore' });
+  execFileSync('bash', [script, 'up'], { stdio: 'ignore', env: { ...process.env, ...env } });
+  const path = join(LAB_DIR, 'cluster.yaml');
+  return { config: loadConfig(path), path };
+}
+
+/** Commands received over SSH by a host so far (the lab's sshd ForceCommand logs each one). */
+export function audit(host: string): string[] {
+  const file = join(LAB_DIR, 'hosts', host, 'var-log', 'lab-audit.log');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.slice(l.indexOf(' ') + 1));
+}
+
+/** Runs a command inside a lab host (its own namespaces), not over SSH. */
+export function inHost(host: string, command: string): string {
+  return lab('x', host, 'bash', '-c', command);
+}

@@ -1,0 +1,132 @@
+/** Every step activity against the rehearsal lab (real sshd, corosync, corosync-qnetd): act, verify, then a no-op rerun. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import * as activities from '../activities';
+import type { ClusterConfig } from '../src/config/schema';
+import { parsePvecmStatus } from '../src/parsers/pvecm-status';
+import type { StepResult } from '../src/steps/result';
+import { audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
+
+type Step = (config: ClusterConfig) => Promise<StepResult>;
+
+describe('step activities against the rehearsal lab', { skip: labUnavailable() }, () => {
+  let config: ClusterConfig;
+  const run = (step: Step) => new MockActivityEnvironment().run(step, config);
+  const failure = async (step: Step): Promise<ApplicationFailure> => {
+    const err = await run(step).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof ApplicationFailure, `expected a failure, got ${String(err)}`);
+    return err;
+  };
+
+  before(() => {
+    config = freshLab().config;
+  });
+  after(() => void lab('down'));
+
+  it('preflight reads all three hosts and finds no blocker', async () => {
+    const r = await run(activities.preflight);
+    assert.equal(r.outcome, 'done');
+    assert.equal(r.facts.pveMajor, 9);
+    assert.deepEqual(r.actions, []);
+  });
+
+  it('create fails verification while the node name resolves to 127.0.1.1, and says why', async () => {
+    const err = await failure(activities.create);
+    assert.deepEqual([err.type, err.nonRetryable], ['PostconditionFailed', true]);
+    assert.match(err.message, /corosync\.conf on pve1 does not name cluster labclu/);
+    assert.ok(audit('pve1').includes('pvecm create labclu'), 'pvecm create was really attempted');
+  });
+
+  it('hosts fixes /etc/hosts on both nodes (backup kept), time starts NTP on the VM', async () => {
+    const hosts = await run(activities.hosts);
+    assert.equal(hosts.outcome, 'done');
+    assert.deepEqual((hosts.facts.resolved as Record<string, Record<string, string>>).pve2, { pve1: '10.213.7.11', pve2: '10.213.7.12', qnetd: '10.213.7.13' });
+    assert.match(inHost('pve1', 'ls /etc/hosts.pve-twonode-*.bak && grep -c 127.0.1.1 /etc/hosts.pve-twonode-*.bak'), /\n1\n$/);
+    const time = await run(activities.time);
+    assert.equal(time.outcome, 'done');
+    assert.match(time.message, /configured on qnetd/);
+  });
+
+  it('create and join build a quorate 2-node cluster', async () => {
+    assert.equal((await run(activities.create)).outcome, 'done');
+    assert.equal((await run(activities.join)).outcome, 'done');
+    const status = parsePvecmStatus(inHost('pve2', 'pvecm status'));
+    assert.deepEqual([status.quorate, status.totalVotes, status.members.length], [true, 2, 2]);
+  });
+
+  it('qnetd installs and starts corosync-qnetd on the VM', async () => {
+    assert.equal((await run(activities.qnetd)).outcome, 'done');
+    assert.match(inHost('qnetd', "ss -Hltn 'sport = :5403'"), /:5403/);
+  });
+
+  it('qdevice fails verification while corosync-qdevice is missing on the nodes', async () => {
+    // Only the key half of the prerequisites, by hand: pvecm then gets as far as the certificate exchange.
+    const pub = inHost('pve1', 'cat /root/.ssh/id_rsa.pub').trim();
+    inHost('qnetd', `echo '${pub}' >> /root/.ssh/authorized_keys`);
+    inHost('pve1', `echo "10.213.7.13 $(cat /dev/null)$(ssh-keyscan -t ed25519 10.213.7.13 2>/dev/null | cut -d' ' -f2-)" >> /root/.ssh/known_hosts`);
+    const err = await failure(activities.qdevice);
+    assert.deepEqual([err.type, err.nonRetryable], ['PostconditionFailed', true]);
+    assert.match(err.message, /corosync-qdevice-net-certutil/);
+  });
+
+  it('qdevice-prereqs installs corosync-qdevice on both nodes; then qdevice gives the third vote', async () => {
+    const prereqs = await run(activities.qdevicePrereqs);
+    assert.equal(prereqs.outcome, 'done');
+    assert.match(prereqs.message, /corosync-qdevice on pve1; corosync-qdevice on pve2/);
+    assert.equal((await run(activities.qdevice)).outcome, 'done');
+    const status = parsePvecmStatus(inHost('pve1', 'corosync-quorumtool -s'));
+    assert.deepEqual([status.expectedVotes, status.totalVotes, status.flags], [3, 3, ['Quorate', 'Qdevice']]);
+  });
+
+  it('ha puts vm:100 under HA with a node-affinity rule (PVE 9) and sees it started', async () => {
+    const r = await run(activities.ha);
+    assert.equal(r.outcome, 'done');
+    assert.deepEqual(r.facts.placement, { 'vm:100': 'pve1' });
+    assert.match(inHost('pve1', 'cat /etc/pve/ha/rules.cfg'), /node-affinity: pve-twonode-vm-100\n\tnodes pve1:2,pve2:1\n\tresources vm:100/);
+  });
+
+  it('a second pass changes nothing: every step reports skipped-already-done and no act reaches a host', async () => {
+    const before = ['pve1', 'pve2', 'qnetd'].map((h) => audit(h).length);
+    const actsBefore = ['pve1', 'pve2', 'qnetd'].flatMap(audit).filter((c) => /pvecm (create|add|qdevice setup)|apt-get install|ha-manager (add|rules add)|cat > /.test(c));
+    for (const step of [activities.hosts, activities.time, activities.create, activities.join, activities.qnetd, activities.qdevicePrereqs, activities.qdevice, activities.ha]) {
+      const r = await run(step);
+      assert.equal(r.outcome, 'skipped-already-done', `${step.name}: ${r.message}`);
+      assert.deepEqual(r.actions, []);
+    }
+    const actsAfter = ['pve1', 'pve2', 'qnetd'].flatMap(audit).filter((c) => /pvecm (create|add|qdevice setup)|apt-get install|ha-manager (add|rules add)|cat > /.test(c));
+    assert.deepEqual(actsAfter, actsBefore);
+    assert.ok(['pve1', 'pve2', 'qnetd'].some((h, i) => audit(h).length > before[i]), 'the second pass did read the hosts');
+  });
+});
+
+describe('join verification against the rehearsal lab', { skip: labUnavailable() }, () => {
+  let config: ClusterConfig;
+  const run = (step: Step) => new MockActivityEnvironment().run(step, config);
+  before(() => {
+    config = freshLab().config;
+  });
+  after(() => void lab('down'));
+
+  it('catches a join that pvecm add reports with exit 0, and joins once the fault is gone', async () => {
+    await run(activities.hosts);
+    await run(activities.create);
+    lab('fault', 'pve2', 'join-exit0', 'on');
+    const err = await run(activities.join).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof ApplicationFailure);
+    assert.deepEqual([err.type, err.nonRetryable], ['PostconditionFailed', true]);
+    assert.match(err.message, /pvecm add exited 0: .*got lock request timeout/s);
+    lab('fault', 'pve2', 'join-exit0', 'off');
+    assert.equal((await run(activities.join)).outcome, 'done');
+  });
+
+  it('preflight refuses a node 2 with guests (pvecm add would)', async () => {
+    const fresh = freshLab().config;
+    lab('fault', 'pve2', 'guest', 'on');
+    const err = await new MockActivityEnvironment().run(activities.preflight, fresh).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof ApplicationFailure);
+    assert.deepEqual([err.type, err.nonRetryable], ['PreconditionFailed', true]);
+    assert.match(err.message, /pve2 has guests \(900\)/);
+  });
+});
