@@ -13,7 +13,7 @@ type Step = (config: ClusterConfig) => Promise<StepResult>;
 
 describe('step activities against the rehearsal lab', { skip: labUnavailable() }, () => {
   let config: ClusterConfig;
-  const run = (step: Step) => new MockActivityEnvironment().run(step, config);
+  const run = (step: Step) => new MockActivityEnvironment().run<[ClusterConfig], StepResult, Step>(step, config);
   const failure = async (step: Step): Promise<ApplicationFailure> => {
     const err = await run(step).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof ApplicationFailure, `expected a failure, got ${String(err)}`);
@@ -103,7 +103,7 @@ describe('step activities against the rehearsal lab', { skip: labUnavailable() }
 
 describe('join verification against the rehearsal lab', { skip: labUnavailable() }, () => {
   let config: ClusterConfig;
-  const run = (step: Step) => new MockActivityEnvironment().run(step, config);
+  const run = (step: Step) => new MockActivityEnvironment().run<[ClusterConfig], StepResult, Step>(step, config);
   before(() => {
     config = freshLab().config;
   });
@@ -124,7 +124,7 @@ describe('join verification against the rehearsal lab', { skip: labUnavailable()
   it('preflight refuses a node 2 with guests (pvecm add would)', async () => {
     const fresh = freshLab().config;
     lab('fault', 'pve2', 'guest', 'on');
-    const err = await new MockActivityEnvironment().run(activities.preflight, fresh).then(() => null, (e: unknown) => e);
+    const err = await new MockActivityEnvironment().run<[ClusterConfig], StepResult, Step>(activities.preflight, fresh).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof ApplicationFailure);
     assert.deepEqual([err.type, err.nonRetryable], ['PreconditionFailed', true]);
     assert.match(err.message, /pve2 has guests \(900\)/);

@@ -152,7 +152,7 @@ lab.command('poweron <host>').description('boot a host again, its disk kept').ac
 lab
   .command('fault <host> <fault> [state]')
   .description('join-exit0: pvecm add exits 0 after a failed join; guest: a VM on the host (state on|off)')
-  .action((host: string, fault: string, state = 'on') => void (process.exitCode = runLab(['fault', host, fault, state])));
+  .action((host: string, fault: string, state?: string) => void (process.exitCode = runLab(['fault', host, fault, state ?? 'on'])));
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof UsageError || err instanceof RunAlreadyActiveError) console.error(err.message);

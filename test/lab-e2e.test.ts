@@ -1,0 +1,117 @@
+/**
+ * The whole guide against the rehearsal lab through a real Temporal dev server (SQLite file) and worker:
+ * once as a person runs it (`pve-twonode start --auto-approve --follow`), once with faults injected mid-run.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { parsePvecmStatus } from '../src/parsers/pvecm-status';
+import { startGuide, type GuideHandle } from '../src/run/start';
+import { approveSignal, progressQuery } from '../workflows/messages';
+import type { RunProgress } from '../workflows/progress';
+import { audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
+import { cli, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
+
+const ACT = /^(pvecm (create|add|qdevice setup)\b|ha-manager (add|rules add)\b|apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install)/;
+const actsOn = (host: string) => audit(host).filter((c) => ACT.test(c));
+
+function assertThreeVotes(host: string): void {
+  const status = parsePvecmStatus(inHost(host, 'corosync-quorumtool -s'));
+  assert.deepEqual([status.expectedVotes, status.totalVotes, status.flags], [3, 3, ['Quorate', 'Qdevice']], `${host}: ${JSON.stringify(status)}`);
+}
+
+describe('the whole guide against the rehearsal lab, through a real dev server', { skip: labUnavailable() }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pve-twonode-e2e-'));
+  const procs: (Proc | undefined)[] = [];
+  after(async () => {
+    for (const p of procs) await stop(p, 'SIGKILL');
+    lab('down');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pve-twonode start --auto-approve --follow completes every step, with the failover measured', async () => {
+    const { path } = freshLab();
+    const port = 17433;
+    procs.push(await startDevServer(port, join(dir, 'clean.db')));
+    procs.push(startWorker(port));
+    const started = Date.now();
+    const run = cli(port, 'start', path, '--auto-approve', '--follow');
+    const code = await exited(run);
+    console.log(`# end-to-end run: ${((Date.now() - started) / 1000).toFixed(1)} s\n${run.output().split('Run report')[1] ?? run.output()}`);
+    assert.equal(code, 0, run.output());
+    assert.match(run.output(), /Run report for cluster labclu: completed/);
+    for (const gate of ['create', 'join', 'qdevice', 'ha', 'failover']) assert.match(run.output(), new RegExp(`auto-approved: ${gate}\\b`));
+    assert.match(run.output(), /stayed quorate with 2 of 3 votes and started vm:100/);
+    assert.match(run.output(), /failover recovery time: \d+\.\d s/);
+    // Independent checks from inside both nodes, not through the tool.
+    assertThreeVotes('pve1');
+    assertThreeVotes('pve2');
+    for (const p of procs.splice(0)) await stop(p);
+  });
+
+  it('survives faults mid-run: node 2 off during the join, the worker SIGKILLed, sshd killed, the dev server restarted', async () => {
+    const { config } = freshLab();
+    const port = 17533;
+    const db = join(dir, 'faults.db');
+    let server = await startDevServer(port, db);
+    let worker = startWorker(port);
+    procs.push(server, worker);
+    const address = `127.0.0.1:${port}`;
+    const connect = async () => new Client({ connection: await Connection.connect({ address }) });
+    let handle: GuideHandle = await startGuide(await connect(), config);
+    const faults: string[] = [];
+    let progress: RunProgress | null = null;
+    for (const deadline = Date.now() + 600_000; Date.now() < deadline; ) {
+      try {
+        progress = await handle.query(progressQuery);
+      } catch {
+        await delay(500); // the dev server is restarting
+        continue;
+      }
+      if (['completed', 'failed', 'rejected', 'cancelled'].includes(progress.state)) break;
+      const gate = progress.awaiting?.gate;
+      const step = progress.steps.find((s) => s.step === progress?.currentStep);
+      if (gate === 'join' && !faults.includes('pve2 off')) {
+        lab('poweroff', 'pve2');
+        faults.push('pve2 off');
+        setTimeout(() => void (lab('poweron', 'pve2'), faults.push('pve2 on')), 15_000);
+      }
+      if (step?.step === 'qdevice-prereqs' && step.state === 'running' && !faults.includes('worker killed')) {
+        await stop(worker, 'SIGKILL');
+        faults.push('worker killed');
+        worker = startWorker(port);
+        procs.push(worker);
+      }
+      if (gate === 'ha' && !faults.includes('server restarted')) {
+        await stop(server, 'SIGTERM');
+        server = await startDevServer(port, db);
+        procs.push(server);
+        handle = (await connect()).workflow.getHandle(handle.workflowId);
+        faults.push('server restarted');
+      }
+      if (step?.step === 'failover' && /watching/.test(step.message) && !faults.includes('sshd killed')) {
+        inHost(progress.steps.find((s) => s.step === 'failover')?.message.includes('pve1 is off') ? 'pve2' : 'pve1', 'pkill -KILL -x sshd; sleep 4; systemctl start ssh');
+        faults.push('sshd killed');
+      }
+      if (gate) await handle.signal(approveSignal, { step: gate });
+      await delay(300);
+    }
+    console.log(`# faults injected: ${faults.join(', ')}`);
+    assert.equal(progress?.state, 'completed', JSON.stringify(progress?.steps.map((s) => [s.step, s.state, s.attempts, s.message])));
+    assert.deepEqual(new Set(faults), new Set(['pve2 off', 'pve2 on', 'worker killed', 'server restarted', 'sshd killed']));
+    assert.ok((progress?.steps.find((s) => s.step === 'join')?.attempts ?? 0) > 1, 'the join was retried while pve2 was off');
+    assertThreeVotes('pve1');
+    // No act ran twice on any host: one create, one add, one qdevice setup, one HA add, one install per package.
+    assert.deepEqual(actsOn('pve1').filter((c) => c.startsWith('pvecm')), ['pvecm create labclu', 'pvecm qdevice setup 10.213.7.13']);
+    assert.equal(actsOn('pve2').filter((c) => c.startsWith('pvecm add')).length, 1);
+    assert.equal(actsOn('pve1').filter((c) => c.startsWith('ha-manager add')).length, 1);
+    for (const host of ['pve1', 'pve2', 'qnetd']) {
+      const installs = actsOn(host).filter((c) => c.includes('apt-get install'));
+      assert.equal(new Set(installs).size, installs.length, `${host} installed a package twice: ${installs.join(' | ')}`);
+    }
+  });
+});
