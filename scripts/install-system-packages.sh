@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the tests and the rehearsal lab use: OpenSSH (a real sshd for the SSH tests and the lab hosts),
-# corosync + corosync-qdevice + corosync-qnetd (the lab's real quorum stack), iproute2/psmisc (namespaces, process control).
+# corosync + corosync-qdevice + corosync-qnetd (the lab's real quorum stack), iproute2/psmisc (namespaces, process control),
+# openssl (the lab's API certificate), chromium (the browser test of the Temporal UI, driven by playwright-core).
 # Needs root; skips what is installed. Nothing is started: Debian's policy-rc.d / no systemd keeps services down.
 set -euo pipefail
-packages=(openssh-server openssh-client corosync corosync-qdevice corosync-qnetd iproute2 psmisc util-linux perl)
+packages=(openssh-server openssh-client corosync corosync-qdevice corosync-qnetd systemd-timesyncd iproute2 psmisc util-linux perl openssl chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

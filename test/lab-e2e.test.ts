@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The whole guide against the rehearsal lab through a real Temporal dev server (SQLite file) and worker:
  * once as a person runs it (`pve-twonode start --auto-approve --follow`), once with faults injected mid-run.
@@ -13,15 +14,35 @@ import { parsePvecmStatus } from '../src/parsers/pvecm-status';
 import { startGuide, type GuideHandle } from '../src/run/start';
 import { approveSignal, progressQuery } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
+import { ARTIFACTS, launchChromium } from './helpers/browser';
 import { audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
 import { cli, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
 
-const ACT = /^(pvecm (create|add|qdevice setup)\b|ha-manager (add|rules add)\b|apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install)/;
+const ACT = /^(cd \/ && )?(pvecm (create|add|qdevice setup)\b|ha-manager (add|rules add)\b|apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install)/;
 const actsOn = (host: string) => audit(host).filter((c) => ACT.test(c));
 
 function assertThreeVotes(host: string): void {
   const status = parsePvecmStatus(inHost(host, 'corosync-quorumtool -s'));
   assert.deepEqual([status.expectedVotes, status.totalVotes, status.flags], [3, 3, ['Quorate', 'Qdevice']], `${host}: ${JSON.stringify(status)}`);
+}
+
+/** The dev server's Web UI in a real browser: the step summaries on the run's page, the run found by its search attribute. */
+async function checkTemporalUi(ui: string): Promise<void> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
+    await page.goto(`${ui}/namespaces/default/workflows/pve-twonode-labclu`);
+    const summaries = ['create: pvecm create on pve1', 'join: pvecm add on pve2', 'qdevice: pvecm qdevice setup on pve1', 'ha: ha-manager add on pve1', 'failover: watch pve2 take over vm:100', 'keep pve1 powered off for 30s'];
+    // textContent includes the timeline's SVG labels, scrolled into view or not.
+    await page.waitForFunction((texts) => texts.every((t) => document.body.textContent?.includes(t)), summaries, { timeout: 30_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'ui-workflow.png') });
+    await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent('PveCluster="labclu"')}`);
+    await page.waitForFunction(() => document.body.textContent?.includes('pve-twonode-labclu') && /1 Workflow/.test(document.body.textContent), undefined, { timeout: 30_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'ui-list-by-cluster.png') });
+    console.log(`# Temporal UI checked in Chromium; screenshots in ${ARTIFACTS}`);
+  } finally {
+    await browser.close();
+  }
 }
 
 describe('the whole guide against the rehearsal lab, through a real dev server', { skip: labUnavailable() }, () => {
@@ -50,6 +71,7 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     // Independent checks from inside both nodes, not through the tool.
     assertThreeVotes('pve1');
     assertThreeVotes('pve2');
+    await checkTemporalUi(`http://127.0.0.1:${port + 1000}`);
     for (const p of procs.splice(0)) await stop(p);
   });
 
@@ -107,7 +129,7 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     assertThreeVotes('pve1');
     // No act ran twice on any host: one create, one add, one qdevice setup, one HA add, one install per package.
     assert.deepEqual(actsOn('pve1').filter((c) => c.startsWith('pvecm')), ['pvecm create labclu', 'pvecm qdevice setup 10.213.7.13']);
-    assert.equal(actsOn('pve2').filter((c) => c.startsWith('pvecm add')).length, 1);
+    assert.equal(actsOn('pve2').filter((c) => c.includes('pvecm add ')).length, 1);
     assert.equal(actsOn('pve1').filter((c) => c.startsWith('ha-manager add')).length, 1);
     for (const host of ['pve1', 'pve2', 'qnetd']) {
       const installs = actsOn(host).filter((c) => c.includes('apt-get install'));

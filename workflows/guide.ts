@@ -68,8 +68,9 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
       publish(step);
       const answered = () => approved.has(gate) || rejections.has(gate);
       const timeout = config.approvals.timeout;
-      if (!timeout) await wf.condition(answered);
-      while (timeout && !(await wf.condition(answered, durationMs(timeout), { summary: `approval of ${gate} (${timeout})` }))) {
+      // Without approvals.timeout the wait is still a (decade-long) timer: only a timer carries a summary for the UI.
+      while (!(await wf.condition(answered, timeout ? durationMs(timeout) : '3650 days', { summary: `approval of ${gate}${timeout ? ` (${timeout})` : ''}` }))) {
+        if (!timeout) continue;
         if (config.approvals.on_timeout === 'reject') {
           rejections.set(gate, `no approval within ${timeout}`);
           break;

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** pve-twonode: validate, plan, start, approve, reject, status, watch, cancel, worker, server. */
+import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../config/load';
@@ -7,9 +8,10 @@ import { STEP_NAMES } from '../config/schema';
 import { RunAlreadyActiveError, startGuide, type GuideHandle } from '../run/start';
 import { connectClient, temporalSettings } from '../temporal/connection';
 import { approveSignal, progressQuery, rejectSignal, workflowIdFor } from '../../workflows/messages';
+import type { RunProgress } from '../../workflows/progress';
 import { follow } from './follow';
 import { planFor, renderPlan } from './plan';
-import { renderReport, uiLink } from './report';
+import { renderMarkdownReport, renderReport, uiLink } from './report';
 import { runLab } from './lab';
 import { runDevServer } from './server';
 
@@ -39,9 +41,18 @@ function link(cluster: string): string {
   return uiLink(connectionOptions.address, namespace, workflowIdFor(cluster));
 }
 
-async function followAndReport(handle: GuideHandle, cluster: string, autoApprove: boolean): Promise<void> {
-  const progress = await follow(handle, { autoApprove });
+/** Prints the report; also writes it as Markdown when asked (--report FILE.md). */
+function report(progress: RunProgress, cluster: string, markdownFile?: string): void {
   console.log(renderReport(progress, link(cluster)));
+  if (markdownFile) {
+    writeFileSync(markdownFile, renderMarkdownReport(progress, link(cluster)));
+    console.log(`  report written to ${markdownFile}`);
+  }
+}
+
+async function followAndReport(handle: GuideHandle, cluster: string, autoApprove: boolean, markdownFile?: string): Promise<void> {
+  const progress = await follow(handle, { autoApprove });
+  report(progress, cluster, markdownFile);
   if (progress.state !== 'completed') process.exitCode = 1;
 }
 
@@ -67,12 +78,13 @@ program
   .description('start the guide for this cluster (one run per cluster at a time)')
   .option('--auto-approve', 'approve every gate as it is reached (rehearsal lab); implies --follow')
   .option('--follow', 'show live progress until the run ends, then the report')
-  .action(async (file: string, opts: { autoApprove?: boolean; follow?: boolean }) => {
+  .option('--report <file.md>', 'with --follow: also write the report as Markdown')
+  .action(async (file: string, opts: { autoApprove?: boolean; follow?: boolean; report?: string }) => {
     const config = configOrExit(file);
     const client = await connectClient();
     const handle = await startGuide(client, config);
     console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name)}`);
-    if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
+    if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true, opts.report);
     else console.log(`follow it with: pve-twonode watch ${config.cluster.name}`);
   });
 
@@ -102,17 +114,19 @@ program
   .command('status <cluster>')
   .description('where the run stands')
   .option('--json', 'stable JSON: { workflowId, runId, status, progress }')
-  .action(async (cluster: string, opts: { json?: boolean }) => {
+  .option('--report <file.md>', 'also write the report as Markdown')
+  .action(async (cluster: string, opts: { json?: boolean; report?: string }) => {
     const handle = await handleFor(cluster);
     const [description, progress] = await Promise.all([handle.describe(), handle.query(progressQuery)]);
     if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, runId: description.runId, status: description.status.name, progress }, null, 2));
-    else console.log(renderReport(progress, link(cluster)));
+    else report(progress, cluster, opts.report);
   });
 
 program
   .command('watch <cluster>')
   .description('live progress until the run ends (a table on a terminal, lines otherwise)')
-  .action(async (cluster: string) => followAndReport(await handleFor(cluster), cluster, false));
+  .option('--report <file.md>', 'also write the final report as Markdown')
+  .action(async (cluster: string, opts: { report?: string }) => followAndReport(await handleFor(cluster), cluster, false, opts.report));
 
 program
   .command('cancel <cluster>')
@@ -121,8 +135,7 @@ program
     const handle = await handleFor(cluster);
     await handle.cancel();
     await handle.result().catch(() => undefined);
-    const progress = await handle.query(progressQuery);
-    console.log(renderReport(progress, link(cluster)));
+    report(await handle.query(progressQuery), cluster);
   });
 
 program

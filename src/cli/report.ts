@@ -15,3 +15,19 @@ export function renderReport(p: RunProgress, link: string): string {
   lines.push(`  history: ${link}`);
   return lines.join('\n');
 }
+
+/** The same report as Markdown, with each step's verified facts, for keeping next to the cluster's notes. */
+export function renderMarkdownReport(p: RunProgress, link: string): string {
+  const lines = [
+    `# pve-twonode run report: cluster ${p.cluster}`,
+    '',
+    `Outcome: **${p.state}**${p.endedReason ? ` (${p.endedReason})` : ''}. History: <${link}>`,
+    '',
+    '| step | outcome | attempts | duration | message |',
+    '|---|---|---|---|---|',
+    ...p.steps.map((s) => `| ${s.step} | ${s.state} | ${s.attempts} | ${durationOf(s)} | ${s.message.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`),
+  ];
+  if (p.failoverRecoveryMs !== null) lines.push('', `Failover recovery time: **${(p.failoverRecoveryMs / 1000).toFixed(1)} s** (node power-off to guest started on the survivor).`);
+  for (const s of p.steps.filter((x) => Object.keys(x.facts).length > 0)) lines.push('', `## ${s.step}: verified facts`, '', '```json', JSON.stringify(s.facts, null, 2), '```');
+  return `${lines.join('\n')}\n`;
+}

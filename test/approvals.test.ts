@@ -1,0 +1,76 @@
+/** Both approval paths open a gate on a real dev server: Temporal's own CLI (as the UI's signal dialog sends it) and ours. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { temporalCliPath } from '../src/cli/server';
+import { startGuide } from '../src/run/start';
+import { TASK_QUEUE } from '../src/temporal/connection';
+import { testConfig } from './helpers/config';
+import { waitForGate } from './helpers/drive';
+import { mockActivities } from './helpers/mock-activities';
+import { cli, exited, startDevServer, stop, type Proc } from './helpers/processes';
+
+const PORT = 17733;
+const address = `127.0.0.1:${PORT}`;
+
+function temporalSignal(workflowId: string, name: string, input: unknown): void {
+  const r = spawnSync(temporalCliPath(), ['workflow', 'signal', '--address', address, '--workflow-id', workflowId, '--name', name, '--input', JSON.stringify(input)], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+describe('approvals on a real dev server', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pve-twonode-approvals-'));
+  let server: Proc;
+  let client: Client;
+  let connection: NativeConnection;
+
+  before(async () => {
+    server = await startDevServer(PORT, join(dir, 'approvals.db'));
+    client = new Client({ connection: await Connection.connect({ address }) });
+    connection = await NativeConnection.connect({ address });
+  });
+  after(async () => {
+    await connection?.close();
+    await stop(server);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens one gate with `temporal workflow signal` and the next with `pve-twonode approve`', async () => {
+    const config = testConfig({ cluster: { name: 'approvals' }, approvals: { steps: ['create', 'join'] }, failover: { enabled: false } });
+    const { impl, calls } = mockActivities();
+    const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowsPath: require.resolve('../workflows'), activities: impl });
+    const result = await worker.runUntil(async () => {
+      const handle = await startGuide(client, config);
+      await waitForGate(handle, 'create');
+      assert.ok(!calls.includes('create'));
+      temporalSignal(handle.workflowId, 'approve', { step: 'create' });
+      await waitForGate(handle, 'join');
+      assert.ok(calls.includes('create'), 'the signal from the Temporal CLI opened the create gate');
+      const approve = cli(PORT, 'approve', 'approvals', 'join');
+      assert.equal(await exited(approve), 0, approve.output());
+      assert.match(approve.output(), /approved join/);
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'completed');
+    assert.ok(calls.includes('join'));
+  });
+
+  it('ends the run as rejected from `temporal workflow signal --name reject`', async () => {
+    const config = testConfig({ cluster: { name: 'rejections' }, approvals: { steps: ['create'] }, failover: { enabled: false } });
+    const { impl } = mockActivities();
+    const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowsPath: require.resolve('../workflows'), activities: impl });
+    const result = await worker.runUntil(async () => {
+      const handle = await startGuide(client, config);
+      await waitForGate(handle, 'create');
+      temporalSignal(handle.workflowId, 'reject', { step: 'create', reason: 'not today' });
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'rejected');
+    assert.equal(result.progress.endedReason, 'rejected at create: not today');
+  });
+});
