@@ -3,6 +3,9 @@ import { Worker } from '@temporalio/worker';
 import * as activities from './activities';
 import { TASK_QUEUE, connectWorker } from './src/temporal/connection';
 
+/** Cancellation reaches an activity only with a heartbeat; the SDK would otherwise hold heartbeats back up to 16 s. */
+export const HEARTBEAT_TUNING = { maxHeartbeatThrottleInterval: '5s' } as const;
+
 export async function createWorker(): Promise<Worker> {
   const { connection, namespace } = await connectWorker();
   return Worker.create({
@@ -11,6 +14,7 @@ export async function createWorker(): Promise<Worker> {
     taskQueue: TASK_QUEUE,
     workflowsPath: require.resolve('./workflows'),
     activities,
+    ...HEARTBEAT_TUNING,
   });
 }
 

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# The test suite: parsers, config, CLI, SSH against a real sshd, the workflow on the real time-skipping server, replay.
+# npm test: installs what is missing (idempotent, fast when present), then runs every test/*.test.ts with node's
+# test runner: parsers, config, CLI, SSH against a real sshd, the workflow on the real time-skipping server, replay,
+# approvals on a dev server, and (as root) the rehearsal lab end to end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[[ -d node_modules/@temporalio/worker ]] || npm ci --no-audit --no-fund
+if [[ $EUID -eq 0 ]]; then bash scripts/install-system-packages.sh
+else echo "not root: the lab tests will be skipped (sudo npm test runs them)" >&2; fi
+bash scripts/install-temporal.sh
 started=$SECONDS
 node --import tsx --test --test-reporter=spec test/*.test.ts
 echo "test suite wall time: $((SECONDS - started)) s"

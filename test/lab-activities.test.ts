@@ -130,3 +130,18 @@ describe('join verification against the rehearsal lab', { skip: labUnavailable()
     assert.match(err.message, /pve2 has guests \(900\)/);
   });
 });
+
+describe('HA on a PVE 8 lab', { skip: labUnavailable() }, () => {
+  after(() => void lab('down'));
+
+  it('places the guest with an HA group (PVE 8 has no rules) and sees it started', async () => {
+    const { config } = freshLab({ PVE_TWONODE_LAB_PVE: '8' });
+    const run = (step: Step) => new MockActivityEnvironment().run<[ClusterConfig], StepResult, Step>(step, config);
+    for (const step of [activities.hosts, activities.create, activities.join]) assert.equal((await run(step)).outcome, 'done');
+    const r = await run(activities.ha);
+    assert.deepEqual([r.outcome, r.facts.pveMajor, r.facts.placement], ['done', 8, { 'vm:100': 'pve1' }]);
+    assert.match(inHost('pve2', 'cat /etc/pve/ha/groups.cfg'), /^group: pve-twonode-vm-100\n\tnodes pve1:2,pve2:1$/m);
+    assert.match(inHost('pve2', 'ha-manager config'), /^vm:100\n\tgroup pve-twonode-vm-100$/m);
+    assert.equal((await run(activities.ha)).outcome, 'skipped-already-done');
+  });
+});

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -13,6 +14,7 @@ import { testConfig } from './helpers/config';
 import { answerGates, waitForGate } from './helpers/drive';
 import { mockActivities, type Behaviour } from './helpers/mock-activities';
 import { historyText, timeSkippingEnv } from './helpers/temporal';
+import { HEARTBEAT_TUNING } from '../worker';
 
 const ALL_STEP_ACTIVITIES = ['preflight', 'hosts', 'time', 'create', 'join', 'qnetd', 'qdevicePrereqs', 'qdevice', 'ha', 'replication'];
 
@@ -40,7 +42,7 @@ describe('guide workflow (time-skipping server)', () => {
     workerOptions: Partial<WorkerOptions> = {},
   ) {
     const { impl, calls } = mockActivities(behaviour);
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: impl, ...workerOptions });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: impl, ...HEARTBEAT_TUNING, ...workerOptions });
     return { result: await worker.runUntil(fn(taskQueue, calls)), calls };
   }
 
@@ -145,6 +147,25 @@ describe('guide workflow (time-skipping server)', () => {
       return finished(handle);
     });
     assert.equal(result.outcome, 'completed');
+  });
+
+  it('stops on cancel and reports the step where it stopped', async () => {
+    const config = uniqueConfig({ approvals: { steps: [] } });
+    const { result } = await withWorker({ time: { untilCancelled: true } }, async (taskQueue, calls) => {
+      const handle = await startGuide(env.client, config, taskQueue);
+      while (!calls.includes('time')) await delay(20);
+      await handle.cancel();
+      let progress = await handle.query(progressQuery);
+      while (progress.state !== 'cancelled') progress = (await delay(50), await handle.query(progressQuery));
+      return { progress, status: (await handle.describe()).status.name, calls: [...calls] };
+    });
+    assert.equal(result.status, 'CANCELLED');
+    const time = result.progress.steps.find((s) => s.step === 'time');
+    assert.equal(time?.state, 'cancelled');
+    assert.match(time?.message ?? '', /cancelled during time/);
+    assert.equal(result.progress.steps.find((s) => s.step === 'hosts')?.state, 'done');
+    assert.equal(result.progress.steps.find((s) => s.step === 'create')?.state, 'pending');
+    assert.deepEqual(result.calls, ['preflight', 'hosts', 'time']);
   });
 
   it('refuses a second concurrent run for the same cluster', async () => {

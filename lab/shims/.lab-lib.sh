@@ -43,5 +43,14 @@ write_conf() {
   mv "$PVE_CONF.new" "$PVE_CONF"
 }
 
+pve_readonly() { findmnt -no OPTIONS /etc/pve 2>/dev/null | grep -q '^ro'; }
+# pmxcfs: /etc/pve is writable exactly while the node is quorate (the agent flips it once a second; a writer
+# that finds quorum does not wait for that tick).
+pve_follow_quorum() {
+  if quorate; then pve_readonly && mount -o remount,bind,rw /etc/pve; return 0; fi
+  pve_readonly || mount -o remount,bind,ro /etc/pve
+  return 1
+}
+
 ssh_node() { local ip=$1; shift; ssh -o BatchMode=yes -o ConnectTimeout=5 -lroot "$ip" "$@" </dev/null; }
 vm_conf_dir() { echo "/etc/pve/nodes/$1/qemu-server"; }

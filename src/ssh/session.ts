@@ -1,6 +1,7 @@
 /** One SSH connection to one host, reused for all commands of an activity attempt. */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { Client, type ConnectConfig } from 'ssh2';
 import { resolveSecret } from '../secrets';
 import type { HostConfig } from '../config/schema';
@@ -40,23 +41,25 @@ export class SshSession {
   private constructor(
     readonly host: HostConfig,
     private readonly client: Client,
+    private readonly socket: Socket,
   ) {}
 
   static open(host: HostConfig, connectTimeoutMs = 10_000): Promise<SshSession> {
     const client = new Client();
+    // Our own socket, so close() can destroy it: ssh2's destroy() does nothing once the socket is half-closed.
+    const socket = connect(host.ssh.port, host.ip);
     let seenKey: string | null = null;
     return new Promise((resolve, reject) => {
       client
-        .once('ready', () => resolve(new SshSession(host, client)))
+        .once('ready', () => resolve(new SshSession(host, client, socket)))
         .once('error', (err: Error & { level?: string }) => {
-          client.end();
+          socket.destroy();
           if (seenKey !== null && seenKey !== host.ssh.host_key) reject(new HostKeyMismatchError(host.name, host.ssh.host_key, seenKey));
           else if (err.level === 'client-authentication') reject(new AuthenticationError(host.name, host.ssh.user));
           else reject(new ConnectionError(host.name, `cannot connect to ${host.ip}:${host.ssh.port}: ${err.message}`));
         });
       client.connect({
-        host: host.ip,
-        port: host.ssh.port,
+        sock: socket,
         username: host.ssh.user,
         readyTimeout: connectTimeoutMs,
         keepaliveInterval: 5_000,
@@ -107,7 +110,9 @@ export class SshSession {
     });
   }
 
+  /** Ends the connection; a host that died (power cut) never answers the FIN, so the socket is destroyed after 1 s. */
   close(): void {
     this.client.end();
+    setTimeout(() => this.socket.destroy(), 1_000).unref();
   }
 }

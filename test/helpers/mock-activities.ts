@@ -1,11 +1,11 @@
 /** Stand-in activities for tests about workflow logic only: they record calls and return what a step would. */
-import { activityInfo, ApplicationFailure } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, heartbeat, sleep } from '@temporalio/activity';
 import type * as activities from '../../activities';
 import type { FailoverTarget } from '../../activities/failover';
 import type { StepResult } from '../../src/steps/result';
 
 type Activities = typeof activities;
-export type Behaviour = { failTransiently?: number; failPermanently?: string; run?: () => Promise<void> };
+export type Behaviour = { failTransiently?: number; failPermanently?: string; run?: () => Promise<void>; untilCancelled?: boolean };
 
 export function mockActivities(behaviour: Partial<Record<keyof Activities, Behaviour>> = {}) {
   const calls: string[] = [];
@@ -16,6 +16,11 @@ export function mockActivities(behaviour: Partial<Record<keyof Activities, Behav
     if (b.failTransiently && attempt <= b.failTransiently) throw new Error(`${name}: connection reset (attempt ${attempt})`);
     if (b.failPermanently) throw ApplicationFailure.nonRetryable(b.failPermanently, 'PostconditionFailed', { attempt });
     await b.run?.();
+    // A long wait that heartbeats, as the real steps do; cancellation arrives with a heartbeat and ends the sleep.
+    for (let beat = 0; b.untilCancelled; beat++) {
+      heartbeat({ waitingFor: 'cancellation', beat });
+      await sleep(100);
+    }
     return { outcome: 'done', message: `${name} ok`, facts: { step: name }, actions: [`${name} acted`], attempt };
   };
   const target: FailoverTarget = { victim: 'proxmox1', survivor: 'proxmox2', sid: 'vm:100' };
