@@ -4,7 +4,7 @@
  */
 import type { ClusterConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
-import { on, template, type CommandSet } from '../src/steps/commands';
+import { backup, on, template, type CommandSet } from '../src/steps/commands';
 import { runStep } from '../src/steps/context';
 import { postconditionFailed } from '../src/steps/failures';
 import { alreadyDone, done, type StepResult } from '../src/steps/result';
@@ -27,14 +27,14 @@ export function qdevicePrereqsCommands(config: ClusterConfig) {
       on(
         vm,
         'act',
-        sh`install -d -m 700 /root/.ssh && f=/root/.ssh/authorized_keys && { [ ! -e "$f" ] || cp -a "$f" "$f.pve-twonode-$(date +%Y%m%d%H%M%S).bak"; } && printf '%s\\n' ${pubkey} >> "$f" && chmod 600 "$f"`,
+        `install -d -m 700 /root/.ssh && ${backup('/root/.ssh/authorized_keys')} && ${sh`printf '%s\\n' ${pubkey}`} >> "$f" && chmod 600 "$f"`,
       ),
     ),
     // Taken over our own pinned connection, not ssh-keyscan, so node1 trusts exactly the key we verified.
     vmHostKey: on(vm, 'check', 'cut -d" " -f1,2 /etc/ssh/ssh_host_ed25519_key.pub'),
     node1KnowsVm: on(node1, 'check', sh`ssh-keygen -F ${vm.ip} -f /root/.ssh/known_hosts >/dev/null && echo known`),
     node1TrustVm: template(`<${vm.name} host key, read over the pinned connection>`, (hostKey) =>
-      on(node1, 'act', sh`f=/root/.ssh/known_hosts; { [ ! -e "$f" ] || cp -a "$f" "$f.pve-twonode-$(date +%Y%m%d%H%M%S).bak"; } && printf '%s %s\\n' ${vm.ip} ${hostKey} >> "$f"`),
+      on(node1, 'act', `${backup('/root/.ssh/known_hosts')} && ${sh`printf '%s %s\\n' ${vm.ip} ${hostKey}`} >> "$f"`),
     ),
     node1LoginVm: on(node1, 'verify', sh`ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=10 -i /root/.ssh/id_rsa root@${vm.ip} true && echo ok`),
   } satisfies CommandSet;

@@ -187,13 +187,12 @@ host_init() {
   mount -t tmpfs -o nosuid,nodev,mode=1777,size=256m lab-shm /dev/shm
   mount -t tmpfs -o nosuid,nodev,mode=1777,size=256m lab-tmp /tmp
   mkdir -p /run/lock /run/sshd
-  # Binaries of packages this host has not installed are replaced by "command not found".
-  for tool in /usr/sbin/corosync-qdevice /usr/sbin/corosync-qdevice-net-certutil /usr/sbin/corosync-qdevice-tool; do
-    grep -qx corosync-qdevice /run/lab/packages || mount --bind "$SHIMS/.not-installed" "$tool"
-  done
-  for tool in /usr/bin/corosync-qnetd /usr/bin/corosync-qnetd-certutil /usr/bin/corosync-qnetd-tool; do
-    grep -qx corosync-qnetd /run/lab/packages || mount --bind "$SHIMS/.not-installed" "$tool"
-  done
+  # Binaries of packages this host has not installed are replaced by "command not found" (apt-get reveals them).
+  local pkg tools
+  while read -r pkg tools; do
+    grep -qx "$pkg" /run/lab/packages && continue
+    for tool in $tools; do mount --bind "$SHIMS/.not-installed" "$tool"; done
+  done <"$SHIMS/.package-binaries"
   : >/run/lab-ready
   exec -a "lab-init $h" perl -e '$SIG{TERM}=$SIG{INT}=$SIG{HUP}=sub{exit 0}; while (1) { my $p = waitpid(-1, 0); sleep 1 if $p <= 0 }'
 }

@@ -10,10 +10,11 @@ import type { StepResult } from '../src/steps/result';
 import { audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
 
 type Step = (config: ClusterConfig) => Promise<StepResult>;
+const runWith = (config: ClusterConfig) => (step: Step) => new MockActivityEnvironment().run<[ClusterConfig], StepResult, Step>(step, config);
 
 describe('step activities against the rehearsal lab', { skip: labUnavailable() }, () => {
   let config: ClusterConfig;
-  const run = (step: Step) => new MockActivityEnvironment().run<[ClusterConfig], StepResult, Step>(step, config);
+  const run = (step: Step) => runWith(config)(step);
   const failure = async (step: Step): Promise<ApplicationFailure> => {
     const err = await run(step).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof ApplicationFailure, `expected a failure, got ${String(err)}`);
@@ -103,7 +104,7 @@ describe('step activities against the rehearsal lab', { skip: labUnavailable() }
 
 describe('join verification against the rehearsal lab', { skip: labUnavailable() }, () => {
   let config: ClusterConfig;
-  const run = (step: Step) => new MockActivityEnvironment().run<[ClusterConfig], StepResult, Step>(step, config);
+  const run = (step: Step) => runWith(config)(step);
   before(() => {
     config = freshLab().config;
   });
@@ -124,7 +125,7 @@ describe('join verification against the rehearsal lab', { skip: labUnavailable()
   it('preflight refuses a node 2 with guests (pvecm add would)', async () => {
     const fresh = freshLab().config;
     lab('fault', 'pve2', 'guest', 'on');
-    const err = await new MockActivityEnvironment().run<[ClusterConfig], StepResult, Step>(activities.preflight, fresh).then(() => null, (e: unknown) => e);
+    const err = await runWith(fresh)(activities.preflight).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof ApplicationFailure);
     assert.deepEqual([err.type, err.nonRetryable], ['PreconditionFailed', true]);
     assert.match(err.message, /pve2 has guests \(900\)/);
@@ -136,7 +137,7 @@ describe('HA on a PVE 8 lab', { skip: labUnavailable() }, () => {
 
   it('places the guest with an HA group (PVE 8 has no rules) and sees it started', async () => {
     const { config } = freshLab({ PVE_TWONODE_LAB_PVE: '8' });
-    const run = (step: Step) => new MockActivityEnvironment().run<[ClusterConfig], StepResult, Step>(step, config);
+    const run = runWith(config);
     for (const step of [activities.hosts, activities.create, activities.join]) assert.equal((await run(step)).outcome, 'done');
     const r = await run(activities.ha);
     assert.deepEqual([r.outcome, r.facts.pveMajor, r.facts.placement], ['done', 8, { 'vm:100': 'pve1' }]);

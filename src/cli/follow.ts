@@ -8,10 +8,11 @@ import { changedLines, renderTable, type Heartbeat } from './view';
 
 const TERMINAL = new Set(['completed', 'failed', 'rejected', 'cancelled']);
 
-async function latestHeartbeat(handle: GuideHandle): Promise<Heartbeat | undefined> {
-  const { raw } = await handle.describe();
+/** The run's status and its running activity's last heartbeat, from one describe call. */
+async function describeRun(handle: GuideHandle): Promise<{ running: boolean; heartbeat?: Heartbeat }> {
+  const { status, raw } = await handle.describe();
   const payload = raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0];
-  return payload ? defaultPayloadConverter.fromPayload<Heartbeat>(payload) : undefined;
+  return { running: status.name === 'RUNNING', heartbeat: payload ? defaultPayloadConverter.fromPayload<Heartbeat>(payload) : undefined };
 }
 
 export async function follow(handle: GuideHandle, options: { autoApprove?: boolean; intervalMs?: number } = {}): Promise<RunProgress> {
@@ -21,7 +22,7 @@ export async function follow(handle: GuideHandle, options: { autoApprove?: boole
   const approved = new Set<string>();
   for (;;) {
     const progress = await handle.query(progressQuery);
-    const heartbeat = progress.state === 'running' ? await latestHeartbeat(handle).catch(() => undefined) : undefined;
+    const { running, heartbeat } = await describeRun(handle);
     if (tty) process.stdout.write(`\x1b[H\x1b[2J${renderTable(progress, heartbeat)}\n`);
     else for (const line of changedLines(previous, progress, heartbeat, previousHeartbeat)) console.log(line);
     previous = progress;
@@ -32,9 +33,8 @@ export async function follow(handle: GuideHandle, options: { autoApprove?: boole
       await handle.signal(approveSignal, { step: gate });
       console.log(`auto-approved: ${gate}`);
     }
-    if (TERMINAL.has(progress.state)) return progress;
-    const { status } = await handle.describe();
-    if (status.name !== 'RUNNING') return progress; // failed or terminated before the progress caught up
+    // Not running any more: failed or terminated before the progress caught up.
+    if (TERMINAL.has(progress.state) || !running) return progress;
     await delay(options.intervalMs ?? 1_000);
   }
 }

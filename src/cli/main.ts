@@ -19,6 +19,10 @@ const GATES = [...STEP_NAMES, 'failover-power-off', 'failover-power-on'];
 
 class UsageError extends Error {}
 
+function requireGate(gate: string): void {
+  if (!GATES.includes(gate)) throw new UsageError(`unknown gate "${gate}"; one of: ${GATES.join(', ')}`);
+}
+
 function configOrExit(file: string) {
   try {
     return loadConfig(file);
@@ -92,7 +96,7 @@ program
   .command('approve <cluster> <gate>')
   .description(`let a waiting step go ahead; gates: ${GATES.join(', ')}`)
   .action(async (cluster: string, gate: string) => {
-    if (!GATES.includes(gate)) throw new UsageError(`unknown gate "${gate}"; one of: ${GATES.join(', ')}`);
+    requireGate(gate);
     const handle = await handleFor(cluster);
     const progress = await handle.query(progressQuery);
     await handle.signal(approveSignal, { step: gate });
@@ -104,7 +108,7 @@ program
   .description('refuse a waiting step; the run ends as rejected with the reason')
   .requiredOption('--reason <text>', 'why (kept in the history and the report)')
   .action(async (cluster: string, gate: string, opts: { reason: string }) => {
-    if (!GATES.includes(gate)) throw new UsageError(`unknown gate "${gate}"; one of: ${GATES.join(', ')}`);
+    requireGate(gate);
     const handle = await handleFor(cluster);
     await handle.signal(rejectSignal, { step: gate, reason: opts.reason });
     console.log(`rejected ${gate}: ${opts.reason}`);

@@ -1,5 +1,6 @@
 /** Host commands as data: each step declares them once; `plan` prints them and the activity runs them. */
 import type { ClusterConfig, HostConfig } from '../config/schema';
+import { quote } from '../ssh/quote';
 
 export type Phase = 'check' | 'act' | 'verify';
 
@@ -40,9 +41,13 @@ export function listCommands(set: CommandSet): HostCommand[] {
   return Object.values(set).map((c) => (typeof c === 'function' ? c(c.placeholder) : c));
 }
 
+/** Shell that sets $f to the path and keeps a dated copy of it, if it exists, before a command changes it. */
+export function backup(path: string): string {
+  // A brace group, so `a && <backup> && b` stops at the first failure and $f stays set for b.
+  return `{ f=${quote(path)}; if [ -e "$f" ]; then cp -a "$f" "$f.pve-twonode-$(date +%Y%m%d%H%M%S).bak"; fi; }`;
+}
+
 /** Backs the file up on the host, then replaces it with what arrives on stdin (cat > keeps bind-mounted files in place). */
 export function replaceFile(host: HostConfig, path: string): HostCommand {
-  return on(host, 'act', `f=${path}; if [ -e "$f" ]; then cp -a "$f" "$f.pve-twonode-$(date +%Y%m%d%H%M%S).bak"; fi; cat > "$f"`, {
-    stdin: `new content of ${path}`,
-  });
+  return on(host, 'act', `${backup(path)}; cat > "$f"`, { stdin: `new content of ${path}` });
 }
