@@ -31,7 +31,25 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
           patterns: [
             { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'ssh2', 'yaml'], message: 'Workflow code runs in the sandbox: only @temporalio/workflow and pure modules.' },
-            { group: ['../activities/*', '../src/ssh/*', '../src/cli/*', '../src/lab/*'], message: 'Workflow code imports activity types only (import type).', allowTypeImports: true },
+            { group: ['../activities', '../activities/*', '../src/ssh/*', '../cli/*', '../src/secrets'], message: 'Workflow code imports activity types only (import type).', allowTypeImports: true },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval', 'require', 'Buffer'],
+    },
+  },
+  {
+    // Step descriptors and their kit are pure: the workflow imports their names and hosts, and every host command
+    // goes through the StepContext the activity runtime hands in. Type imports (e.g. of the SSH result) are fine.
+    files: ['steps/**/*.ts', 'src/step-kit/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'Steps are pure: host I/O goes through StepContext.' })),
+          patterns: [
+            { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'ssh2', 'yaml'], message: 'Steps are pure: only @temporalio/common and pure modules.' },
+            { group: ['**/ssh/session', '**/secrets', '**/activities/**', '**/cli/**'], message: 'Steps are pure: import types only.', allowTypeImports: true },
           ],
         },
       ],

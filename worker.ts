@@ -1,6 +1,6 @@
 /** The worker: runs the guide workflow and the step activities; secrets are resolved here, from its environment. */
 import { Worker } from '@temporalio/worker';
-import * as activities from './activities';
+import { createActivities } from './activities';
 import { TASK_QUEUE, connectWorker } from './src/temporal/connection';
 
 /** Cancellation reaches an activity only with a heartbeat; the SDK would otherwise hold heartbeats back up to 16 s. */
@@ -13,7 +13,7 @@ export async function createWorker(): Promise<Worker> {
     namespace,
     taskQueue: TASK_QUEUE,
     workflowsPath: require.resolve('./workflows'),
-    activities,
+    activities: createActivities(),
     ...HEARTBEAT_TUNING,
   });
 }

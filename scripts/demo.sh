@@ -9,7 +9,7 @@ t0=$SECONDS
 [[ -d node_modules/@temporalio/worker ]] || npm ci --no-audit --no-fund
 bash scripts/install-system-packages.sh
 bash scripts/install-temporal.sh
-cli=(node --import tsx src/cli/main.ts)
+cli=(node --import tsx cli/main.ts)
 port=${PVE_TWONODE_DEMO_PORT:-7233}
 export TEMPORAL_ADDRESS=127.0.0.1:$port
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { clusterConfigSchema } from '../src/config/schema';
-import { projectRoot } from '../src/temporal/servers';
+import { projectRoot } from '../src/paths';
 
 export function clusterJsonSchema(): string {
   return `${JSON.stringify({ title: 'pve-twonode cluster.yaml', ...z.toJSONSchema(clusterConfigSchema, { io: 'input', unrepresentable: 'any' }) }, null, 2)}\n`;

@@ -6,5 +6,6 @@ export { parsePveversion, type PveVersion } from './parsers/pveversion';
 export { ParseError } from './parsers/fields';
 /** corosync-quorumtool -s prints the same sections as pvecm status, without "Cluster information". */
 export { parsePvecmStatus as parseQuorumtoolStatus } from './parsers/pvecm-status';
-export { clusterConfigSchema, STEP_NAMES, type ClusterConfig, type StepName } from './config/schema';
+export { clusterConfigSchema, type ClusterConfig } from './config/schema';
+export { STEP_NAMES, type StepName } from '../steps';
 export { loadConfig, parseConfigText, validateConfig, ConfigError } from './config/load';

@@ -3,14 +3,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import * as activities from '../activities';
+import { runStep } from '../activities/runtime/run-step';
 import type { ClusterConfig } from '../src/config/schema';
 import { parsePvecmStatus } from '../src/parsers/pvecm-status';
-import type { StepResult } from '../src/steps/result';
+import type { AnyStep } from '../src/step-kit/descriptor';
+import type { StepResult } from '../src/step-kit/result';
+import { GUIDE_STEPS } from '../steps';
+
+const steps = Object.fromEntries(GUIDE_STEPS.map((s) => [s.name, s as AnyStep]));
 import { audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
 
-type Step = (config: ClusterConfig) => Promise<StepResult>;
-const runWith = (config: ClusterConfig) => (step: Step) => new MockActivityEnvironment().run<[ClusterConfig], StepResult, Step>(step, config);
+type Step = AnyStep;
+const runWith = (config: ClusterConfig) => (step: Step) => new MockActivityEnvironment().run<[], StepResult, () => Promise<StepResult>>(() => runStep(step, config));
 
 describe('step activities against the rehearsal lab', { skip: labUnavailable() }, () => {
   let config: ClusterConfig;
@@ -27,38 +31,38 @@ describe('step activities against the rehearsal lab', { skip: labUnavailable() }
   after(() => void lab('down'));
 
   it('preflight reads all three hosts and finds no blocker', async () => {
-    const r = await run(activities.preflight);
+    const r = await run(steps.preflight);
     assert.equal(r.outcome, 'done');
     assert.equal(r.facts.pveMajor, 9);
     assert.deepEqual(r.actions, []);
   });
 
   it('create fails verification while the node name resolves to 127.0.1.1, and says why', async () => {
-    const err = await failure(activities.create);
+    const err = await failure(steps.create);
     assert.deepEqual([err.type, err.nonRetryable], ['PostconditionFailed', true]);
     assert.match(err.message, /corosync\.conf on pve1 does not name cluster labclu/);
     assert.ok(audit('pve1').includes('pvecm create labclu'), 'pvecm create was really attempted');
   });
 
   it('hosts fixes /etc/hosts on both nodes (backup kept), time starts NTP on the VM', async () => {
-    const hosts = await run(activities.hosts);
+    const hosts = await run(steps.hosts);
     assert.equal(hosts.outcome, 'done');
     assert.deepEqual((hosts.facts.resolved as Record<string, Record<string, string>>).pve2, { pve1: '10.213.7.11', pve2: '10.213.7.12', qnetd: '10.213.7.13' });
     assert.match(inHost('pve1', 'ls /etc/hosts.pve-twonode-*.bak && grep -c 127.0.1.1 /etc/hosts.pve-twonode-*.bak'), /\n1\n$/);
-    const time = await run(activities.time);
+    const time = await run(steps.time);
     assert.equal(time.outcome, 'done');
     assert.match(time.message, /configured on qnetd/);
   });
 
   it('create and join build a quorate 2-node cluster', async () => {
-    assert.equal((await run(activities.create)).outcome, 'done');
-    assert.equal((await run(activities.join)).outcome, 'done');
+    assert.equal((await run(steps.create)).outcome, 'done');
+    assert.equal((await run(steps.join)).outcome, 'done');
     const status = parsePvecmStatus(inHost('pve2', 'pvecm status'));
     assert.deepEqual([status.quorate, status.totalVotes, status.members.length], [true, 2, 2]);
   });
 
   it('qnetd installs and starts corosync-qnetd on the VM', async () => {
-    assert.equal((await run(activities.qnetd)).outcome, 'done');
+    assert.equal((await run(steps.qnetd)).outcome, 'done');
     assert.match(inHost('qnetd', "ss -Hltn 'sport = :5403'"), /:5403/);
   });
 
@@ -67,22 +71,22 @@ describe('step activities against the rehearsal lab', { skip: labUnavailable() }
     const pub = inHost('pve1', 'cat /root/.ssh/id_rsa.pub').trim();
     inHost('qnetd', `echo '${pub}' >> /root/.ssh/authorized_keys`);
     inHost('pve1', `echo "10.213.7.13 $(cat /dev/null)$(ssh-keyscan -t ed25519 10.213.7.13 2>/dev/null | cut -d' ' -f2-)" >> /root/.ssh/known_hosts`);
-    const err = await failure(activities.qdevice);
+    const err = await failure(steps.qdevice);
     assert.deepEqual([err.type, err.nonRetryable], ['PostconditionFailed', true]);
     assert.match(err.message, /corosync-qdevice-net-certutil/);
   });
 
   it('qdevice-prereqs installs corosync-qdevice on both nodes; then qdevice gives the third vote', async () => {
-    const prereqs = await run(activities.qdevicePrereqs);
+    const prereqs = await run(steps['qdevice-prereqs']);
     assert.equal(prereqs.outcome, 'done');
     assert.match(prereqs.message, /corosync-qdevice on pve1; corosync-qdevice on pve2/);
-    assert.equal((await run(activities.qdevice)).outcome, 'done');
+    assert.equal((await run(steps.qdevice)).outcome, 'done');
     const status = parsePvecmStatus(inHost('pve1', 'corosync-quorumtool -s'));
     assert.deepEqual([status.expectedVotes, status.totalVotes, status.flags], [3, 3, ['Quorate', 'Qdevice']]);
   });
 
   it('ha puts vm:100 under HA with a node-affinity rule (PVE 9) and sees it started', async () => {
-    const r = await run(activities.ha);
+    const r = await run(steps.ha);
     assert.equal(r.outcome, 'done');
     assert.deepEqual(r.facts.placement, { 'vm:100': 'pve1' });
     assert.match(inHost('pve1', 'cat /etc/pve/ha/rules.cfg'), /node-affinity: pve-twonode-vm-100\n\tnodes pve1:2,pve2:1\n\tresources vm:100/);
@@ -91,7 +95,7 @@ describe('step activities against the rehearsal lab', { skip: labUnavailable() }
   it('a second pass changes nothing: every step reports skipped-already-done and no act reaches a host', async () => {
     const before = ['pve1', 'pve2', 'qnetd'].map((h) => audit(h).length);
     const actsBefore = ['pve1', 'pve2', 'qnetd'].flatMap(audit).filter((c) => /pvecm (create|add|qdevice setup)|apt-get install|ha-manager (add|rules add)|cat > /.test(c));
-    for (const step of [activities.hosts, activities.time, activities.create, activities.join, activities.qnetd, activities.qdevicePrereqs, activities.qdevice, activities.ha]) {
+    for (const step of ['hosts', 'time', 'create', 'join', 'qnetd', 'qdevice-prereqs', 'qdevice', 'ha'].map((n) => steps[n])) {
       const r = await run(step);
       assert.equal(r.outcome, 'skipped-already-done', `${step.name}: ${r.message}`);
       assert.deepEqual(r.actions, []);
@@ -111,21 +115,21 @@ describe('join verification against the rehearsal lab', { skip: labUnavailable()
   after(() => void lab('down'));
 
   it('catches a join that pvecm add reports with exit 0, and joins once the fault is gone', async () => {
-    await run(activities.hosts);
-    await run(activities.create);
+    await run(steps.hosts);
+    await run(steps.create);
     lab('fault', 'pve2', 'join-exit0', 'on');
-    const err = await run(activities.join).then(() => null, (e: unknown) => e);
+    const err = await run(steps.join).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof ApplicationFailure);
     assert.deepEqual([err.type, err.nonRetryable], ['PostconditionFailed', true]);
     assert.match(err.message, /pvecm add exited 0: .*got lock request timeout/s);
     lab('fault', 'pve2', 'join-exit0', 'off');
-    assert.equal((await run(activities.join)).outcome, 'done');
+    assert.equal((await run(steps.join)).outcome, 'done');
   });
 
   it('preflight refuses a node 2 with guests (pvecm add would)', async () => {
     const fresh = freshLab().config;
     lab('fault', 'pve2', 'guest', 'on');
-    const err = await runWith(fresh)(activities.preflight).then(() => null, (e: unknown) => e);
+    const err = await runWith(fresh)(steps.preflight).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof ApplicationFailure);
     assert.deepEqual([err.type, err.nonRetryable], ['PreconditionFailed', true]);
     assert.match(err.message, /pve2 has guests \(900\)/);
@@ -138,11 +142,11 @@ describe('HA on a PVE 8 lab', { skip: labUnavailable() }, () => {
   it('places the guest with an HA group (PVE 8 has no rules) and sees it started', async () => {
     const { config } = freshLab({ PVE_TWONODE_LAB_PVE: '8' });
     const run = runWith(config);
-    for (const step of [activities.hosts, activities.create, activities.join]) assert.equal((await run(step)).outcome, 'done');
-    const r = await run(activities.ha);
+    for (const step of [steps.hosts, steps.create, steps.join]) assert.equal((await run(step)).outcome, 'done');
+    const r = await run(steps.ha);
     assert.deepEqual([r.outcome, r.facts.pveMajor, r.facts.placement], ['done', 8, { 'vm:100': 'pve1' }]);
     assert.match(inHost('pve2', 'cat /etc/pve/ha/groups.cfg'), /^group: pve-twonode-vm-100\n\tnodes pve1:2,pve2:1$/m);
     assert.match(inHost('pve2', 'ha-manager config'), /^vm:100\n\tgroup pve-twonode-vm-100$/m);
-    assert.equal((await run(activities.ha)).outcome, 'skipped-already-done');
+    assert.equal((await run(steps.ha)).outcome, 'skipped-already-done');
   });
 });

@@ -11,7 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { parsePvecmStatus } from '../src/parsers/pvecm-status';
-import { startGuide, type GuideHandle } from '../src/run/start';
+import { startGuide, type GuideHandle } from '../cli/start';
 import { approveSignal, progressQuery } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
 import { ARTIFACTS, launchChromium } from './helpers/browser';

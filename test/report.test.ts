@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { renderMarkdownReport, renderReport, uiLink } from '../src/cli/report';
-import { changedLines } from '../src/cli/view';
+import { renderMarkdownReport, renderReport, uiLink } from '../cli/report';
+import { changedLines } from '../cli/view';
 import type { RunProgress } from '../workflows/progress';
 
 // The result of the recorded run: the last event's payload is { outcome, progress }.

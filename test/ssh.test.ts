@@ -2,11 +2,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
 import { AuthenticationError, CommandAbortedError, CommandTimeoutError, ConnectionError, HostKeyMismatchError } from '../src/ssh/errors';
 import { sh } from '../src/ssh/quote';
 import { SshSession } from '../src/ssh/session';
-import { toFailure } from '../src/steps/failures';
+import { toFailure } from '../activities/runtime/to-failure';
 import { fingerprintOfKeyFile, startSshd, type TestSshd } from './helpers/sshd';
 
 describe('SshSession against a real sshd', () => {
@@ -62,20 +61,20 @@ describe('SshSession against a real sshd', () => {
     const err = await SshSession.open({ ...sshd.host, ssh: { ...sshd.host.ssh, host_key: wrongPin } }).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof HostKeyMismatchError);
     assert.match(err.message, new RegExp(`pins ${wrongPin.replace(/[+/]/g, '\\$&')} but the host presented ${sshd.host.ssh.host_key.replace(/[+/]/g, '\\$&')}`));
-    const failure = toFailure(err) as ApplicationFailure;
+    const failure = toFailure(err, 1);
     assert.deepEqual([failure.type, failure.nonRetryable], ['HostKeyMismatch', true]);
   });
 
   it('treats wrong credentials as non-retryable', async () => {
     const err = await SshSession.open({ ...sshd.host, ssh: { ...sshd.host.ssh, auth: { key_file: join(sshd.dir, 'host_key') } } }).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof AuthenticationError, String(err));
-    const failure = toFailure(err) as ApplicationFailure;
+    const failure = toFailure(err, 1);
     assert.deepEqual([failure.type, failure.nonRetryable], ['AuthenticationFailed', true]);
   });
 
   it('treats a refused connection as transient (retryable)', async () => {
     const err = await SshSession.open({ ...sshd.host, ssh: { ...sshd.host.ssh, port: 1 } }, 2_000).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof ConnectionError);
-    assert.equal((toFailure(err) as ApplicationFailure).nonRetryable, false);
+    assert.equal((toFailure(err, 1)).nonRetryable, false);
   });
 });

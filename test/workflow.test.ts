@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { RunAlreadyActiveError, startGuide, type GuideHandle } from '../src/run/start';
+import { RunAlreadyActiveError, startGuide, type GuideHandle } from '../cli/start';
 import { progressQuery, rejectSignal } from '../workflows/messages';
 import { resolveSecret } from '../src/secrets';
 import type { ClusterConfig } from '../src/config/schema';

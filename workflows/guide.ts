@@ -1,9 +1,13 @@
-/** The guide as one workflow: its steps in order, approval gates before the risky ones, nothing else. */
+/** The guide as one workflow: the registry's steps in order, approval gates before the risky ones, nothing else. */
 import * as wf from '@temporalio/workflow';
-import type * as activities from '../activities';
-import type { ClusterConfig, StepName } from '../src/config/schema';
+import type { Activities } from '../activities';
+import type { FailoverTarget } from '../steps/failover';
+import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/duration';
-import type { StepResult } from '../src/steps/result';
+import type { AnyStep, StepKind } from '../src/step-kit/descriptor';
+import type { FailureDetails, StepResult } from '../src/step-kit/result';
+import { GUIDE_STEPS, type StepName } from '../steps';
+import { isGate, powerGate, type GateName, type PowerAction } from './gates';
 import {
   approveSignal,
   clusterNameAttribute,
@@ -17,7 +21,7 @@ import {
 import { clusterStep, failoverStage, installStep, quickStep } from './policies';
 import { Progress, type RunProgress } from './progress';
 
-type Activities = typeof activities;
+type StepActivity = (config: ClusterConfig) => Promise<StepResult>;
 type Options = wf.ActivityOptions;
 
 export interface GuideReport {
@@ -25,28 +29,39 @@ export interface GuideReport {
   progress: RunProgress;
 }
 
-const STEP_HOSTS = (c: ClusterConfig): Record<StepName, string[]> => {
-  const [n1, n2] = c.nodes.map((n) => n.name);
-  const all = [n1, n2, c.qdevice.name];
-  return {
-    preflight: all, hosts: [n1, n2], time: all, create: [n1], join: [n2], qnetd: [c.qdevice.name],
-    'qdevice-prereqs': all, qdevice: [n1], ha: [n1], replication: [n1], failover: [n1, n2],
-  };
-};
+const OPTIONS: Record<StepKind, Options> = { quick: quickStep, install: installStep, cluster: clusterStep };
+
+/**
+ * Before this patch the failover stages returned the target and the recovery time beside their facts; runs recorded
+ * then replay through the old fields.
+ */
+const TYPED_FAILOVER_FACTS = 'typed-failover-facts';
+type LegacyPrepare = { target?: FailoverTarget | null };
+type LegacyObserve = { recoveryMs?: number };
 
 class Rejected extends Error {}
 
 export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> {
-  const hosts = STEP_HOSTS(config);
   const gated = new Set<string>(config.approvals.steps);
-  const steps = (Object.keys(hosts) as StepName[]).map((step) => ({ step, hosts: hosts[step], needsApproval: gated.has(step) }));
-  const progress = new Progress(config.cluster.name, steps);
-  const approved = new Set<string>();
-  const rejections = new Map<string, string>();
+  const steps = GUIDE_STEPS as readonly AnyStep[];
+  const progress = new Progress(
+    config.cluster.name,
+    steps.map((s) => ({ step: s.name as StepName, hosts: s.hosts(config), needsApproval: gated.has(s.name) })),
+  );
+  const approved = new Set<GateName>();
+  const rejections = new Map<GateName, string>();
+  const gateOf = (input: ApproveInput) => (typeof input === 'string' ? input : input.step);
 
   wf.setHandler(progressQuery, () => progress.data);
-  wf.setHandler(approveSignal, (input: ApproveInput) => void approved.add(typeof input === 'string' ? input : input.step));
-  wf.setHandler(rejectSignal, (input: RejectInput) => void rejections.set(input.step, input.reason ?? 'no reason given'));
+  wf.setHandler(approveSignal, (input: ApproveInput) => {
+    const gate = gateOf(input);
+    if (isGate(gate)) approved.add(gate);
+    else wf.log.warn(`ignored approval of unknown gate "${String(gate)}"`);
+  });
+  wf.setHandler(rejectSignal, (input: RejectInput) => {
+    if (isGate(input.step)) rejections.set(input.step, input.reason ?? 'no reason given');
+    else wf.log.warn(`ignored rejection of unknown gate "${String(input.step)}"`);
+  });
 
   const publish = (step: StepName | null) => {
     wf.upsertSearchAttributes([
@@ -58,11 +73,12 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
   };
   wf.upsertSearchAttributes([{ key: clusterNameAttribute, value: config.cluster.name }]);
 
-  const activity = (options: Options, step: StepName, what: string) =>
-    wf.proxyActivities<Activities>({ ...options, summary: `${step}: ${what}` });
+  const activity = (options: Options, step: StepName, what: string) => wf.proxyActivities<Activities>({ ...options, summary: `${step}: ${what}` });
+  const stepActivity = (step: AnyStep) =>
+    wf.proxyActivities<Record<string, StepActivity>>({ ...OPTIONS[step.kind], summary: `${step.name}: ${step.summary(config)}` })[step.activity as string];
 
   /** Waits for `approve`; a `reject` ends the run. With approvals.timeout, ends or reminds when nobody answers. */
-  async function gate(step: StepName, gate: string, instruction: string): Promise<void> {
+  async function gate(step: StepName, gate: GateName, instruction: string): Promise<void> {
     if (!approved.has(gate) && !rejections.has(gate)) {
       progress.awaitGate(step, gate, instruction);
       publish(step);
@@ -103,58 +119,59 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
     publish(step);
   }
 
-  async function failoverTest(): Promise<StepResult> {
-    const prep = await activity(quickStep, 'failover', `check health on ${config.nodes[0].name}`).failoverPrepare(config);
-    if (!prep.target) {
-      progress.data.failoverRecoveryMs = (prep.facts.recoveryMs as number | undefined) ?? null;
+  /** The failover test: the stages of a staged step, with the power cut and the down time held by the workflow. */
+  async function powerCycleTest(name: StepName): Promise<StepResult> {
+    const prep = await activity(quickStep, name, `check health on ${config.nodes[0].name}`).failoverPrepare(config);
+    const typed = wf.patched(TYPED_FAILOVER_FACTS);
+    const target = typed ? prep.facts.target : (prep as LegacyPrepare).target;
+    if (!target) {
+      const legacyRecovery = (prep.facts as Record<string, unknown>).recoveryMs as number | undefined;
+      progress.data.failoverRecoveryMs = (typed ? prep.facts.previous?.recoveryMs : legacyRecovery) ?? null;
       return prep;
     }
-    const target = prep.target;
     const { victim, survivor } = target;
-    const powerOffAt = await power('off', victim);
+    const powerOffAt = await power(name, 'off', victim);
     const offSince = Date.now(); // workflow time, for the durable down-time timer
-    progress.note('failover', `${victim} is off; watching ${survivor}`);
-    const observed = await activity(failoverStage, 'failover', `watch ${survivor} take over ${target.sid}`).failoverObserve(config, target, powerOffAt);
-    progress.data.failoverRecoveryMs = observed.recoveryMs;
+    progress.note(name, `${victim} is off; watching ${survivor}`);
+    const observed = await activity(failoverStage, name, `watch ${survivor} take over ${target.sid}`).failoverObserve(config, target, powerOffAt);
+    const recoveryMs = (typed ? observed.facts.recoveryMs : (observed as LegacyObserve).recoveryMs) ?? -1;
+    progress.data.failoverRecoveryMs = recoveryMs;
     // Keep the node down for failover.down_for, as the guide's test does, before powering it back on.
     const downMs = durationMs(config.failover.down_for) - (Date.now() - offSince);
     if (downMs > 0) await wf.sleep(downMs, { summary: `keep ${victim} powered off for ${config.failover.down_for}` });
-    await power('on', victim);
-    const restored = await activity(failoverStage, 'failover', `wait for ${victim} and 3 of 3 votes`).failoverRestore(config, target, observed.recoveryMs);
+    await power(name, 'on', victim);
+    const restored = await activity(failoverStage, name, `wait for ${victim} and 3 of 3 votes`).failoverRestore(config, target, recoveryMs);
     return {
       ...observed,
       message: `${observed.message}; ${restored.message}`,
       facts: { ...prep.facts, ...observed.facts, ...restored.facts },
-      actions: [...prep.actions, `power off ${victim}`, `power on ${victim}`],
+      actions: [...prep.actions, `power off ${victim}`, `power on ${victim}`, ...restored.actions],
       attempt: Math.max(prep.attempt, observed.attempt, restored.attempt),
     };
   }
 
   /** Powers a node off or on by the configured command, or waits for a person to do it; returns when it happened. */
-  async function power(action: 'off' | 'on', node: string): Promise<number> {
+  async function power(step: StepName, action: PowerAction, node: string): Promise<number> {
     const how = action === 'off' ? config.failover.power_off : config.failover.power_on;
-    if ('command' in how) return (await activity(quickStep, 'failover', `power ${action} ${node}`).failoverPower(config, action, node)).at;
-    const gateName = `failover-power-${action}`;
-    await gate('failover', gateName, `power ${action} ${node} ${action === 'off' ? 'HARD (pull the plug; a clean shutdown is not a failure)' : ''}, then: pve-twonode approve ${config.cluster.name} ${gateName}`);
-    progress.start('failover', `${node} powered ${action} (confirmed)`);
+    if ('command' in how) return (await activity(quickStep, step, `power ${action} ${node}`).failoverPower(config, action, node)).at;
+    const gateName = powerGate(step, action);
+    await gate(step, gateName, `power ${action} ${node} ${action === 'off' ? 'HARD (pull the plug; a clean shutdown is not a failure)' : ''}, then: pve-twonode approve ${config.cluster.name} ${gateName}`);
+    progress.start(step, `${node} powered ${action} (confirmed)`);
     return Date.now();
   }
 
-  const step = (s: StepName, options: Options, what: string, fn: (a: Activities) => Promise<StepResult>) => runGuideStep(s, () => fn(activity(options, s, what)));
-  const [node1, node2] = config.nodes.map((n) => n.name);
   try {
-    await step('preflight', quickStep, 'read-only checks on all 3 hosts', (a) => a.preflight(config));
-    await step('hosts', quickStep, `/etc/hosts on ${node1}, ${node2}`, (a) => a.hosts(config));
-    await step('time', installStep, 'NTP on all 3 hosts', (a) => a.time(config));
-    await step('create', clusterStep, `pvecm create on ${node1}`, (a) => a.create(config));
-    await step('join', clusterStep, `pvecm add on ${node2}`, (a) => a.join(config));
-    await step('qnetd', installStep, `corosync-qnetd on ${config.qdevice.name}`, (a) => a.qnetd(config));
-    await step('qdevice-prereqs', installStep, `corosync-qdevice + root key for ${config.qdevice.name}`, (a) => a.qdevicePrereqs(config));
-    await step('qdevice', clusterStep, `pvecm qdevice setup on ${node1}`, (a) => a.qdevice(config));
-    await step('ha', clusterStep, `ha-manager add on ${node1}`, (a) => a.ha(config));
-    await step('replication', quickStep, `pvesr on ${node1}`, (a) => a.replication(config));
-    if (config.failover.enabled) await runGuideStep('failover', failoverTest);
-    else progress.finish('failover', { outcome: 'skipped-not-configured', message: 'failover.enabled is false', facts: {}, actions: [], attempt: 0 });
+    for (const step of steps) {
+      const name = step.name as StepName;
+      if (step.activity !== null) {
+        // Always called, also when not configured: the activity reports skipped-not-configured itself.
+        await runGuideStep(name, () => stepActivity(step)(config));
+        continue;
+      }
+      const skipped = step.notConfigured?.(config);
+      if (skipped) progress.finish(name, { outcome: 'skipped-not-configured', message: skipped, facts: {}, actions: [], attempt: 0 });
+      else await runGuideStep(name, () => powerCycleTest(name));
+    }
   } catch (err) {
     if (err instanceof Rejected) return { outcome: 'rejected', progress: progress.data };
     throw err;
@@ -169,8 +186,9 @@ function failureMessage(err: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
+/** Every activity failure carries { attempt, facts } (activities/runtime/to-failure.ts); a timeout has none. */
 function failureAttempts(err: unknown): number {
   const cause = err instanceof wf.ActivityFailure ? err.cause : undefined;
-  const details = cause instanceof wf.ApplicationFailure ? (cause.details?.[0] as { attempt?: number } | undefined) : undefined;
+  const details = cause instanceof wf.ApplicationFailure ? (cause.details?.[0] as Partial<FailureDetails> | undefined) : undefined;
   return details?.attempt ?? 1;
 }

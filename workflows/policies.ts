@@ -1,6 +1,6 @@
 /** Activity options per kind of step: how long a step may take and how transient faults are retried. */
 import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
-import { NON_RETRYABLE } from '../src/steps/failure-types';
+import { NON_RETRYABLE } from '../src/step-kit/failure-types';
 
 const transientRetry: RetryPolicy = {
   initialInterval: '2s',

@@ -1,6 +1,6 @@
 /** The run's progress as the `progress` query returns it; pure data, updated only by the workflow. */
-import type { StepName } from '../src/config/schema';
-import type { StepResult } from '../src/steps/result';
+import type { StepResult } from '../src/step-kit/result';
+import type { StepName } from '../steps';
 
 export type StepState =
   | 'pending'

@@ -1,20 +1,7 @@
 /** The cluster.yaml schema: strict (unknown keys rejected), secrets as references only. */
 import { z } from 'zod';
 
-export const STEP_NAMES = [
-  'preflight',
-  'hosts',
-  'time',
-  'create',
-  'join',
-  'qnetd',
-  'qdevice-prereqs',
-  'qdevice',
-  'ha',
-  'replication',
-  'failover',
-] as const;
-export type StepName = (typeof STEP_NAMES)[number];
+import { defaultGatedStepList, stepNameList } from '../../steps';
 
 // Every message says what is wrong and shows a good value, so a bad config is fixable from the error alone.
 const ipv4 = z.ipv4({ error: 'must be an IPv4 address, e.g. 192.168.1.11 (pvecm qdevice setup needs an IP, not a name)' });
@@ -114,7 +101,7 @@ const replication = z.strictObject({
 });
 
 const approvals = z.strictObject({
-  steps: z.array(z.enum(STEP_NAMES, { error: `must be one of ${STEP_NAMES.join(', ')}` })).default(['create', 'join', 'qdevice', 'ha', 'failover']),
+  steps: z.array(z.enum(stepNameList(), { error: `must be one of ${stepNameList().join(', ')}` })).default(defaultGatedStepList()),
   timeout: duration.optional(),
   on_timeout: z.enum(['reject', 'remind']).default('reject'),
 });
@@ -129,7 +116,7 @@ export const clusterConfigSchema = z
     ha: z.strictObject({ resources: z.array(haResource).default([]) }).default({ resources: [] }),
     replication: replication.optional(),
     failover: failover.default({ enabled: false, node: 'auto', power_off: { manual: true }, power_on: { manual: true }, down_for: '3m', recovery_timeout: '10m' }),
-    approvals: approvals.default({ steps: ['create', 'join', 'qdevice', 'ha', 'failover'], on_timeout: 'reject' }),
+    approvals: approvals.default({ steps: defaultGatedStepList(), on_timeout: 'reject' }),
   })
   .superRefine((cfg, ctx) => {
     const names = [cfg.nodes[0].name, cfg.nodes[1].name, cfg.qdevice.name];

@@ -1,21 +1,7 @@
 /** Where scripts/install-temporal.sh put Temporal's servers; env vars override, the SDK's download is the last resort. */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-
-/** The repository root, from src/ or from dist/src/. */
-export function projectRoot(): string {
-  let dir = resolve(__dirname);
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the pve-twonode project root');
-    dir = parent;
-  }
-  return dir;
-}
-
-export function cacheDir(): string {
-  return process.env.PVE_TWONODE_CACHE ?? join(projectRoot(), '.cache');
-}
+import { join } from 'node:path';
+import { cacheDir } from '../paths';
 
 export type ServerExecutable = { type: 'existing-path'; path: string } | { type: 'cached-download' };
 

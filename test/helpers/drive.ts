@@ -2,7 +2,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { approveSignal, progressQuery } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
-import type { GuideHandle } from '../../src/run/start';
+import type { GuideHandle } from '../../cli/start';
 
 const TERMINAL = new Set(['completed', 'failed', 'rejected', 'cancelled']);
 

@@ -2,7 +2,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { devServerArgs, temporalCliPath } from '../../src/cli/server';
+import { devServerArgs, temporalCliPath } from '../../cli/server';
 
 const root = join(__dirname, '..', '..');
 
@@ -30,11 +30,11 @@ export async function startDevServer(port: number, dbFile: string): Promise<Proc
 }
 
 export function startWorker(port: number): Proc {
-  return start(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+  return start(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'worker'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
 }
 
 export function cli(port: number, ...args: string[]): Proc {
-  return start(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+  return start(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
 }
 
 export function exited(proc: Proc): Promise<number | null> {

@@ -1,5 +1,5 @@
 /** The end-of-run report: each step's outcome, duration and verified facts, the failover time, where to see the history. */
-import type { RunProgress } from '../../workflows/progress';
+import type { RunProgress } from '../workflows/progress';
 import { durationOf } from './view';
 
 export function uiLink(address: string, namespace: string, workflowId: string): string {

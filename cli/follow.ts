@@ -1,9 +1,9 @@
 /** `watch` and `start --follow`: live progress until the run ends, optionally approving each gate as it comes. */
 import { setTimeout as delay } from 'node:timers/promises';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { GuideHandle } from '../run/start';
-import { approveSignal, progressQuery } from '../../workflows/messages';
-import type { RunProgress } from '../../workflows/progress';
+import type { GuideHandle } from './start';
+import { approveSignal, progressQuery } from '../workflows/messages';
+import type { RunProgress } from '../workflows/progress';
 import { changedLines, renderTable, type Heartbeat } from './view';
 
 const TERMINAL = new Set(['completed', 'failed', 'rejected', 'cancelled']);

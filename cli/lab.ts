@@ -1,7 +1,7 @@
 /** `lab ...`: the rehearsal lab (lab/lab.sh) from the CLI; root only, since it makes namespaces and mounts. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../temporal/servers';
+import { projectRoot } from '../src/paths';
 
 export function labScript(): string {
   return join(projectRoot(), 'lab', 'lab.sh');

@@ -3,10 +3,9 @@ import type { ClusterConfig } from '../src/config/schema';
 import { parseHaManagerStatus, type HaService } from '../src/parsers/ha-manager-status';
 import { parsePveversion } from '../src/parsers/pveversion';
 import { sh } from '../src/ssh/quote';
-import { on, type CommandSet } from '../src/steps/commands';
-import { runStep } from '../src/steps/context';
-import { postconditionFailed } from '../src/steps/failures';
-import { alreadyDone, done, type StepResult } from '../src/steps/result';
+import { on, type CommandSet } from '../src/step-kit/commands';
+import { defineStep } from '../src/step-kit/descriptor';
+import { postconditionFailed } from '../src/step-kit/failures';
 
 const STARTED_TIMEOUT_MS = 180_000;
 type Resource = ClusterConfig['ha']['resources'][number];
@@ -64,21 +63,55 @@ function configuredSids(text: string): Set<string> {
   return new Set(text.split('\n').map((l) => /^((?:vm|ct):\d+)/.exec(l)?.[1]).filter((s): s is string => s !== undefined));
 }
 
-export async function ha(config: ClusterConfig): Promise<StepResult> {
-  return runStep(config, 'ha', async (ctx) => {
-    if (config.ha.resources.length === 0) return { outcome: 'skipped-not-configured', message: 'no ha.resources in the config', facts: {} };
+export interface HaState {
+  pveMajor: number;
+  /** Per guest: not yet under HA, and/or not yet placed by our group or rule. */
+  missing: { resource: Resource; add: boolean; place: boolean }[];
+}
+
+export interface HaFacts extends Record<string, unknown> {
+  placement: Record<string, string>;
+  pveMajor: number;
+}
+
+export const ha = defineStep({
+  name: 'ha',
+  activity: 'ha',
+  kind: 'cluster',
+  acts: '`ha-manager add` + group (PVE 8) or node-affinity rule (PVE 9)',
+  verifiedBy: '`ha-manager status`: started',
+  gatedByDefault: true,
+  hosts: (config) => [config.nodes[0].name],
+  summary: (config) => `ha-manager add on ${config.nodes[0].name}`,
+  commands: (config) => [haPlan(config)],
+  notConfigured: (config) => (config.ha.resources.length === 0 ? 'no ha.resources in the config' : null),
+  async check(ctx, config) {
     const c = haCommands(config);
     const pveMajor = parsePveversion(await ctx.output(c.version)).major;
     const sids = configuredSids(await ctx.output(c.configured));
     const placements = (await ctx.run(c.placements)).stdout;
-    for (const r of config.ha.resources) {
-      const { add, placement } = haResourceCommands(config, r);
-      const placed = placement === null || new RegExp(`: ${placementId(r)}$`, 'm').test(placements);
+    const missing = config.ha.resources
+      .map((resource) => ({
+        resource,
+        add: !sids.has(resource.sid),
+        place: resource.preferred_node !== undefined && !new RegExp(`: ${placementId(resource)}$`, 'm').test(placements),
+      }))
+      .filter((m) => m.add || m.place);
+    const state: HaState = { pveMajor, missing };
+    return { done: missing.length === 0, state };
+  },
+  async act(ctx, config, { pveMajor, missing }) {
+    for (const m of missing) {
+      const { add, placement } = haResourceCommands(config, m.resource);
       // PVE 8: the group must exist before `add --group`; PVE 9: a rule names resources already under HA.
-      if (pveMajor < 9 && placement && !placed) await ctx.output(placement.pve8Group);
-      if (!sids.has(r.sid)) await ctx.output(pveMajor < 9 && placement ? placement.pve8Add : add);
-      if (pveMajor >= 9 && placement && !placed) await ctx.output(placement.pve9Rule);
+      if (pveMajor < 9 && placement && m.place) await ctx.output(placement.pve8Group);
+      if (m.add) await ctx.output(pveMajor < 9 && placement ? placement.pve8Add : add);
+      if (pveMajor >= 9 && placement && m.place) await ctx.output(placement.pve9Rule);
     }
+    return { changes: [] };
+  },
+  async verify(ctx, config, { state }) {
+    const c = haCommands(config);
     const wanted = config.ha.resources.map((r) => r.sid);
     const services = await ctx.waitFor(`${wanted.join(', ')} started`, STARTED_TIMEOUT_MS, async () => {
       const status = parseHaManagerStatus((await ctx.run(c.status)).stdout);
@@ -87,10 +120,10 @@ export async function ha(config: ClusterConfig): Promise<StepResult> {
     }, 2_000);
     if (!services) {
       const now = parseHaManagerStatus((await ctx.run(c.status)).stdout);
-      throw postconditionFailed(`HA services not started within ${STARTED_TIMEOUT_MS / 1000} s: ${JSON.stringify(now.services)}`, { haStatus: now });
+      throw postconditionFailed(`HA services not started: ${JSON.stringify(now.services)}`, { haStatus: now });
     }
     const placement: Record<string, string> = Object.fromEntries(services.map((s: HaService) => [s.sid, s.node]));
-    const summary = `HA started: ${services.map((s) => `${s.sid} on ${s.node}`).join(', ')}`;
-    return ctx.actions.length === 0 ? alreadyDone(summary, { placement, pveMajor }) : done(summary, { placement, pveMajor });
-  });
-}
+    const facts: HaFacts = { placement, pveMajor: state.pveMajor };
+    return { summary: `HA started: ${services.map((s) => `${s.sid} on ${s.node}`).join(', ')}`, facts };
+  },
+});

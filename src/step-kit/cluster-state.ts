@@ -1,7 +1,7 @@
 /** Reads a node's real cluster state; shared by the steps that must not trust pvecm's exit codes. */
 import { parsePvecmStatus, type PvecmStatus } from '../parsers/pvecm-status';
 import type { HostCommand } from './commands';
-import type { StepContext } from './context';
+import type { StepContext } from './descriptor';
 
 /** Parsed `pvecm status`, or null when the node is in no cluster (pvecm prints an error, proxmox.md §0.6). */
 export async function readClusterStatus(ctx: StepContext, status: HostCommand): Promise<PvecmStatus | null> {

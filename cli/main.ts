@@ -3,24 +3,23 @@
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { ConfigError, loadConfig } from '../config/load';
-import { STEP_NAMES } from '../config/schema';
-import { RunAlreadyActiveError, startGuide, type GuideHandle } from '../run/start';
-import { connectClient, temporalSettings } from '../temporal/connection';
-import { approveSignal, progressQuery, rejectSignal, workflowIdFor } from '../../workflows/messages';
-import type { RunProgress } from '../../workflows/progress';
+import { ConfigError, loadConfig } from '../src/config/load';
+import { RunAlreadyActiveError, startGuide, type GuideHandle } from './start';
+import { connectClient, temporalSettings } from '../src/temporal/connection';
+import { ALL_GATES, isGate } from '../workflows/gates';
+import { approveSignal, progressQuery, rejectSignal, workflowIdFor } from '../workflows/messages';
+import type { RunProgress } from '../workflows/progress';
 import { follow } from './follow';
 import { planFor, renderPlan } from './plan';
 import { renderMarkdownReport, renderReport, uiLink } from './report';
 import { runLab } from './lab';
 import { runDevServer } from './server';
 
-const GATES = [...STEP_NAMES, 'failover-power-off', 'failover-power-on'];
 
 class UsageError extends Error {}
 
 function requireGate(gate: string): void {
-  if (!GATES.includes(gate)) throw new UsageError(`unknown gate "${gate}"; one of: ${GATES.join(', ')}`);
+  if (!isGate(gate)) throw new UsageError(`unknown gate "${gate}"; one of: ${ALL_GATES.join(', ')}`);
 }
 
 function configOrExit(file: string) {
@@ -94,7 +93,7 @@ program
 
 program
   .command('approve <cluster> <gate>')
-  .description(`let a waiting step go ahead; gates: ${GATES.join(', ')}`)
+  .description(`let a waiting step go ahead; gates: ${ALL_GATES.join(', ')}`)
   .action(async (cluster: string, gate: string) => {
     requireGate(gate);
     const handle = await handleFor(cluster);
@@ -147,7 +146,7 @@ program
   .description('run the worker (resolves secrets from its own environment)')
   .action(async () => {
     // Loaded lazily: the worker pulls in the workflow bundler, which the other commands do not need.
-    const { runWorker } = await import('../../worker');
+    const { runWorker } = await import('../worker');
     await runWorker();
   });
 

@@ -1,10 +1,9 @@
 /** Step 1, hosts: /etc/hosts on both nodes maps all three names to their LAN IPs (pvecm needs a non-loopback own address, proxmox.md §0.10). */
 import type { ClusterConfig, HostConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
-import { allHosts, on, replaceFile, type CommandSet } from '../src/steps/commands';
-import { runStep, type StepContext } from '../src/steps/context';
-import { postconditionFailed } from '../src/steps/failures';
-import { alreadyDone, done, type StepResult } from '../src/steps/result';
+import { allHosts, on, replaceFile, type CommandSet } from '../src/step-kit/commands';
+import { defineStep, type StepContext } from '../src/step-kit/descriptor';
+import { postconditionFailed } from '../src/step-kit/failures';
 
 const MARK_BEGIN = '# BEGIN pve-twonode cluster hosts';
 const MARK_END = '# END pve-twonode cluster hosts';
@@ -51,22 +50,41 @@ function mismatches(config: ClusterConfig, resolved: Record<string, string>): st
     .map((h) => `${h.name} -> ${resolved[h.name] || 'nothing'} (want ${h.ip})`);
 }
 
-export async function hosts(config: ClusterConfig): Promise<StepResult> {
-  return runStep(config, 'hosts', async (ctx) => {
-    const changed: string[] = [];
-    const facts: Record<string, Record<string, string>> = {};
-    for (const node of config.nodes) {
-      const c = hostsCommands(config, node);
-      if (mismatches(config, await resolvedIps(ctx, config, node)).length > 0) {
-        const current = await ctx.output(c.read);
-        await ctx.run(c.write, desiredHostsFile(config, current));
-        changed.push(node.name);
-      }
-      facts[node.name] = await resolvedIps(ctx, config, node);
-      const wrong = mismatches(config, facts[node.name]);
-      if (wrong.length > 0) throw postconditionFailed(`${node.name}: after writing /etc/hosts, names still resolve wrongly: ${wrong.join(', ')} (check /etc/nsswitch.conf)`, facts);
-    }
-    const summary = `all three names resolve to their LAN IPs on ${config.nodes.map((n) => n.name).join(' and ')}`;
-    return changed.length === 0 ? alreadyDone(summary, { resolved: facts }) : done(`${summary} (updated on ${changed.join(', ')}, backup kept)`, { resolved: facts });
-  });
+export interface HostsFacts extends Record<string, unknown> {
+  /** Per node: each cluster host's name -> the IPv4 it resolves to there. */
+  resolved: Record<string, Record<string, string>>;
 }
+
+export const hosts = defineStep({
+  name: 'hosts',
+  activity: 'hosts',
+  kind: 'quick',
+  acts: '`/etc/hosts` block (backup kept)',
+  verifiedBy: '`getent ahostsv4` gives the LAN IPs',
+  gatedByDefault: false,
+  hosts: (config) => config.nodes.map((n) => n.name),
+  summary: (config) => `/etc/hosts on ${config.nodes.map((n) => n.name).join(', ')}`,
+  commands: (config) => config.nodes.map((n) => hostsCommands(config, n)),
+  async check(ctx, config) {
+    const stale: HostConfig[] = [];
+    for (const node of config.nodes) if (mismatches(config, await resolvedIps(ctx, config, node)).length > 0) stale.push(node);
+    return { done: stale.length === 0, state: stale };
+  },
+  async act(ctx, config, stale) {
+    for (const node of stale) {
+      const c = hostsCommands(config, node);
+      await ctx.run(c.write, desiredHostsFile(config, await ctx.output(c.read)));
+    }
+    return { changes: [`updated on ${stale.map((n) => n.name).join(', ')}, backup kept`] };
+  },
+  async verify(ctx, config) {
+    const resolved: Record<string, Record<string, string>> = {};
+    for (const node of config.nodes) {
+      resolved[node.name] = await resolvedIps(ctx, config, node);
+      const wrong = mismatches(config, resolved[node.name]);
+      if (wrong.length > 0)
+        throw postconditionFailed(`${node.name}: names still resolve wrongly: ${wrong.join(', ')} (check /etc/hosts and /etc/nsswitch.conf)`, { resolved });
+    }
+    return { summary: `all three names resolve to their LAN IPs on ${config.nodes.map((n) => n.name).join(' and ')}`, facts: { resolved } };
+  },
+});

@@ -1,11 +1,10 @@
 /** Step 0, preflight: read-only checks on all three hosts; any blocker stops the run before anything changes. */
 import type { ClusterConfig } from '../src/config/schema';
 import { parsePveversion } from '../src/parsers/pveversion';
-import { on, type CommandSet } from '../src/steps/commands';
-import { readClusterStatus } from '../src/steps/cluster-state';
-import { runStep, type StepContext } from '../src/steps/context';
-import { preconditionFailed } from '../src/steps/failures';
-import { done, type StepResult } from '../src/steps/result';
+import { readClusterStatus } from '../src/step-kit/cluster-state';
+import { allHosts, on, type CommandSet } from '../src/step-kit/commands';
+import { defineStep, type StepContext } from '../src/step-kit/descriptor';
+import { preconditionFailed } from '../src/step-kit/failures';
 
 export function preflightCommands(config: ClusterConfig) {
   const [node1, node2] = config.nodes;
@@ -23,7 +22,14 @@ export function preflightCommands(config: ClusterConfig) {
   } satisfies CommandSet;
 }
 
-async function findings(ctx: StepContext, config: ClusterConfig) {
+export interface PreflightFacts extends Record<string, unknown> {
+  pveVersions: string[];
+  pveMajor: number;
+  qdeviceOs: string;
+  node2Guests: string[];
+}
+
+async function findings(ctx: StepContext, config: ClusterConfig): Promise<{ blockers: string[]; facts: PreflightFacts }> {
   const c = preflightCommands(config);
   const [node1, node2] = config.nodes;
   const blockers: string[] = [];
@@ -53,10 +59,25 @@ async function findings(ctx: StepContext, config: ClusterConfig) {
   return { blockers, facts: { pveVersions: versions.map((v) => v.version), pveMajor: versions[0].major, qdeviceOs: vmOs, node2Guests: guests } };
 }
 
-export async function preflight(config: ClusterConfig): Promise<StepResult> {
-  return runStep(config, 'preflight', async (ctx) => {
+export const preflight = defineStep({
+  name: 'preflight',
+  activity: 'preflight',
+  kind: 'quick',
+  acts: 'nothing',
+  verifiedBy: 'pinned SSH keys, `pveversion` (same major, 8 or 9), hostnames, no other cluster, no guests on node 2, Debian on the VM',
+  gatedByDefault: false,
+  hosts: (config) => allHosts(config).map((h) => h.name),
+  summary: () => 'read-only checks on all 3 hosts',
+  commands: (config) => [preflightCommands(config)],
+  async check(ctx, config) {
     const { blockers, facts } = await findings(ctx, config);
     if (blockers.length > 0) throw preconditionFailed(`preflight found ${blockers.length} blocker(s): ${blockers.join('; ')}`, facts);
-    return done(`3 hosts reachable with pinned keys; Proxmox VE ${facts.pveVersions.join(' / ')}; ${config.qdevice.name} runs ${facts.qdeviceOs}`, facts);
-  });
-}
+    return { done: true, state: facts };
+  },
+  // Preflight only reads: its check is the whole verification.
+  verify: (_ctx, config, { state }) =>
+    Promise.resolve({
+      summary: `3 hosts reachable with pinned keys; Proxmox VE ${state.pveVersions.join(' / ')}; ${config.qdevice.name} runs ${state.qdeviceOs}`,
+      facts: state,
+    }),
+});

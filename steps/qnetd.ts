@@ -1,10 +1,9 @@
 /** Step 5, qnetd: corosync-qnetd on the Debian VM, listening on 5403/tcp (and allowed through ufw when ufw is active). */
 import type { ClusterConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
-import { on, type CommandSet } from '../src/steps/commands';
-import { runStep, type StepContext } from '../src/steps/context';
-import { postconditionFailed } from '../src/steps/failures';
-import { alreadyDone, done, type StepResult } from '../src/steps/result';
+import { on, type CommandSet } from '../src/step-kit/commands';
+import { defineStep, type StepContext } from '../src/step-kit/descriptor';
+import { postconditionFailed } from '../src/step-kit/failures';
 
 export function qnetdCommands(config: ClusterConfig) {
   const vm = config.qdevice;
@@ -24,20 +23,45 @@ async function serving(ctx: StepContext, c: ReturnType<typeof qnetdCommands>): P
   return (await ctx.run(c.active)).stdout.trim() === 'active' && (await ctx.run(c.listening)).stdout.includes(':5403');
 }
 
-export async function qnetd(config: ClusterConfig): Promise<StepResult> {
-  return runStep(config, 'qnetd', async (ctx) => {
+export interface QnetdState {
+  installed: boolean;
+  serving: boolean;
+  ufwActive: boolean;
+  ufwMissingRule: boolean;
+}
+
+export const qnetd = defineStep({
+  name: 'qnetd',
+  activity: 'qnetd',
+  kind: 'install',
+  acts: '`apt-get install corosync-qnetd`, ufw rule if ufw is active',
+  verifiedBy: 'active, listening on 5403/tcp',
+  gatedByDefault: false,
+  hosts: (config) => [config.qdevice.name],
+  summary: (config) => `corosync-qnetd on ${config.qdevice.name}`,
+  commands: (config) => [qnetdCommands(config)],
+  async check(ctx, config) {
     const c = qnetdCommands(config);
-    const vm = config.qdevice.name;
     const ufw = (await ctx.run(c.ufw)).stdout;
     const ufwActive = ufw.includes('Status: active');
     const ufwMissingRule = ufwActive && !config.nodes.every((n) => ufw.split('\n').some((l) => l.includes('5403') && l.includes(n.ip)));
     const installed = (await ctx.run(c.installed)).stdout.includes('install ok installed');
-    if (installed && (await serving(ctx, c)) && !ufwMissingRule) return alreadyDone(`corosync-qnetd active on ${vm}, listening on 5403/tcp`, { ufwActive });
-    if (!installed) await ctx.run(c.install);
+    const state: QnetdState = { installed, serving: installed && (await serving(ctx, c)), ufwActive, ufwMissingRule };
+    return { done: state.serving && !ufwMissingRule, state };
+  },
+  async act(ctx, config, state) {
+    const c = qnetdCommands(config);
+    if (!state.installed) await ctx.run(c.install);
     if (!(await serving(ctx, c))) await ctx.run(c.start);
-    if (ufwMissingRule) await ctx.run(c.allow);
+    if (state.ufwMissingRule) await ctx.run(c.allow);
+    return { changes: [] };
+  },
+  async verify(ctx, config, { state }) {
+    const c = qnetdCommands(config);
+    const vm = config.qdevice.name;
     const up = await ctx.waitFor('corosync-qnetd listening on 5403', 30_000, async () => ((await serving(ctx, c)) ? true : undefined));
     if (!up) throw postconditionFailed(`corosync-qnetd is not active and listening on 5403/tcp on ${vm} (systemctl status corosync-qnetd; journalctl -u corosync-qnetd)`);
-    return done(`corosync-qnetd active on ${vm}, listening on 5403/tcp${ufwActive ? ', allowed in ufw from both nodes' : ''}`, { ufwActive });
-  });
-}
+    const ufw = state.ufwActive ? ', allowed in ufw from both nodes' : '';
+    return { summary: `corosync-qnetd active on ${vm}, listening on 5403/tcp${ufw}`, facts: { ufwActive: state.ufwActive } };
+  },
+});

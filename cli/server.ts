@@ -2,8 +2,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
-import { cacheDir, temporalCli } from '../temporal/servers';
+import { SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { cacheDir } from '../src/paths';
+import { temporalCli } from '../src/temporal/servers';
 
 export interface DevServerOptions {
   port?: number;

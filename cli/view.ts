@@ -1,6 +1,6 @@
 /** Renders run progress for a terminal: a redrawn table on a TTY, one line per change otherwise. */
 import Table from 'cli-table3';
-import type { RunProgress, StepProgress } from '../../workflows/progress';
+import type { RunProgress, StepProgress } from '../workflows/progress';
 
 export interface Heartbeat {
   step?: string;

@@ -1,9 +1,9 @@
 /** Starting a run: one workflow per cluster, id from the cluster name, a second concurrent start refused. */
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import type { ClusterConfig } from '../config/schema';
-import type { clusterGuide } from '../../workflows/guide';
-import { clusterNameAttribute, currentStepAttribute, runStateAttribute, workflowIdFor } from '../../workflows/messages';
-import { TASK_QUEUE } from '../temporal/connection';
+import type { ClusterConfig } from '../src/config/schema';
+import type { clusterGuide } from '../workflows/guide';
+import { clusterNameAttribute, currentStepAttribute, runStateAttribute, workflowIdFor } from '../workflows/messages';
+import { TASK_QUEUE } from '../src/temporal/connection';
 
 export class RunAlreadyActiveError extends Error {
   override name = 'RunAlreadyActiveError';

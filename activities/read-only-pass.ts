@@ -1,0 +1,86 @@
+/**
+ * The read-only pass: every step's check and verify, never its act, over one SSH session per host. A verdict per
+ * step and one for the cluster; the base of the health check. Act commands are refused by the context itself.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { ClusterConfig } from '../src/config/schema';
+import { SshError } from '../src/ssh/errors';
+import type { AnyStep, Facts } from '../src/step-kit/descriptor';
+import { GUIDE_STEPS } from '../steps';
+import { HostSessions, ReadOnlyViolation, SshStepContext } from './runtime/step-context';
+
+/**
+ * pass: done and verified. not-done: the check finds work left (the guide has not run that far). fail: the check
+ * says done but the post-condition does not hold (degraded). blocked: the hosts are in a state the step refuses.
+ * unreachable: a host could not be read. not-configured: cluster.yaml leaves the step out.
+ */
+export type StepVerdict = 'pass' | 'not-done' | 'fail' | 'blocked' | 'unreachable' | 'not-configured';
+export type PassVerdict = 'pass' | 'not-done' | 'fail' | 'unreachable';
+
+export interface StepCheck {
+  step: string;
+  hosts: string[];
+  verdict: StepVerdict;
+  /** One line: the verified summary, or why not. */
+  reason: string;
+  facts: Facts;
+}
+
+export interface ReadOnlyReport {
+  cluster: string;
+  checkedAt: string;
+  verdict: PassVerdict;
+  steps: StepCheck[];
+  wallMs: number;
+}
+
+function problem(err: unknown): { verdict: StepVerdict; reason: string; facts: Facts } {
+  if (err instanceof ReadOnlyViolation) throw err; // a step whose check or verify acts is a bug, never a verdict
+  if (err instanceof SshError) return { verdict: 'unreachable', reason: err.message, facts: {} };
+  const facts = err instanceof ApplicationFailure ? ((err.details?.[0] ?? {}) as Facts) : {};
+  const reason = err instanceof Error ? err.message : String(err);
+  return { verdict: err instanceof ApplicationFailure && err.type === 'PreconditionFailed' ? 'blocked' : 'fail', reason, facts };
+}
+
+async function checkOne(step: AnyStep, config: ClusterConfig, sessions: HostSessions): Promise<StepCheck> {
+  const base = { step: step.name, hosts: step.hosts(config) };
+  const skipped = step.notConfigured?.(config);
+  if (skipped) return { ...base, verdict: 'not-configured', reason: skipped, facts: {} };
+  const ctx = new SshStepContext(config, step.name, true, sessions);
+  let checked: { done: boolean; state: unknown };
+  try {
+    checked = await step.check(ctx, config);
+  } catch (err) {
+    return { ...base, ...problem(err) };
+  }
+  try {
+    const verified = await step.verify(ctx, config, { state: checked.state, acted: null });
+    if (checked.done) return { ...base, verdict: 'pass', reason: verified.summary, facts: verified.facts };
+    return { ...base, verdict: 'not-done', reason: `the check finds work left, though ${verified.summary}`, facts: verified.facts };
+  } catch (err) {
+    const found = problem(err);
+    if (found.verdict === 'unreachable' || checked.done) return { ...base, ...found };
+    return { ...base, ...found, verdict: 'not-done' };
+  }
+}
+
+function overall(steps: StepCheck[]): PassVerdict {
+  const has = (...v: StepVerdict[]) => steps.some((s) => v.includes(s.verdict));
+  if (has('unreachable')) return 'unreachable';
+  if (has('fail', 'blocked')) return 'fail';
+  if (has('not-done')) return 'not-done';
+  return 'pass';
+}
+
+/** Runs every step's check and verify against the hosts; nothing is changed. */
+export async function readOnlyPass(config: ClusterConfig, steps: readonly AnyStep[] = GUIDE_STEPS): Promise<ReadOnlyReport> {
+  const started = Date.now();
+  const sessions = new HostSessions(config);
+  try {
+    const results: StepCheck[] = [];
+    for (const step of steps) results.push(await checkOne(step, config, sessions));
+    return { cluster: config.cluster.name, checkedAt: new Date(started).toISOString(), verdict: overall(results), steps: results, wallMs: Date.now() - started };
+  } finally {
+    sessions.close();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The shape of one guide step: which hosts it touches, the commands `plan` prints, and three separate pieces —
+ * check (read-only: done already? what is there?), act (change the hosts) and verify (read-only post-condition).
+ * Step files are pure: every host command goes through the StepContext the runtime hands in, so the guide, `plan`,
+ * the read-only pass and repairs reuse the same pieces, and the workflow may import a step's name and hosts.
+ */
+import type { ClusterConfig, SecretRef } from '../config/schema';
+import type { CommandResult } from '../ssh/session';
+import type { CommandSet, HostCommand } from './commands';
+
+export type Facts = Record<string, unknown>;
+
+/** What a step can do on the hosts; implemented over SSH by the activity runtime. */
+export interface StepContext {
+  readonly config: ClusterConfig;
+  /** True in the read-only pass: act commands are refused and waits probe once instead of polling. */
+  readonly readOnly: boolean;
+  run(command: HostCommand, stdin?: string): Promise<CommandResult>;
+  /** Like run, but a non-zero exit is an error carrying the command's output. */
+  output(command: HostCommand, stdin?: string): Promise<string>;
+  /** Polls probe until it returns a value or timeoutMs passes (undefined then). */
+  waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs?: number): Promise<T | undefined>;
+  /** Resolves a secret reference on the worker; the value goes to a host only on stdin. */
+  secret(ref: SecretRef): string;
+  /** Tells the workflow's watchers what is going on (an activity heartbeat). */
+  note(details: Facts): void;
+}
+
+/** The check's verdict; state is whatever act and verify need from it. */
+export interface Checked<S> {
+  done: boolean;
+  state: S;
+}
+
+/** What act changed, in words for the report, and what it saw (kept for verify's failure message). */
+export interface Acted {
+  changes: string[];
+  evidence?: string;
+}
+
+export interface Verified<F extends Facts> {
+  summary: string;
+  facts: F;
+}
+
+/** How long an attempt may take and how it is retried (workflows/policies.ts). */
+export type StepKind = 'quick' | 'install' | 'cluster';
+
+export interface StepDescriptor<N extends string = string, S = unknown, F extends Facts = Facts> {
+  name: N;
+  /**
+   * The activity type the worker registers for it (kept stable: recorded histories name it); null for a step the
+   * workflow runs in stages of its own (the failover test).
+   */
+  activity: string | null;
+  kind: StepKind;
+  /** For the README table: what the step changes, and what proves it worked. */
+  acts: string;
+  verifiedBy: string;
+  /** Approval before it runs, unless cluster.yaml's approvals.steps says otherwise. */
+  gatedByDefault: boolean;
+  hosts(config: ClusterConfig): string[];
+  /** Activity summary in the Temporal UI, after "<step>: ". */
+  summary(config: ClusterConfig): string;
+  /** Every command the step may run, for `plan`. */
+  commands(config: ClusterConfig): CommandSet[];
+  /** A reason when the config leaves this step out (it then reports skipped-not-configured). */
+  notConfigured?(config: ClusterConfig): string | null;
+  /** A line `plan` shows beside the step. */
+  planNote?(config: ClusterConfig): string | undefined;
+  check(ctx: StepContext, config: ClusterConfig): Promise<Checked<S>>;
+  /** Absent for steps that only read (preflight); such a step reports done when its check and verify pass. */
+  act?(ctx: StepContext, config: ClusterConfig, state: S): Promise<Acted>;
+  verify(ctx: StepContext, config: ClusterConfig, run: { state: S; acted: Acted | null }): Promise<Verified<F>>;
+}
+
+/** Any step, whatever its state and facts types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStep = StepDescriptor<string, any, Facts>;
+
+export type FactsOf<T> = T extends StepDescriptor<string, unknown, infer F> ? F : never;
+
+/** Declares a step; keeps the name a literal so the registry can derive the StepName union. */
+export function defineStep<N extends string, S, F extends Facts>(step: StepDescriptor<N, S, F>): StepDescriptor<N, S, F> {
+  return step;
+}

@@ -1,0 +1,149 @@
+/**
+ * Step 10, failover test: take the node hosting an HA guest down hard (a clean shutdown is not a failure for HA,
+ * proxmox.md §4.11), watch the survivor keep quorum with 2 of 3 votes and start the guest, then bring the node back.
+ * Powering a node off and waiting while it is down belong to the workflow, so this step runs in stages (prepare,
+ * observe, restore), each its own activity; check and verify serve the read-only pass.
+ */
+import type { ClusterConfig } from '../src/config/schema';
+import { durationMs } from '../src/duration';
+import { parseHaManagerStatus } from '../src/parsers/ha-manager-status';
+import type { PvecmStatus } from '../src/parsers/pvecm-status';
+import { sh } from '../src/ssh/quote';
+import { hasHealthyQdevice, readClusterStatus, summarize } from '../src/step-kit/cluster-state';
+import { hostByName, on, type CommandSet } from '../src/step-kit/commands';
+import { defineStep, type StepContext } from '../src/step-kit/descriptor';
+import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
+import type { StageBody } from '../src/step-kit/result';
+
+export interface FailoverTarget {
+  victim: string;
+  survivor: string;
+  sid: string;
+}
+
+/** A passed test, as recorded on the cluster. */
+export interface FailoverRecord {
+  testedAt: string;
+  recoveryMs: number;
+}
+
+/** A passed test is recorded on the cluster's own file system, so a re-run verifies instead of pulling the plug again. */
+export const FAILOVER_RECORD = '/etc/pve/pve-twonode/failover-test.json';
+
+export function failoverCommands(config: ClusterConfig, node: string) {
+  const host = hostByName(config, node);
+  return {
+    status: on(host, 'verify', 'pvecm status'),
+    haStatus: on(host, 'verify', 'ha-manager status'),
+    readRecord: on(host, 'check', sh`cat ${FAILOVER_RECORD} 2>/dev/null`),
+    writeRecord: on(host, 'act', sh`mkdir -p ${FAILOVER_RECORD.replace(/\/[^/]*$/, '')} && cat > ${FAILOVER_RECORD}`, { stdin: 'the test result (JSON)' }),
+  } satisfies CommandSet;
+}
+
+async function readRecord(ctx: StepContext, config: ClusterConfig): Promise<FailoverRecord | null> {
+  const text = (await ctx.run(failoverCommands(config, config.nodes[0].name).readRecord)).stdout.trim();
+  return text ? (JSON.parse(text) as FailoverRecord) : null;
+}
+
+const describeRecord = (r: FailoverRecord) => `failover test passed on ${r.testedAt} (recovery ${(r.recoveryMs / 1000).toFixed(1)} s)`;
+
+const power = (p: ClusterConfig['failover']['power_off']) => ('command' in p ? `run on the worker: ${p.command.join(' ')}` : 'a person confirms with pve-twonode approve');
+
+export interface FailoverFacts extends Record<string, unknown> {
+  record: FailoverRecord;
+  pvecmStatus: PvecmStatus;
+}
+
+export const failover = defineStep({
+  name: 'failover',
+  activity: null,
+  kind: 'cluster',
+  acts: "powers the guest's node off hard, keeps it off `down_for`, powers it on",
+  verifiedBy: 'survivor quorate with 2 of 3 votes, guest started there (recovery time measured), 3 of 3 after',
+  gatedByDefault: true,
+  hosts: (config) => config.nodes.map((n) => n.name),
+  summary: (config) => `power-cycle test of ${config.nodes.map((n) => n.name).join(' / ')}`,
+  commands: (config) => (config.failover.enabled ? config.nodes.map((n) => failoverCommands(config, n.name)) : []),
+  notConfigured: (config) => (config.failover.enabled ? null : 'failover.enabled is false'),
+  planNote: (config) =>
+    config.failover.enabled
+      ? `power off: ${power(config.failover.power_off)}; keep off ${config.failover.down_for}; power on: ${power(config.failover.power_on)}`
+      : 'skipped: failover.enabled is false',
+  async check(ctx, config) {
+    const record = await readRecord(ctx, config);
+    return { done: record !== null, state: record };
+  },
+  async verify(ctx, config, { state: record }) {
+    const status = await readClusterStatus(ctx, failoverCommands(config, config.nodes[0].name).status);
+    if (!hasHealthyQdevice(status)) throw postconditionFailed(`the cluster shows ${summarize(status)}, not 3 of 3 votes`);
+    if (!record || !status) throw postconditionFailed(`no failover test recorded (${FAILOVER_RECORD})`);
+    return { summary: `${describeRecord(record)}; cluster healthy: ${summarize(status)}`, facts: { record, pvecmStatus: status } };
+  },
+});
+
+export interface PrepareFacts extends Record<string, unknown> {
+  /** The node to power off and the guest to watch; null when a recorded test makes the run skip it. */
+  target: FailoverTarget | null;
+  previous: FailoverRecord | null;
+  before: string;
+}
+
+/** Checks the cluster is healthy and picks the node to power off: the configured one or the one hosting the first HA guest. */
+export async function prepareFailover(ctx: StepContext, config: ClusterConfig): Promise<StageBody<PrepareFacts>> {
+  const c = failoverCommands(config, config.nodes[0].name);
+  const status = await readClusterStatus(ctx, c.status);
+  if (!hasHealthyQdevice(status)) throw preconditionFailed(`failover test needs a healthy cluster with 3 of 3 votes; it shows ${summarize(status)}`);
+  const previous = await readRecord(ctx, config);
+  if (previous)
+    return {
+      outcome: 'skipped-already-done',
+      message: `${describeRecord(previous)}; cluster healthy now: ${summarize(status)}. Delete ${FAILOVER_RECORD} to run it again`,
+      facts: { target: null, previous, before: summarize(status) },
+    };
+  const sid = config.ha.resources[0].sid;
+  const service = parseHaManagerStatus((await ctx.run(c.haStatus)).stdout).services.find((s) => s.sid === sid);
+  if (!service || service.state !== 'started') throw preconditionFailed(`HA service ${sid} is not started (${service?.state ?? 'not listed'}); nothing to fail over`);
+  const victim = config.failover.node === 'auto' ? service.node : config.failover.node;
+  const survivor = config.nodes.map((n) => n.name).find((n) => n !== victim);
+  if (!survivor) throw preconditionFailed(`${victim} is not one of the two nodes`);
+  return { outcome: 'done', message: `will power off ${victim} (hosts ${sid}) and watch ${survivor}`, facts: { target: { victim, survivor, sid }, previous: null, before: summarize(status) } };
+}
+
+export interface ObserveFacts extends Record<string, unknown> {
+  survivorStatus: PvecmStatus;
+  /** Power-off to the guest started on the survivor. */
+  recoveryMs: number;
+}
+
+/** From power-off, waits for the survivor to run the guest; quorum must hold on the survivor throughout. */
+export async function observeFailover(ctx: StepContext, config: ClusterConfig, target: FailoverTarget, powerOffAt: number): Promise<StageBody<ObserveFacts>> {
+  const c = failoverCommands(config, target.survivor);
+  const watch: { lostQuorum: string | null } = { lostQuorum: null };
+  const recovered = await ctx.waitFor(`${target.sid} started on ${target.survivor}`, durationMs(config.failover.recovery_timeout), async () => {
+    const status = await readClusterStatus(ctx, c.status);
+    if (!status?.quorate) watch.lostQuorum = summarize(status);
+    const service = parseHaManagerStatus((await ctx.run(c.haStatus)).stdout).services.find((s) => s.sid === target.sid);
+    return status?.quorate && status.totalVotes === 2 && service?.node === target.survivor && service.state === 'started' ? status : undefined;
+  });
+  if (watch.lostQuorum) throw postconditionFailed(`${target.survivor} lost quorum while ${target.victim} was down: ${watch.lostQuorum}`);
+  if (!recovered) throw postconditionFailed(`${target.sid} did not start on ${target.survivor} within ${config.failover.recovery_timeout} (is its storage shared or replicated?)`);
+  const recoveryMs = Date.now() - powerOffAt;
+  return {
+    outcome: 'done',
+    message: `${target.survivor} stayed quorate with 2 of 3 votes and started ${target.sid} ${(recoveryMs / 1000).toFixed(1)} s after ${target.victim} lost power`,
+    facts: { survivorStatus: recovered, recoveryMs },
+  };
+}
+
+/** After power-on, waits for 3 of 3 votes again, then records the passed test on the cluster. */
+export async function restoreAfterFailover(ctx: StepContext, config: ClusterConfig, target: FailoverTarget, recoveryMs: number): Promise<StageBody<{ restoredStatus: PvecmStatus }>> {
+  const c = failoverCommands(config, target.survivor);
+  const status = await ctx.waitFor(`${target.victim} back with 3 of 3 votes`, durationMs(config.failover.recovery_timeout), async () => {
+    const s = await readClusterStatus(ctx, c.status);
+    return hasHealthyQdevice(s) ? s : undefined;
+  }, 2_000);
+  if (!status) throw postconditionFailed(`${target.victim} did not come back: ${summarize(await readClusterStatus(ctx, c.status))}`);
+  const record: FailoverRecord & FailoverTarget = { testedAt: new Date().toISOString(), ...target, recoveryMs };
+  await ctx.output(c.writeRecord, JSON.stringify(record));
+  return { outcome: 'done', message: `${target.victim} is back: ${summarize(status)}`, facts: { restoredStatus: status } };
+}

@@ -1,0 +1,80 @@
+/** Step 4, join: `pvecm add` on the second node; exits 0 after a failed join (proxmox.md §0.1), so membership is the verdict. */
+import type { ClusterConfig } from '../src/config/schema';
+import type { PvecmStatus } from '../src/parsers/pvecm-status';
+import { sh } from '../src/ssh/quote';
+import { readClusterStatus, summarize } from '../src/step-kit/cluster-state';
+import { on, type CommandSet } from '../src/step-kit/commands';
+import { defineStep } from '../src/step-kit/descriptor';
+import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
+
+// pvecm add returns after its own "waiting for quorum...", so membership shows up soon after it if at all.
+const MEMBERSHIP_TIMEOUT_MS = 30_000;
+
+export function joinCommands(config: ClusterConfig) {
+  const [node1, node2] = config.nodes;
+  const { join } = config;
+  return {
+    node1Status: on(node1, 'check', 'pvecm status'),
+    node2Status: on(node2, 'check', 'pvecm status'),
+    // cd /: pvecm add refuses to run with its cwd inside /etc/pve.
+    add:
+      join.method === 'api'
+        ? on(node2, 'act', sh`cd / && pvecm add ${node1.ip} --fingerprint ${join.fingerprint.toUpperCase()}`, { stdin: 'join.password (secret)', timeoutMs: 300_000 })
+        : on(node2, 'act', sh`cd / && pvecm add ${node1.ip} --use_ssh 1`, { timeoutMs: 300_000 }),
+  } satisfies CommandSet;
+}
+
+function joined(config: ClusterConfig, status: PvecmStatus | null): boolean {
+  return status?.cluster?.name === config.cluster.name && status.quorate && status.members.length >= 2 && status.totalVotes >= 2;
+}
+
+export interface JoinFacts extends Record<string, unknown> {
+  pvecmStatus: PvecmStatus;
+}
+
+export const join = defineStep({
+  name: 'join',
+  activity: 'join',
+  kind: 'cluster',
+  acts: '`pvecm add --fingerprint`, password on stdin (or `--use_ssh`)',
+  verifiedBy: 'membership on both nodes (pvecm add exits 0 after a failed join)',
+  gatedByDefault: true,
+  hosts: (config) => [config.nodes[1].name],
+  summary: (config) => `pvecm add on ${config.nodes[1].name}`,
+  commands: (config) => [joinCommands(config)],
+  async check(ctx, config) {
+    const c = joinCommands(config);
+    const node2 = config.nodes[1].name;
+    const node2Before = await readClusterStatus(ctx, c.node2Status);
+    if (node2Before?.cluster && node2Before.cluster.name !== config.cluster.name)
+      throw preconditionFailed(`${node2} is in another cluster "${node2Before.cluster.name}"`);
+    const done = joined(config, node2Before) && joined(config, await readClusterStatus(ctx, c.node1Status));
+    // A node 2 that already has the cluster's config is not added again: verify waits for its membership.
+    return { done, state: { node2HasCluster: node2Before !== null } };
+  },
+  async act(ctx, config, { node2HasCluster }) {
+    if (node2HasCluster) return { changes: [], evidence: '(pvecm add not run: node already had the cluster config)' };
+    // Read the secret only here, on the worker; it travels on stdin, never in argv or history.
+    const password = config.join.method === 'api' ? `${ctx.secret(config.join.password)}\n` : undefined;
+    const add = await ctx.run(joinCommands(config).add, password);
+    const evidence = `pvecm add exited ${add.code}: ${`${add.stdout}\n${add.stderr}`.trim().slice(-600)}`;
+    ctx.note({ note: evidence });
+    // A non-zero exit is a sure failure; exit 0 proves nothing (proxmox.md §0.1), so verify waits for membership.
+    if (add.code !== 0) throw postconditionFailed(`join failed: ${evidence}`);
+    return { changes: [], evidence };
+  },
+  async verify(ctx, config, { acted }) {
+    const c = joinCommands(config);
+    const [node1, node2] = config.nodes;
+    const status = await ctx.waitFor(`${node2.name} in the membership`, MEMBERSHIP_TIMEOUT_MS, async () => {
+      const s = await readClusterStatus(ctx, c.node1Status);
+      return joined(config, s) ? s : undefined;
+    });
+    const node2After = await readClusterStatus(ctx, c.node2Status);
+    if (!status || !joined(config, node2After)) {
+      const node1After = status ?? (await readClusterStatus(ctx, c.node1Status));
+      throw postconditionFailed(`join did not complete: ${node1.name} sees ${summarize(node1After)}, ${node2.name} sees ${summarize(node2After)}.${acted?.evidence ? ` ${acted.evidence}` : ''}`);
+    }
+    return { summary: `${node2.name} is a member of ${config.cluster.name} (${summarize(status)})`, facts: { pvecmStatus: status } };
+  },
+});

@@ -1,0 +1,123 @@
+/** Step 2, time: NTP on all three hosts (chrony on PVE nodes, systemd-timesyncd on the Debian VM) and a bounded skew between them. */
+import type { ClusterConfig, HostConfig } from '../src/config/schema';
+import { parseTimedatectlShow } from '../src/parsers/timedatectl';
+import { allHosts, on, replaceFile, type CommandSet } from '../src/step-kit/commands';
+import { defineStep, type StepContext } from '../src/step-kit/descriptor';
+import { postconditionFailed } from '../src/step-kit/failures';
+
+const SYNC_TIMEOUT_MS = 120_000;
+const APT_TIMEOUT_MS = 600_000;
+
+export function timeCommands(config: ClusterConfig, host: HostConfig) {
+  const isVm = host.name === config.qdevice.name;
+  const service = isVm ? 'systemd-timesyncd' : 'chrony';
+  return {
+    status: on(host, 'check', 'timedatectl show'),
+    serviceActive: on(host, 'check', `systemctl is-active ${service}`),
+    clock: on(host, 'check', 'date +%s%3N'),
+    ...(isVm
+      ? {
+          installed: on(host, 'check', "dpkg-query -W -f='${Status}' systemd-timesyncd"),
+          readConf: on(host, 'check', 'cat /etc/systemd/timesyncd.conf 2>/dev/null'),
+          install: on(host, 'act', 'DEBIAN_FRONTEND=noninteractive apt-get install -y systemd-timesyncd', { timeoutMs: APT_TIMEOUT_MS }),
+          writeConf: replaceFile(host, '/etc/systemd/timesyncd.conf'),
+          restart: on(host, 'act', 'systemctl restart systemd-timesyncd'),
+        }
+      : { start: on(host, 'act', 'systemctl enable --now chrony') }),
+  } satisfies CommandSet;
+}
+
+export function timesyncdConf(servers: string[]): string {
+  return `# written by pve-twonode\n[Time]\nNTP=${servers.join(' ')}\n`;
+}
+
+export interface NtpNeeds {
+  host: HostConfig;
+  install: boolean;
+  writeConf: boolean;
+  start: boolean;
+}
+
+/** What one host's NTP client lacks (read-only). */
+async function ntpNeeds(ctx: StepContext, config: ClusterConfig, host: HostConfig): Promise<NtpNeeds> {
+  const c = timeCommands(config, host);
+  const needs = { host, install: false, writeConf: false, start: false };
+  if ('installed' in c) {
+    needs.install = !(await ctx.run(c.installed)).stdout.includes('install ok installed');
+    needs.writeConf = !(await ctx.run(c.readConf)).stdout.split('\n').some((l) => l.trim() === `NTP=${config.ntp.servers.join(' ')}`);
+  }
+  needs.start = (await ctx.run(c.serviceActive)).stdout.trim() !== 'active';
+  return needs;
+}
+
+/** Makes one host's NTP client run as configured. */
+async function ensureNtpClient(ctx: StepContext, config: ClusterConfig, needs: NtpNeeds): Promise<void> {
+  const c = timeCommands(config, needs.host);
+  if ('installed' in c) {
+    if (needs.install) await ctx.run(c.install);
+    if (needs.writeConf) {
+      await ctx.run(c.writeConf, timesyncdConf(config.ntp.servers));
+      await ctx.run(c.restart);
+      return;
+    }
+  }
+  if (needs.start) await ctx.run('start' in c ? c.start : c.restart);
+}
+
+/** Clock offset of each host against the worker, corrected by half the round trip. */
+async function clockOffsets(ctx: StepContext, config: ClusterConfig): Promise<Record<string, number>> {
+  const offsets: Record<string, number> = {};
+  for (const host of allHosts(config)) {
+    const sent = Date.now();
+    const remote = Number((await ctx.output(timeCommands(config, host).clock)).trim());
+    const received = Date.now();
+    offsets[host.name] = remote - (sent + received) / 2;
+  }
+  return offsets;
+}
+
+export interface TimeFacts extends Record<string, unknown> {
+  ntpSynchronized: boolean;
+  skewMs: number;
+  offsetsMs: Record<string, number>;
+}
+
+export const time = defineStep({
+  name: 'time',
+  activity: 'time',
+  kind: 'install',
+  acts: 'chrony on nodes; `systemd-timesyncd` + `NTP=` on the VM',
+  verifiedBy: '`timedatectl show` NTPSynchronized=yes, skew below `ntp.max_skew_ms`',
+  gatedByDefault: false,
+  hosts: (config) => allHosts(config).map((h) => h.name),
+  summary: () => 'NTP on all 3 hosts',
+  commands: (config) => allHosts(config).map((h) => timeCommands(config, h)),
+  async check(ctx, config) {
+    const needs: NtpNeeds[] = [];
+    for (const host of allHosts(config)) {
+      const n = await ntpNeeds(ctx, config, host);
+      if (n.install || n.writeConf || n.start) needs.push(n);
+    }
+    return { done: needs.length === 0, state: needs };
+  },
+  async act(ctx, config, needs) {
+    for (const n of needs) await ensureNtpClient(ctx, config, n);
+    return { changes: [`configured on ${needs.map((n) => n.host.name).join(', ')}`] };
+  },
+  async verify(ctx, config) {
+    const unsynced = await ctx.waitFor('NTP synchronisation on all hosts', SYNC_TIMEOUT_MS, async () => {
+      const pending: string[] = [];
+      for (const host of allHosts(config))
+        if (!parseTimedatectlShow(await ctx.output(timeCommands(config, host).status)).ntpSynchronized) pending.push(host.name);
+      return pending.length === 0 ? [] : undefined;
+    }, 5_000);
+    if (unsynced === undefined)
+      throw postconditionFailed(`NTP not synchronised on every host (timedatectl show: NTPSynchronized=no); check that ${config.ntp.servers.join(', ')} are reachable`);
+    const offsets = await clockOffsets(ctx, config);
+    const values = Object.values(offsets);
+    const skewMs = Math.round(Math.max(...values) - Math.min(...values));
+    const facts: TimeFacts = { ntpSynchronized: true, skewMs, offsetsMs: Object.fromEntries(Object.entries(offsets).map(([k, v]) => [k, Math.round(v)])) };
+    if (skewMs > config.ntp.max_skew_ms) throw postconditionFailed(`clock skew between hosts is ${skewMs} ms, above ntp.max_skew_ms ${config.ntp.max_skew_ms}`, facts);
+    return { summary: `NTP synchronised on all 3 hosts, skew ${skewMs} ms`, facts };
+  },
+});
