@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** pve-twonode: validate, plan, start, approve, reject, status, watch, cancel, worker, server. */
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../src/config/load';
@@ -14,6 +15,8 @@ import { planFor, renderPlan } from './plan';
 import { renderMarkdownReport, renderReport, uiLink } from './report';
 import { runLab } from './lab';
 import { runDevServer } from './server';
+import { renderStepTable } from './step-table';
+import { projectRoot } from '../src/paths';
 
 
 class UsageError extends Error {}
@@ -75,6 +78,11 @@ program
   .command('plan <config>')
   .description('per step and host, the exact commands a run would execute (no connection is made)')
   .action((file: string) => console.log(renderPlan(planFor(configOrExit(file)))));
+
+program
+  .command('steps')
+  .description("the guide's steps as a Markdown table (hosts, what each changes, what proves it, default gates)")
+  .action(() => console.log(renderStepTable(loadConfig(join(projectRoot(), 'examples', 'cluster.yaml')))));
 
 program
   .command('start <config>')

@@ -1,22 +1,12 @@
 /**
- * The guide's steps, in the order they run: the only list of steps. The workflow's order, `plan`, the worker's
- * activities, the progress's hosts column, the read-only pass and the README table all derive from it.
- * Adding a step: write steps/<name>.ts exporting one defineStep(...), then add it here (docs/adding-a-step.md).
+ * Everything derived from the ordered list in guide-steps.ts: the step names, the default gates, the steps the
+ * worker runs as activities. The workflow's order, `plan`, the worker's activities, the progress's hosts column,
+ * the read-only pass and the README table all read from here.
  */
 import type { AnyStep } from '../src/step-kit/descriptor';
-import { create } from './create';
-import { failover } from './failover';
-import { ha } from './ha';
-import { hosts } from './hosts';
-import { join } from './join';
-import { preflight } from './preflight';
-import { qdevice } from './qdevice';
-import { qdevicePrereqs } from './qdevice-prereqs';
-import { qnetd } from './qnetd';
-import { replication } from './replication';
-import { time } from './time';
+import { GUIDE_STEPS } from './guide-steps';
 
-export const GUIDE_STEPS = [preflight, hosts, time, create, join, qnetd, qdevicePrereqs, qdevice, ha, replication, failover] as const;
+export { GUIDE_STEPS };
 
 export type StepName = (typeof GUIDE_STEPS)[number]['name'];
 
