@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
+import { readOnlyPass } from '../activities/read-only-pass';
+import { loadConfig } from '../src/config/load';
 import { parsePvecmStatus } from '../src/parsers/pvecm-status';
 import { startGuide, type GuideHandle } from '../cli/start';
 import { approveSignal, progressQuery } from '../workflows/messages';
@@ -73,6 +75,15 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     assertThreeVotes('pve2');
     await checkTemporalUi(`http://127.0.0.1:${port + 1000}`);
     for (const p of procs.splice(0)) await stop(p);
+    // The read-only pass on the built cluster: every configured step passes, and it acts on nothing.
+    const auditBefore = ['pve1', 'pve2', 'qnetd'].map((h) => audit(h).length);
+    const pass = await readOnlyPass(loadConfig(path));
+    console.log(`# read-only pass on the built cluster: ${pass.verdict} in ${pass.wallMs} ms`);
+    assert.equal(pass.verdict, 'pass', JSON.stringify(pass.steps.filter((s) => s.verdict !== 'pass')));
+    assert.deepEqual(pass.steps.filter((s) => s.verdict !== 'pass').map((s) => [s.step, s.verdict]), [['replication', 'not-configured']]);
+    const newCommands = ['pve1', 'pve2', 'qnetd'].flatMap((h, i) => audit(h).slice(auditBefore[i]));
+    assert.ok(newCommands.length > 0, 'the pass did read the hosts');
+    assert.deepEqual(newCommands.filter((c) => ACT.test(c) || /cat > |>> "\$f"/.test(c)), []);
   });
 
   it('survives faults mid-run: node 2 off during the join, the worker SIGKILLed, sshd killed, the dev server restarted', async () => {
@@ -135,5 +146,29 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
       const installs = actsOn(host).filter((c) => c.includes('apt-get install'));
       assert.equal(new Set(installs).size, installs.length, `${host} installed a package twice: ${installs.join(' | ')}`);
     }
+  });
+
+  it('a real step that fails after retries reports its true attempts in progress and status --json', async () => {
+    const { path } = freshLab();
+    lab('fault', 'pve2', 'guest', 'on'); // preflight then refuses for good (pvecm add would refuse node 2)
+    inHost('pve2', 'pkill -KILL -x sshd'); // ...but first pve2 cannot be reached: retryable attempts
+    const port = 17633;
+    procs.push(await startDevServer(port, join(dir, 'attempts.db')), startWorker(port));
+    const restart = setTimeout(() => inHost('pve2', 'systemctl start ssh'), 5_000);
+    const run = cli(port, 'start', path, '--follow');
+    assert.equal(await exited(run), 1, run.output());
+    clearTimeout(restart);
+    const status = cli(port, 'status', 'labclu', '--json');
+    assert.equal(await exited(status), 0, status.output());
+    const { status: runStatus, progress } = JSON.parse(status.output()) as { status: string; progress: RunProgress };
+    const preflight = progress.steps[0];
+    // Every attempt starts with pveversion on pve1: the hosts' own log counts the attempts independently.
+    const attempts = audit('pve1').filter((c) => c === 'pveversion').length;
+    console.log(`# preflight failed after ${preflight.attempts} attempts (pve1 saw ${attempts})`);
+    assert.deepEqual([runStatus, preflight.state], ['FAILED', 'failed']);
+    assert.ok(attempts >= 2, `expected retries while pve2 was unreachable, pve1 saw ${attempts} attempts`);
+    assert.equal(preflight.attempts, attempts);
+    assert.match(preflight.message, /pve2 has guests/);
+    for (const p of procs.splice(0)) await stop(p);
   });
 });

@@ -2,7 +2,7 @@
 import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
 import { NON_RETRYABLE } from '../src/step-kit/failure-types';
 
-const transientRetry: RetryPolicy = {
+export const transientRetry: RetryPolicy = {
   initialInterval: '2s',
   backoffCoefficient: 2,
   maximumInterval: '30s',
