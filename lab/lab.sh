@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The rehearsal lab: three Linux "hosts" (pve1, pve2, qnetd) on this machine, each a network namespace on a lab
 # bridge plus its own mount/UTS/IPC/PID namespaces, real OpenSSH, real corosync/corosync-qdevice/corosync-qnetd,
-# and a Proxmox emulation (shims in lab/shims) on pve1/pve2. Design and pitfalls: ../shared/lab/README.md.
+# and a Proxmox emulation (shims in lab/shims) on pve1/pve2. Design and pitfalls: the README section "The rehearsal lab".
 #
 #   lab.sh up | down | status
 #   lab.sh poweroff HOST | poweron HOST      hard power cut (cable pulled, every process killed) / boot, disk kept

@@ -93,4 +93,9 @@ describe('step registry in the workflow (time-skipping server)', () => {
     assert.deepEqual([motd?.state, motd?.hosts, motd?.attempts], ['done', ['proxmox1'], 1]);
     assert.deepEqual(report.progress.steps.map((s) => s.step), WITH_MOTD.map((s) => s.name));
   });
+
+  it('a run recorded before the step existed still replays: addedIn makes the workflow skip it there', async () => {
+    const history: unknown = JSON.parse(readFileSync(join(__dirname, 'histories', 'guide-v2.json'), 'utf8'));
+    await Worker.runReplayHistory({ workflowBundle: bundle }, history, 'before-motd');
+  });
 });

@@ -57,6 +57,11 @@ export interface StepDescriptor<N extends string = string, S = unknown, F extend
   /** For the README table: what the step changes, and what proves it worked. */
   acts: string;
   verifiedBy: string;
+  /**
+   * For a step added after runs exist: a patch id (workflow `patched()`); runs that started before the step existed
+   * replay without it. Leave unset for the steps of the first release.
+   */
+  addedIn?: string;
   /** Approval before it runs, unless cluster.yaml's approvals.steps says otherwise. */
   gatedByDefault: boolean;
   hosts(config: ClusterConfig): string[];
