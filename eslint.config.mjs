@@ -5,6 +5,23 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
+/** Rules for code that must stay pure: no Node built-ins, no I/O packages, no timers; typeOnly paths allow `import type`. */
+function pureModuleRules(why, typeOnly) {
+  return {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: nodeBuiltins.map((name) => ({ name, message: `${why}: no Node built-ins.` })),
+        patterns: [
+          { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'ssh2', 'yaml'], message: `${why}: only @temporalio/workflow or /common and pure modules.` },
+          { group: typeOnly, message: `${why}: import types only (import type).`, allowTypeImports: true },
+        ],
+      },
+    ],
+    'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval', 'require', 'Buffer'],
+  };
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'test-results/**', 'eslint.config.mjs'] },
   js.configs.recommended,
@@ -24,36 +41,12 @@ export default tseslint.config(
   {
     // Workflow code is replayed: no Node built-ins, no I/O, nothing but the workflow SDK and pure code.
     files: ['workflows/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
-          patterns: [
-            { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'ssh2', 'yaml'], message: 'Workflow code runs in the sandbox: only @temporalio/workflow and pure modules.' },
-            { group: ['../activities', '../activities/*', '../src/ssh/*', '../cli/*', '../src/secrets'], message: 'Workflow code imports activity types only (import type).', allowTypeImports: true },
-          ],
-        },
-      ],
-      'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval', 'require', 'Buffer'],
-    },
+    rules: pureModuleRules('Workflow code must be deterministic', ['../activities', '../activities/*', '../src/ssh/*', '../cli/*', '../src/secrets']),
   },
   {
     // Step descriptors and their kit are pure: the workflow imports their names and hosts, and every host command
     // goes through the StepContext the activity runtime hands in. Type imports (e.g. of the SSH result) are fine.
     files: ['steps/**/*.ts', 'src/step-kit/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Steps are pure: host I/O goes through StepContext.' })),
-          patterns: [
-            { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'ssh2', 'yaml'], message: 'Steps are pure: only @temporalio/common and pure modules.' },
-            { group: ['**/ssh/session', '**/secrets', '**/activities/**', '**/cli/**'], message: 'Steps are pure: import types only.', allowTypeImports: true },
-          ],
-        },
-      ],
-      'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval', 'require', 'Buffer'],
-    },
+    rules: pureModuleRules('Steps are pure (host I/O goes through StepContext)', ['**/ssh/session', '**/secrets', '**/activities/**', '**/cli/**']),
   },
 );
