@@ -1,12 +1,12 @@
-/** One activity per guide step, named by the registry; each runs its step's check -> act -> verify. */
+/** One activity per guide step that has an activity type (the failover test runs in stages of its own); each runs its step's check -> act -> verify. */
 import type { ClusterConfig } from '../src/config/schema';
 import type { AnyStep } from '../src/step-kit/descriptor';
 import type { StepResult } from '../src/step-kit/result';
-import { ACTIVITY_STEPS } from '../steps';
+import { GUIDE_STEPS } from '../steps';
 import { runStep } from './runtime/run-step';
 
 export type StepActivities = Record<string, (config: ClusterConfig) => Promise<StepResult>>;
 
-export function stepActivities(steps: readonly AnyStep[] = ACTIVITY_STEPS): StepActivities {
+export function stepActivities(steps: readonly AnyStep[] = GUIDE_STEPS): StepActivities {
   return Object.fromEntries(steps.filter((s) => s.activity !== null).map((s) => [s.activity as string, (config: ClusterConfig) => runStep(s, config)]));
 }

@@ -1,14 +1,17 @@
 /** What the worker registers: one activity per guide step (from the registry), the failover stages, the read-only pass. */
 import type { AnyStep } from '../src/step-kit/descriptor';
-import { ACTIVITY_STEPS } from '../steps';
+import { GUIDE_STEPS } from '../steps';
 import * as failoverStages from './failover';
-import { stepActivities, type StepActivities } from './guide-steps';
+import { stepActivities } from './guide-steps';
 import { readOnlyPass } from './read-only-pass';
 
 /** The activities with fixed names and signatures; each guide step's activity is a StepActivities entry. */
 export type Activities = typeof failoverStages & { readOnlyPass: typeof readOnlyPass };
 
-export function createActivities(steps: readonly AnyStep[] = ACTIVITY_STEPS): StepActivities & Record<keyof Activities, unknown> {
+/** Every activity the worker registers, by activity type. */
+export type ActivityImplementations = Record<string, (...args: never[]) => Promise<unknown>>;
+
+export function createActivities(steps: readonly AnyStep[] = GUIDE_STEPS): ActivityImplementations {
   const named: Activities = { ...failoverStages, readOnlyPass };
-  return { ...stepActivities(steps), ...named } as StepActivities & Activities;
+  return { ...stepActivities(steps), ...named };
 }

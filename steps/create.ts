@@ -1,9 +1,8 @@
 /** Step 3, create: `pvecm create` on the first node; refused by pvecm if a corosync.conf exists, so check first. */
 import type { ClusterConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
-import type { PvecmStatus } from '../src/parsers/pvecm-status';
-import { readClusterStatus, summarize } from '../src/step-kit/cluster-state';
-import { on, type CommandSet } from '../src/step-kit/commands';
+import { readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
+import { exitReport, on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep } from '../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
 
@@ -16,10 +15,6 @@ export function createCommands(config: ClusterConfig) {
     create: on(node1, 'act', sh`pvecm create ${config.cluster.name}`, { timeoutMs: 180_000 }),
     conf: on(node1, 'verify', "grep -E '^\\s*cluster_name:' /etc/pve/corosync.conf"),
   } satisfies CommandSet;
-}
-
-export interface ClusterFacts extends Record<string, unknown> {
-  pvecmStatus: PvecmStatus;
 }
 
 export const create = defineStep({
@@ -37,13 +32,13 @@ export const create = defineStep({
     if (before?.cluster && before.cluster.name !== config.cluster.name)
       throw preconditionFailed(`${config.nodes[0].name} is already in cluster "${before.cluster.name}"; the cluster name cannot change`);
     // A cluster that exists but is not quorate yet is not created again: verify waits for quorum.
-    return { done: before?.quorate === true, state: { exists: before?.cluster !== undefined && before?.cluster !== null } };
+    return { done: before?.quorate === true, state: { exists: Boolean(before?.cluster) } };
   },
   async act(ctx, config, { exists }) {
     if (exists) return { changes: [] };
     const created = await ctx.run(createCommands(config).create);
     // pvecm's worker result is not its exit code (proxmox.md §0.1): only the state verify reads counts.
-    const evidence = `pvecm create exited ${created.code}: ${`${created.stdout}\n${created.stderr}`.trim().slice(-500)}`;
+    const evidence = exitReport('pvecm create', created, 500);
     ctx.note({ note: evidence });
     return { changes: [], evidence };
   },
@@ -53,10 +48,7 @@ export const create = defineStep({
     const conf = await ctx.run(c.conf);
     if (!conf.stdout.includes(`cluster_name: ${config.cluster.name}`))
       throw postconditionFailed(`/etc/pve/corosync.conf on ${node1} does not name cluster ${config.cluster.name}: ${conf.stdout.trim() || conf.stderr.trim()}${acted?.evidence ? `. ${acted.evidence}` : ''}`);
-    const status = await ctx.waitFor('quorum on the new cluster', QUORUM_TIMEOUT_MS, async () => {
-      const s = await readClusterStatus(ctx, c.status);
-      return s?.quorate ? s : undefined;
-    });
+    const status = await ctx.waitFor('quorum on the new cluster', QUORUM_TIMEOUT_MS, () => statusWhere(ctx, c.status, (s) => s.quorate));
     if (!status) throw postconditionFailed(`cluster ${config.cluster.name} exists but ${node1} is not quorate`);
     return { summary: `cluster ${config.cluster.name} on ${node1} (${summarize(status)})`, facts: { pvecmStatus: status } };
   },

@@ -9,7 +9,7 @@ import { durationMs } from '../src/duration';
 import { parseHaManagerStatus } from '../src/parsers/ha-manager-status';
 import type { PvecmStatus } from '../src/parsers/pvecm-status';
 import { sh } from '../src/ssh/quote';
-import { hasHealthyQdevice, readClusterStatus, summarize } from '../src/step-kit/cluster-state';
+import { hasHealthyQdevice, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
 import { hostByName, on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
@@ -138,10 +138,7 @@ export async function observeFailover(ctx: StepContext, config: ClusterConfig, t
 /** After power-on, waits for 3 of 3 votes again, then records the passed test on the cluster. */
 export async function restoreAfterFailover(ctx: StepContext, config: ClusterConfig, target: FailoverTarget, recoveryMs: number): Promise<StageBody<{ restoredStatus: PvecmStatus }>> {
   const c = failoverCommands(config, target.survivor);
-  const status = await ctx.waitFor(`${target.victim} back with 3 of 3 votes`, durationMs(config.failover.recovery_timeout), async () => {
-    const s = await readClusterStatus(ctx, c.status);
-    return hasHealthyQdevice(s) ? s : undefined;
-  }, 2_000);
+  const status = await ctx.waitFor(`${target.victim} back with 3 of 3 votes`, durationMs(config.failover.recovery_timeout), () => statusWhere(ctx, c.status, hasHealthyQdevice), 2_000);
   if (!status) throw postconditionFailed(`${target.victim} did not come back: ${summarize(await readClusterStatus(ctx, c.status))}`);
   const record: FailoverRecord & FailoverTarget = { testedAt: new Date().toISOString(), ...target, recoveryMs };
   await ctx.output(c.writeRecord, JSON.stringify(record));

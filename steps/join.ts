@@ -2,8 +2,8 @@
 import type { ClusterConfig } from '../src/config/schema';
 import type { PvecmStatus } from '../src/parsers/pvecm-status';
 import { sh } from '../src/ssh/quote';
-import { readClusterStatus, summarize } from '../src/step-kit/cluster-state';
-import { on, type CommandSet } from '../src/step-kit/commands';
+import { readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
+import { exitReport, on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep } from '../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
 
@@ -26,10 +26,6 @@ export function joinCommands(config: ClusterConfig) {
 
 function joined(config: ClusterConfig, status: PvecmStatus | null): boolean {
   return status?.cluster?.name === config.cluster.name && status.quorate && status.members.length >= 2 && status.totalVotes >= 2;
-}
-
-export interface JoinFacts extends Record<string, unknown> {
-  pvecmStatus: PvecmStatus;
 }
 
 export const join = defineStep({
@@ -57,7 +53,7 @@ export const join = defineStep({
     // Read the secret only here, on the worker; it travels on stdin, never in argv or history.
     const password = config.join.method === 'api' ? `${ctx.secret(config.join.password)}\n` : undefined;
     const add = await ctx.run(joinCommands(config).add, password);
-    const evidence = `pvecm add exited ${add.code}: ${`${add.stdout}\n${add.stderr}`.trim().slice(-600)}`;
+    const evidence = exitReport('pvecm add', add, 600);
     ctx.note({ note: evidence });
     // A non-zero exit is a sure failure; exit 0 proves nothing (proxmox.md §0.1), so verify waits for membership.
     if (add.code !== 0) throw postconditionFailed(`join failed: ${evidence}`);
@@ -66,10 +62,7 @@ export const join = defineStep({
   async verify(ctx, config, { acted }) {
     const c = joinCommands(config);
     const [node1, node2] = config.nodes;
-    const status = await ctx.waitFor(`${node2.name} in the membership`, MEMBERSHIP_TIMEOUT_MS, async () => {
-      const s = await readClusterStatus(ctx, c.node1Status);
-      return joined(config, s) ? s : undefined;
-    });
+    const status = await ctx.waitFor(`${node2.name} in the membership`, MEMBERSHIP_TIMEOUT_MS, () => statusWhere(ctx, c.node1Status, (s) => joined(config, s)));
     const node2After = await readClusterStatus(ctx, c.node2Status);
     if (!status || !joined(config, node2After)) {
       const node1After = status ?? (await readClusterStatus(ctx, c.node1Status));

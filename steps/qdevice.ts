@@ -1,9 +1,8 @@
 /** Step 7, qdevice: `pvecm qdevice setup <vm-ip>` on node1 (an IP, never a name: proxmox.md §0.3), verified by the third vote. */
 import type { ClusterConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
-import type { PvecmStatus } from '../src/parsers/pvecm-status';
-import { hasHealthyQdevice, readClusterStatus, summarize } from '../src/step-kit/cluster-state';
-import { on, type CommandSet } from '../src/step-kit/commands';
+import { hasHealthyQdevice, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
+import { exitReport, on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
 
@@ -22,14 +21,7 @@ export function qdeviceCommands(config: ClusterConfig) {
   } satisfies CommandSet;
 }
 
-export interface QdeviceFacts extends Record<string, unknown> {
-  pvecmStatus: PvecmStatus;
-}
-
-const voting = async (ctx: StepContext, config: ClusterConfig) => {
-  const s = await readClusterStatus(ctx, qdeviceCommands(config).status);
-  return hasHealthyQdevice(s) ? s : undefined;
-};
+const voting = (ctx: StepContext, config: ClusterConfig) => statusWhere(ctx, qdeviceCommands(config).status, hasHealthyQdevice);
 
 export const qdevice = defineStep({
   name: 'qdevice',
@@ -58,7 +50,7 @@ export const qdevice = defineStep({
     }
     // A half-finished earlier setup leaves the nssdb; pvecm then insists on --force (proxmox.md §0.5).
     const setup = await ctx.run(leftover ? c.setupForce : c.setup);
-    const evidence = `pvecm qdevice setup exited ${setup.code}. Output: ${`${setup.stdout}\n${setup.stderr}`.trim().slice(-800)}`;
+    const evidence = exitReport('pvecm qdevice setup', setup, 800);
     // A non-zero exit is a sure failure: say so now instead of waiting for votes that cannot come.
     if (setup.code !== 0) {
       const now = await readClusterStatus(ctx, c.status);

@@ -79,7 +79,7 @@ describe('step registry in the workflow (time-skipping server)', () => {
   it('runs the throwaway step in its place, with its hosts and activity, and reports it in progress', async () => {
     const config = testConfig({ cluster: { name: `t${randomUUID().slice(0, 8)}` } });
     const taskQueue = randomUUID();
-    const { impl, calls } = mockActivities({}, WITH_MOTD.filter((s) => s.activity !== null));
+    const { impl, calls } = mockActivities({}, WITH_MOTD);
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: impl, ...HEARTBEAT_TUNING });
     const report = await worker.runUntil(async () => {
       const handle = await startGuide(env.client, config, taskQueue);

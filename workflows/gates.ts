@@ -1,5 +1,4 @@
 /** The gates a run can wait at: the one place that knows them (the CLI and the signal handlers ask here). */
-import type { ClusterConfig } from '../src/config/schema';
 import { GUIDE_STEPS, STEP_NAMES, type StepName } from '../steps';
 
 export type PowerAction = 'off' | 'on';
@@ -18,14 +17,4 @@ export const ALL_GATES: readonly GateName[] = [...STEP_NAMES, ...STAGED.flatMap(
 
 export function isGate(name: string): name is GateName {
   return (ALL_GATES as readonly string[]).includes(name);
-}
-
-/** The gates this run will wait at, given its config. */
-export function gatesOf(config: ClusterConfig): GateName[] {
-  const gated = config.approvals.steps.filter((s): s is StepName => (STEP_NAMES as readonly string[]).includes(s));
-  const manual = STAGED.filter(() => config.failover.enabled).flatMap((s) => [
-    ...('manual' in config.failover.power_off ? [powerGate(s, 'off')] : []),
-    ...('manual' in config.failover.power_on ? [powerGate(s, 'on')] : []),
-  ]);
-  return [...gated, ...manual];
 }

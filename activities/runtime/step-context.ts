@@ -1,4 +1,5 @@
 /** The StepContext of an activity attempt: one SSH session per host, heartbeats, cancellation between commands. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Context, CancelledFailure } from '@temporalio/activity';
 import type { ClusterConfig, SecretRef } from '../../src/config/schema';
 import { resolveSecret } from '../../src/secrets';
@@ -104,7 +105,7 @@ export class SshStepContext implements StepContext {
       const elapsedMs = Date.now() - started;
       if (this.readOnly || elapsedMs >= timeoutMs) return undefined;
       this.note({ waitingFor: what, elapsedMs });
-      await (activity ? activity.sleep(intervalMs) : new Promise((resolve) => setTimeout(resolve, intervalMs)));
+      await (activity ? activity.sleep(intervalMs) : sleep(intervalMs));
     }
   }
 

@@ -10,6 +10,12 @@ export async function readClusterStatus(ctx: StepContext, status: HostCommand): 
   return parsePvecmStatus(result.stdout);
 }
 
+/** A waitFor probe: the parsed status once it satisfies wanted, else undefined (keep waiting). */
+export async function statusWhere(ctx: StepContext, status: HostCommand, wanted: (s: PvecmStatus) => boolean): Promise<PvecmStatus | undefined> {
+  const s = await readClusterStatus(ctx, status);
+  return s && wanted(s) ? s : undefined;
+}
+
 export function summarize(status: PvecmStatus | null): string {
   if (!status) return 'not in a cluster';
   return `${status.cluster?.name ?? '?'}: ${status.quorate ? 'quorate' : 'NOT quorate'}, votes ${status.totalVotes}/${status.expectedVotes}, flags ${status.flags.join(' ') || '-'}`;

@@ -1,5 +1,6 @@
 /** Host commands as data: each step declares them once; `plan` prints them and the activity runs them. */
 import type { ClusterConfig, HostConfig } from '../config/schema';
+import type { CommandResult } from '../ssh/session';
 import { quote } from '../ssh/quote';
 
 export type Phase = 'check' | 'act' | 'verify';
@@ -39,6 +40,11 @@ export function hostByName(config: ClusterConfig, name: string): HostConfig {
 /** Flattens a command set for `plan`; templates show their placeholder for the run-time value. */
 export function listCommands(set: CommandSet): HostCommand[] {
   return Object.values(set).map((c) => (typeof c === 'function' ? c(c.placeholder) : c));
+}
+
+/** "<label> exited <code>: <the end of its output>": what a command said, for a failure a person can act on. */
+export function exitReport(label: string, result: CommandResult, maxChars: number): string {
+  return `${label} exited ${result.code}: ${`${result.stdout}\n${result.stderr}`.trim().slice(-maxChars)}`;
 }
 
 /** Shell that sets $f to the path and keeps a dated copy of it, if it exists, before a command changes it. */

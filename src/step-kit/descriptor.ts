@@ -83,8 +83,6 @@ export interface StepDescriptor<N extends string = string, S = unknown, F extend
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyStep = StepDescriptor<string, any, Facts>;
 
-export type FactsOf<T> = T extends StepDescriptor<string, unknown, infer F> ? F : never;
-
 /** Declares a step; keeps the name a literal so the registry can derive the StepName union. */
 export function defineStep<N extends string, S, F extends Facts>(step: StepDescriptor<N, S, F>): StepDescriptor<N, S, F> {
   return step;

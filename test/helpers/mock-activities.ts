@@ -2,12 +2,13 @@
 import { activityInfo, ApplicationFailure, heartbeat, sleep } from '@temporalio/activity';
 import type { Activities } from '../../activities';
 import type { FailoverTarget } from '../../steps/failover';
+import type { AnyStep } from '../../src/step-kit/descriptor';
 import type { StepResult } from '../../src/step-kit/result';
-import { ACTIVITY_STEPS } from '../../steps';
+import { GUIDE_STEPS } from '../../steps';
 
 export type Behaviour = { failTransiently?: number; failPermanently?: string; run?: () => Promise<void>; untilCancelled?: boolean };
 
-export function mockActivities(behaviour: Partial<Record<string, Behaviour>> = {}, steps = ACTIVITY_STEPS) {
+export function mockActivities(behaviour: Partial<Record<string, Behaviour>> = {}, steps: readonly AnyStep[] = GUIDE_STEPS) {
   const calls: string[] = [];
   const step =
     <F extends Record<string, unknown>>(name: string, facts: F = {} as F) =>
@@ -36,6 +37,6 @@ export function mockActivities(behaviour: Partial<Record<string, Behaviour>> = {
     failoverRestore: step('failoverRestore'),
     readOnlyPass: () => Promise.reject(new Error('the read-only pass is not part of the guide')),
   };
-  const impl = { ...Object.fromEntries(steps.map((s) => [s.activity as string, step(s.activity as string)])), ...named };
+  const impl = { ...Object.fromEntries(steps.flatMap((s) => (s.activity === null ? [] : [[s.activity, step(s.activity)]]))), ...named };
   return { impl, calls };
 }
