@@ -17,6 +17,7 @@ SW=pvetn-sw                         # netns holding the bridge
 BR=br0
 ROOT_IF=pvetn0                      # root-namespace end of the uplink
 PVE_MAJOR=${PVE_TWONODE_LAB_PVE:-9}
+JOIN=${PVE_TWONODE_LAB_JOIN:-api}     # how the cluster.yaml joins node 2: api (password + fingerprint) or use_ssh
 HA_FENCE_DELAY=${PVE_TWONODE_LAB_FENCE_DELAY:-10}   # seconds; real PVE waits ~120 s (watchdog 60 + fence delay 60)
 SOURCE_SHIMS=$(cd "$(dirname "$0")/shims" && pwd)
 SHIMS=$LAB/shims                    # copied there: a checkout under /tmp is hidden inside the hosts
@@ -89,9 +90,10 @@ net_up() {
 # Each host's "disk" lives under $LAB/hosts/<h> and survives power cycles; /etc/pve is one directory shared by both
 # nodes (the emulated pmxcfs), read-only on a node without quorum (the lab agent remounts it).
 prepare_disks() {
-  mkdir -p "$LAB/keys" "$RUN" "$LAB/pve/nodes/pve1/qemu-server"
+  mkdir -p "$LAB/keys" "$RUN"
   rm -rf "$SHIMS"; cp -a "$SOURCE_SHIMS" "$SHIMS"
   [[ -f $KEY ]] || ssh-keygen -q -t ed25519 -N '' -C lab-controller -f "$KEY"
+  [[ -f $LAB/keys/lab_api ]] || ssh-keygen -q -t ed25519 -N '' -C lab-api -f "$LAB/keys/lab_api"
   local h H
   for h in "${HOSTS[@]}"; do
     H=$LAB/hosts/$h
@@ -116,22 +118,25 @@ PidFile /run/sshd.pid
 # Every command received over SSH is logged (the fault tests count acts from it), then run as asked.
 ForceCommand /usr/local/sbin/lab-audit
 CONF
-    ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$H/root/.ssh/id_ed25519"
+    # The lab's stand-in for the HTTPS API and pmxcfs between the PVE nodes (see install_pve_node): a key that is in
+    # no file root owns, so the SSH trust between the nodes is only what PVE and the guide create.
+    [[ $h == qnetd ]] || echo 'AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/lab_api_keys' >>"$H/etc-ssh/sshd_config.d/lab.conf"
     printf '%s\n' "$h" >"$H/etc-hostname"
     # Debian's installer default: the host's own name on 127.0.1.1 (the guide's hosts step fixes it).
     printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' "$h" >"$H/etc-hosts"
     chmod 700 "$H/root" "$H/root/.ssh"
     # Per-host package state: what `apt-get install` adds; binaries of missing packages are hidden at boot.
     case $h in
-      pve1|pve2) printf '%s\n' openssh-server corosync chrony pve-manager >"$H/state/packages"; touch "$H/state/services/chrony" ;;
+      pve1|pve2) printf '%s\n' openssh-server corosync chrony pve-manager >"$H/state/packages"; touch "$H/state/services/chrony" "$H/state/services/pveproxy" ;;
       qnetd) printf '%s\n' openssh-server >"$H/state/packages" ;;
     esac
     printf '%s\n' "$PVE_MAJOR" >"$H/state/pve-major"
     printf '%s\n' "$LAB" >"$H/state/lab-dir"
     # /etc/pve: pve1's becomes the cluster's; pve2 keeps a local one until `pvecm add` replaces it.
     case $h in
-      pve1) printf '%s\n' "$LAB/pve" >"$H/state/pve-dir" ;;
-      pve2) mkdir -p "$H/pve-local/nodes/pve2/qemu-server"; printf '%s\n' "$H/pve-local" >"$H/state/pve-dir" ;;
+      pve1) printf '%s\n' "$LAB/pve" >"$H/state/pve-dir"; install_pve_node "$h" "$LAB/pve" ;;
+      pve2) printf '%s\n' "$H/pve-local" >"$H/state/pve-dir"; install_pve_node "$h" "$H/pve-local" ;;
+      qnetd) install -m 600 "$KEY.pub" "$H/root/.ssh/authorized_keys" ;;   # the owner's key, nothing else
     esac
     printf '%s\n' "$HA_FENCE_DELAY" >"$H/state/ha-fence-delay"
     touch "$H/.prepared"
@@ -139,25 +144,34 @@ CONF
   # pve1's root password for the API join, readable only by root on the machine; the cluster.yaml references it.
   [[ -f $LAB/keys/pve1-root-password ]] || (umask 077; head -c 18 /dev/urandom | base64 >"$LAB/keys/pve1-root-password")
   install -m 600 "$LAB/keys/pve1-root-password" "$LAB/hosts/pve1/state/root-password"
-  # pve1's API certificate; pvecm add --fingerprint is checked against its SHA-256.
-  if [[ ! -f $LAB/hosts/pve1/state/pve-ssl.pem ]]; then
-    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=pve1" -keyout "$LAB/hosts/pve1/state/pve-ssl.key" -out "$LAB/hosts/pve1/state/pve-ssl.pem" 2>/dev/null
-  fi
-  # Keys, first build only (later the guide itself changes them): the controller reaches every host; pve1 and pve2
-  # trust each other (what PVE's cluster SSH setup gives). qnetd trusts only the controller: authorising pve1's
-  # /root/.ssh/id_rsa there is the guide's qdevice-prereqs step.
-  [[ -f $LAB/keys/.seeded ]] && return 0
-  for h in pve1 pve2; do
-    cat "$KEY.pub" "$LAB/hosts/pve1/root/.ssh/id_ed25519.pub" "$LAB/hosts/pve2/root/.ssh/id_ed25519.pub" >"$LAB/hosts/$h/root/.ssh/authorized_keys"
-  done
-  cat "$KEY.pub" >"$LAB/hosts/qnetd/root/.ssh/authorized_keys"
-  chmod 600 "$LAB"/hosts/*/root/.ssh/authorized_keys
   : >"$LAB/keys/known_hosts"
   for h in "${HOSTS[@]}"; do
-    printf '%s,%s %s\n' "$h" "${IP[$h]}" "$(cut -d' ' -f1,2 "$LAB/hosts/$h/etc-ssh/ssh_host_ed25519_key.pub")" >>"$LAB/keys/known_hosts"
+    printf '%s,%s %s\n' "$h" "${IP[$h]}" "$(host_key "$h")" >>"$LAB/keys/known_hosts"
   done
-  for h in pve1 pve2; do grep -v '^qnetd' "$LAB/keys/known_hosts" >"$LAB/hosts/$h/root/.ssh/known_hosts"; done
-  touch "$LAB/keys/.seeded"
+}
+
+host_key() { cut -d' ' -f1,2 "$LAB/hosts/$1/etc-ssh/ssh_host_ed25519_key.pub"; }
+
+# What a fresh Proxmox VE install leaves on a node (pve-cluster's postinst and first start: Setup.pm setup_rootsshconfig,
+# setup_ssh_keys, ssh_merge_known_hosts, gen_pve_ssl_cert), plus the owner's key, which the owner adds by hand:
+# root's own /root/.ssh/id_rsa; /root/.ssh/authorized_keys a link to /etc/pve/priv/authorized_keys (own key + owner's);
+# /etc/ssh/ssh_known_hosts a link to /etc/pve/priv/known_hosts (own host key only); the node's API certificate.
+# Nothing about the other node: trusting it is the guide's job.
+install_pve_node() {
+  local h=$1 pve=$2 H=$LAB/hosts/$1
+  mkdir -p "$pve/priv" "$pve/nodes/$h/qemu-server"
+  chmod 700 "$pve/priv"
+  ssh-keygen -q -t rsa -b 4096 -N '' -C "root@$h" -f "$H/root/.ssh/id_rsa"
+  cat "$H/root/.ssh/id_rsa.pub" "$KEY.pub" >"$pve/priv/authorized_keys"
+  chmod 600 "$pve/priv/authorized_keys"
+  ln -sfn /etc/pve/priv/authorized_keys "$H/root/.ssh/authorized_keys"
+  printf '%s %s\n%s %s\n' "$h" "$(host_key "$h")" "${IP[$h]}" "$(host_key "$h")" >"$pve/priv/known_hosts"
+  printf '%s %s\n' "$h" "$(host_key "$h")" >"$pve/nodes/$h/ssh_known_hosts"
+  ln -sfn /etc/pve/priv/known_hosts "$H/etc-ssh/ssh_known_hosts"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=$h" \
+    -keyout "$pve/nodes/$h/pve-ssl.key" -out "$pve/nodes/$h/pve-ssl.pem" 2>/dev/null
+  # The emulated API's key (pve-lab-api): sshd accepts it besides root's own file, for the API's commands only.
+  printf 'restrict %s\n' "$(cat "$LAB/keys/lab_api.pub")" >"$H/etc-ssh/lab_api_keys"
 }
 
 # ----------------------------------------------------------------------- boot
@@ -183,7 +197,11 @@ host_init() {
   for tool in "$SHIMS"/*; do ln -s "$tool" "/usr/local/sbin/$(basename "$tool")"; done
   ln -s "$SHIMS/apt-get" /usr/local/sbin/apt
   mount --bind "$H/state" /run/lab   # host state (packages, services, faults) at a fixed path for the shims
-  if [[ -f $H/state/pve-dir ]]; then mkdir -p /etc/pve; mount --bind "$(cat "$H/state/pve-dir")" /etc/pve; fi
+  if [[ -f $H/state/pve-dir ]]; then
+    mkdir -p /etc/pve; mount --bind "$(cat "$H/state/pve-dir")" /etc/pve
+    # pve-cluster's own state (join backups); the mount point is the only trace left on the machine.
+    mkdir -p "$H/var-lib-pve-cluster" /var/lib/pve-cluster; mount --bind "$H/var-lib-pve-cluster" /var/lib/pve-cluster
+  fi
   mount -t tmpfs -o nosuid,nodev,mode=1777,size=256m lab-shm /dev/shm
   mount -t tmpfs -o nosuid,nodev,mode=1777,size=256m lab-tmp /tmp
   mkdir -p /run/lock /run/sshd
@@ -248,7 +266,7 @@ wait_ssh() {
 }
 
 fingerprint() { ssh-keygen -lf "$LAB/hosts/$1/etc-ssh/ssh_host_ed25519_key.pub" | cut -d' ' -f2; }
-api_fingerprint() { openssl x509 -noout -fingerprint -sha256 -in "$LAB/hosts/pve1/state/pve-ssl.pem" | cut -d= -f2; }
+api_fingerprint() { openssl x509 -noout -fingerprint -sha256 -in "$LAB/pve/nodes/pve1/pve-ssl.pem" | cut -d= -f2; }
 
 write_cluster_yaml() {
   local h
@@ -264,9 +282,13 @@ write_cluster_yaml() {
     echo "ntp:"
     echo "  servers: [0.debian.pool.ntp.org, 1.debian.pool.ntp.org]"
     echo "join:"
-    echo "  method: api"
-    echo "  password: { file: $LAB/keys/pve1-root-password }"
-    echo "  fingerprint: $(api_fingerprint)"
+    if [[ $JOIN == use_ssh ]]; then
+      echo "  method: use_ssh"
+    else
+      echo "  method: api"
+      echo "  password: { file: $LAB/keys/pve1-root-password }"
+      echo "  fingerprint: $(api_fingerprint)"
+    fi
     echo "ha:"
     echo "  resources:"
     echo "    - { sid: vm:100, max_restart: 1, max_relocate: 1, preferred_node: pve1 }"
@@ -309,6 +331,7 @@ cmd_down() {
     umount -n /run/netns 2>/dev/null || true; rmdir /run/netns 2>/dev/null || true
   fi
   rm -rf "$LAB"
+  rmdir /var/lib/pve-cluster 2>/dev/null || true
   log "lab down"
 }
 

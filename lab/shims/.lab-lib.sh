@@ -5,7 +5,10 @@ PVE_CONF=/etc/pve/corosync.conf
 COROSYNC_CONF=/etc/corosync/corosync.conf
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
+# pvecm's exit codes (real-pvecm contract, docs/proxmox-contract.md): errors before its forked worker exit 255; errors
+# inside the worker (everything `pvecm add` does after parsing) print on stderr and exit 0.
 die() { printf '%s\n' "$*" >&2; exit 255; }
+worker_fail() { printf '%s\n' "$*" >&2; exit 0; }
 quorate() { corosync-quorumtool -s >/dev/null 2>&1; }
 in_cluster() { [[ -s $COROSYNC_CONF && -s /etc/corosync/authkey ]]; }
 own_ip() { getent ahostsv4 "$ME" | awk 'NR==1 {print $1}'; }
@@ -24,14 +27,14 @@ members() {
     sort -n | awk '{print $2}'
 }
 
-# write_conf VERSION CLUSTER "name id ip"... [qdevice-ip]: corosync.conf as PVE writes it (keys sorted, 2-space indent),
-# plus a log file: the lab has no syslog (lab README pitfall 9).
+# write_conf VERSION CLUSTER "name id ip"... [qdevice-ip]: corosync.conf as `pvecm create` writes it (keys sorted,
+# 2-space indent, logging to syslog only).
 write_conf() {
   local version=$1 cluster=$2; shift 2
   local qdevice="" n
   [[ ${!#} != *" "* ]] && { qdevice=${!#}; set -- "${@:1:$#-1}"; }
   {
-    printf 'logging {\n  debug: off\n  logfile: /var/log/corosync/corosync.log\n  to_logfile: yes\n  to_syslog: yes\n}\n\nnodelist {\n'
+    printf 'logging {\n  debug: off\n  to_syslog: yes\n}\n\nnodelist {\n'
     for n in "$@"; do
       set -- $n
       printf '  node {\n    name: %s\n    nodeid: %s\n    quorum_votes: 1\n    ring0_addr: %s\n  }\n' "$1" "$2" "$3"
@@ -52,5 +55,21 @@ pve_follow_quorum() {
   return 1
 }
 
-ssh_node() { local ip=$1; shift; ssh -o BatchMode=yes -o ConnectTimeout=5 -lroot "$ip" "$@" </dev/null; }
+# How pvecm reaches a cluster member as root (PVE::SSHInfo): the member's host key from /etc/pve/nodes/<name>/ssh_known_hosts,
+# root's own key; works once the join has merged both nodes' keys into /etc/pve/priv.
+SSH_MEMBER_PREFIX="/usr/bin/ssh -e none -o 'BatchMode=yes' -o 'HostKeyAlias=%s' -o 'UserKnownHostsFile=/etc/pve/nodes/%s/ssh_known_hosts' -o 'GlobalKnownHostsFile=none' root@%s --"
+ssh_member_line() { printf "$SSH_MEMBER_PREFIX %s" "$1" "$1" "$2" "$3"; }
+ssh_member() {
+  local name=$1 ip=$2; shift 2
+  /usr/bin/ssh -e none -o BatchMode=yes -o "HostKeyAlias=$name" -o "UserKnownHostsFile=/etc/pve/nodes/$name/ssh_known_hosts" \
+    -o GlobalKnownHostsFile=none -o ConnectTimeout=5 "root@$ip" -- "$@" </dev/null
+}
+# The lab's stand-in for what is not SSH on a real cluster: the HTTPS API on port 8006 (join requests) and pmxcfs
+# (config replication). Its key lives outside every file root owns (lab.sh install_pve_node), so it grants no root trust
+# the guide could lean on.
+lab_api() {
+  local ip=$1; shift
+  ssh -i "$LAB/keys/lab_api" -o IdentitiesOnly=yes -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=yes \
+    -o UserKnownHostsFile="$LAB/keys/known_hosts" -o GlobalKnownHostsFile=none -o LogLevel=ERROR "root@$ip" "$@"
+}
 vm_conf_dir() { echo "/etc/pve/nodes/$1/qemu-server"; }

@@ -38,3 +38,20 @@ export function audit(host: string): string[] {
 export function inHost(host: string, command: string): string {
   return lab('x', host, 'bash', '-c', command);
 }
+
+export interface Transcript {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command on a lab host as the owner does: over SSH with the owner's key, no TTY, stdin as given. */
+export function runOverSsh(ip: string, command: string, stdin = ''): Transcript {
+  const keys = join(LAB_DIR, 'keys');
+  const r = spawnSync(
+    'ssh',
+    ['-i', join(keys, 'id_ed25519'), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${join(keys, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', `root@${ip}`, command],
+    { input: stdin, encoding: 'utf8', timeout: 120_000 },
+  );
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
