@@ -7,6 +7,7 @@ import { failover } from './failover';
 import { ha } from './ha';
 import { hosts } from './hosts';
 import { join } from './join';
+import { joinPrereqs } from './join-prereqs';
 import { preflight } from './preflight';
 import { qdevice } from './qdevice';
 import { qdevicePrereqs } from './qdevice-prereqs';
@@ -14,4 +15,4 @@ import { qnetd } from './qnetd';
 import { replication } from './replication';
 import { time } from './time';
 
-export const GUIDE_STEPS = [preflight, hosts, time, create, join, qnetd, qdevicePrereqs, qdevice, ha, replication, failover] as const;
+export const GUIDE_STEPS = [preflight, hosts, time, create, joinPrereqs, join, qnetd, qdevicePrereqs, qdevice, ha, replication, failover] as const;

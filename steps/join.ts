@@ -1,5 +1,6 @@
-/** Step 4, join: `pvecm add` on the second node; exits 0 after a failed join (proxmox.md §0.1), so membership is the verdict. */
+/** Step 4, join: `pvecm add` on the second node; it exits 0 after a failed join, so its words and then membership are the verdict. */
 import type { ClusterConfig } from '../src/config/schema';
+import { joinFailure } from '../src/parsers/pvecm-add';
 import type { PvecmStatus } from '../src/parsers/pvecm-status';
 import { sh } from '../src/ssh/quote';
 import { readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
@@ -33,7 +34,7 @@ export const join = defineStep({
   activity: 'join',
   kind: 'cluster',
   acts: '`pvecm add --fingerprint`, password on stdin (or `--use_ssh`)',
-  verifiedBy: 'membership on both nodes (pvecm add exits 0 after a failed join)',
+  verifiedBy: "pvecm's failure texts (it exits 0 after a failed join), then membership on both nodes",
   gatedByDefault: true,
   hosts: (config) => [config.nodes[1].name],
   summary: (config) => `pvecm add on ${config.nodes[1].name}`,
@@ -55,7 +56,10 @@ export const join = defineStep({
     const add = await ctx.run(joinCommands(config).add, password);
     const evidence = exitReport('pvecm add', add, 600);
     ctx.note({ note: evidence });
-    // A non-zero exit is a sure failure; exit 0 proves nothing (proxmox.md §0.1), so verify waits for membership.
+    // pvecm add exits 0 after most failures (docs/proxmox-contract.md): its own words say the join cannot come, so no wait.
+    const failed = joinFailure(add.stdout, add.stderr);
+    if (failed) throw preconditionFailed(`pvecm add on ${config.nodes[1].name} failed: "${failed.said}" (exit ${add.code}). ${failed.fix}`);
+    // A non-zero exit is a sure failure; exit 0 proves nothing, so verify waits for membership.
     if (add.code !== 0) throw postconditionFailed(`join failed: ${evidence}`);
     return { changes: [], evidence };
   },

@@ -43,6 +43,7 @@ describe('step activities against the rehearsal lab', { skip: labUnavailable() }
       time: 'not-done', // timesyncd not configured on the VM
       motd: 'not-done', // the throwaway step is read like any other
       create: 'not-done',
+      'join-prereqs': 'pass', // API join: pveproxy answers with the pinned certificate on a fresh node
       join: 'not-done',
       qnetd: 'not-done',
       'qdevice-prereqs': 'not-done',
@@ -85,6 +86,9 @@ describe('step activities against the rehearsal lab', { skip: labUnavailable() }
 
   it('create and join build a quorate 2-node cluster', async () => {
     assert.equal((await run(steps.create)).outcome, 'done');
+    const prereqs = await run(steps['join-prereqs']);
+    assert.equal(prereqs.outcome, 'skipped-already-done');
+    assert.equal(prereqs.facts.apiFingerprint, config.join.method === 'api' ? config.join.fingerprint : null);
     assert.equal((await run(steps.join)).outcome, 'done');
     const status = parsePvecmStatus(inHost('pve2', 'pvecm status'));
     assert.deepEqual([status.quorate, status.totalVotes, status.members.length], [true, 2, 2]);
@@ -124,7 +128,7 @@ describe('step activities against the rehearsal lab', { skip: labUnavailable() }
   it('a second pass changes nothing: every step reports skipped-already-done and no act reaches a host', async () => {
     const before = ['pve1', 'pve2', 'qnetd'].map((h) => audit(h).length);
     const actsBefore = ['pve1', 'pve2', 'qnetd'].flatMap(audit).filter((c) => /pvecm (create|add|qdevice setup)|apt-get install|ha-manager (add|rules add)|cat > /.test(c));
-    for (const step of ['hosts', 'time', 'create', 'join', 'qnetd', 'qdevice-prereqs', 'qdevice', 'ha'].map((n) => steps[n])) {
+    for (const step of ['hosts', 'time', 'create', 'join-prereqs', 'join', 'qnetd', 'qdevice-prereqs', 'qdevice', 'ha'].map((n) => steps[n])) {
       const r = await run(step);
       assert.equal(r.outcome, 'skipped-already-done', `${step.name}: ${r.message}`);
       assert.deepEqual(r.actions, []);
@@ -149,9 +153,23 @@ describe('join verification against the rehearsal lab', { skip: labUnavailable()
   });
   after(() => void lab('down'));
 
-  it('catches a join that pvecm add reports with exit 0, and joins once the fault is gone', async () => {
+  it("join-prereqs stops an API join that cannot work: node 1's pveproxy down, a fingerprint that does not match", async () => {
     await run(steps.hosts);
     await run(steps.create);
+    inHost('pve1', 'systemctl stop pveproxy');
+    const down = await run(steps['join-prereqs']).then(() => null, (e: unknown) => e);
+    inHost('pve1', 'systemctl start pveproxy');
+    assert.ok(down instanceof ApplicationFailure);
+    assert.deepEqual([down.type, down.nonRetryable], ['PreconditionFailed', true]);
+    assert.match(down.message, /pve2 cannot reach pve1's API at 10\.213\.7\.11:8006 \(Connection refused\).*start pveproxy on pve1/);
+    const wrong = { ...config, join: { ...config.join, fingerprint: 'AA:'.repeat(31) + 'AA' } } as ClusterConfig;
+    const mismatch = await runWith(wrong)(steps['join-prereqs']).then(() => null, (e: unknown) => e);
+    assert.ok(mismatch instanceof ApplicationFailure);
+    assert.match(mismatch.message, /join\.fingerprint does not match the certificate pve1 serves on 10\.213\.7\.11:8006/);
+    assert.equal((await run(steps['join-prereqs'])).outcome, 'skipped-already-done');
+  });
+
+  it('catches a join that pvecm add reports with exit 0, and joins once the fault is gone', async () => {
     lab('fault', 'pve2', 'join-exit0', 'on');
     const err = await run(steps.join).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof ApplicationFailure);
@@ -168,6 +186,42 @@ describe('join verification against the rehearsal lab', { skip: labUnavailable()
     assert.ok(err instanceof ApplicationFailure);
     assert.deepEqual([err.type, err.nonRetryable], ['PreconditionFailed', true]);
     assert.match(err.message, /pve2 has guests \(900\)/);
+  });
+});
+
+describe('joining over SSH from freshly installed nodes', { skip: labUnavailable() }, () => {
+  let config: ClusterConfig;
+  const run = (step: Step) => runWith(config)(step);
+  before(() => {
+    config = freshLab({ PVE_TWONODE_LAB_JOIN: 'use_ssh' }).config;
+  });
+  after(() => void lab('down'));
+
+  it("without join-prereqs the join fails at once with pvecm's own words, although pvecm add exits 0", async () => {
+    await run(steps.hosts);
+    await run(steps.create);
+    const err = await run(steps.join).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof ApplicationFailure);
+    // PreconditionFailed from pvecm's text, not the PostconditionFailed of a membership wait that ran out.
+    assert.deepEqual([err.type, err.nonRetryable], ['PreconditionFailed', true]);
+    assert.match(err.message, /pvecm add on pve2 failed: "unable to copy ssh ID: exit code 1" \(exit 0\)\. .*join-prereqs/);
+    assert.ok(audit('pve2').includes('cd / && pvecm add 10.213.7.11 --use_ssh 1'), 'pvecm add was really run');
+  });
+
+  it("join-prereqs authorises node 2's key on node 1 and pins node 1's host key, with backups; then the join works", async () => {
+    const prereqs = await run(steps['join-prereqs']);
+    assert.equal(prereqs.outcome, 'done');
+    assert.match(prereqs.message, /pve2 key in pve1:\/root\/\.ssh\/authorized_keys.*pve1 host key \(pinned\) in pve2:\/root\/\.ssh\/known_hosts/);
+    // authorized_keys is PVE's link into /etc/pve/priv: still a link, and the backup holds the old content, not a link.
+    assert.equal(inHost('pve1', 'readlink /root/.ssh/authorized_keys').trim(), '/etc/pve/priv/authorized_keys');
+    const backup = inHost('pve1', 'b=$(ls /root/.ssh/authorized_keys.pve-twonode-*.bak); test -f "$b" && ! test -L "$b" && cat "$b"');
+    assert.equal(backup.trim().split('\n').length, 2, 'the backup has the two keys a fresh node holds');
+    const pinned = inHost('pve2', 'cat /root/.ssh/known_hosts').trim();
+    assert.equal(pinned, `10.213.7.11 ${inHost('pve1', "cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub").trim()}`);
+    assert.equal((await run(steps.join)).outcome, 'done');
+    const status = parsePvecmStatus(inHost('pve1', 'pvecm status'));
+    assert.deepEqual([status.quorate, status.members.length], [true, 2]);
+    assert.equal((await run(steps['join-prereqs'])).outcome, 'skipped-already-done');
   });
 });
 

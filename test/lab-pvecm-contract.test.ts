@@ -8,18 +8,10 @@ import { after, before, describe, it } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAB_DIR, inHost, lab, labUnavailable, runOverSsh, type Transcript } from './helpers/lab';
+import { LAB_DIR, inHost, lab, labUnavailable, runOverSsh } from './helpers/lab';
+import { realPvecm as fixture, type Transcript } from './helpers/real-pvecm';
 
-const FIXTURES = join(__dirname, 'fixtures', 'real-pvecm');
 const [PVE1, PVE2, QNETD] = ['10.213.7.11', '10.213.7.12', '10.213.7.13'];
-
-/** A captured transcript: the command, its exit code, stdout and stderr, verbatim. */
-function fixture(name: string): Transcript & { command: string } {
-  const text = readFileSync(join(FIXTURES, `${name}.txt`), 'utf8');
-  const m = /^\$ (.*)\n# exit: (\d+)\n# stdout:\n([\s\S]*?)# stderr:\n([\s\S]*)$/m.exec(text);
-  if (!m) throw new Error(`${name}.txt is not a transcript`);
-  return { command: m[1], code: Number(m[2]), stdout: m[3], stderr: m[4] };
-}
 
 /** The real capture's names and addresses become the lab's; what differs on every run is masked on both sides. */
 function normalize(text: string): string {

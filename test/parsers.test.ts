@@ -4,6 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseHaManagerStatus, parsePveversion, parsePvecmStatus, parseTimedatectlShow } from '../src';
+import { joinFailure } from '../src/parsers/pvecm-add';
+import { realPvecm } from './helpers/real-pvecm';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
 
@@ -138,5 +140,78 @@ describe('parseTimedatectlShow and parsePveversion', () => {
     assert.deepEqual(parsePveversion(fixture('pveversion-9.txt')), { version: '9.1.2', major: 9, kernel: '6.17.2-1-pve' });
     assert.equal(parsePveversion(fixture('pveversion-8.txt')).major, 8);
     assert.throws(() => parsePveversion('bash: pveversion: command not found'), /not pveversion output/);
+  });
+});
+
+describe('joinFailure: the real pvecm add failures, whatever the exit code', () => {
+  const cases: [string, string, RegExp][] = [
+    ['add-use-ssh-fresh', 'unable to copy ssh ID: exit code 1', /join-prereqs/],
+    ['add-use-ssh-guest', 'Check if node may join a cluster failed!', /this host already contains virtual guests/],
+    ['add-api-empty-stdin', 'EOF while reading password', /join\.password/],
+    ['add-api-unreachable', "Can't connect to 10.213.9.11:8006 (Connection refused)", /Connection refused.*pveproxy/],
+  ];
+  for (const [name, said, fix] of cases)
+    it(`recognises ${name} (exit ${realPvecm(name).code})`, () => {
+      const t = realPvecm(name);
+      const failure = joinFailure(t.stdout, t.stderr);
+      assert.equal(failure?.said, said);
+      assert.match(failure.fix, fix);
+    });
+
+  it('recognises a host key failure and a refused password', () => {
+    assert.match(joinFailure('', '/bin/ssh-copy-id: ERROR: Host key verification failed.\n')!.said, /Host key verification failed/);
+    assert.match(joinFailure('Establishing API connection with host \'10.0.0.1\'\n', '401 authentication failure\n')!.fix, /root password/);
+  });
+
+  it('finds nothing wrong in a successful join', () => {
+    const t = realPvecm('add-use-ssh-trusted');
+    assert.equal(joinFailure(t.stdout, t.stderr), null);
+  });
+});
+
+describe('parsers take every format seen in the field (test/fixtures/SOURCES.md)', () => {
+  it('member names as IPs, the local mark on either row', () => {
+    const s = parsePvecmStatus(fixture('pvecm-status-2node-ips-calotech.txt'));
+    assert.deepEqual(
+      s.members.map((m) => [m.name, m.local]),
+      [['192.168.10.201', true], ['192.168.10.202', false]],
+    );
+  });
+
+  it('qnetd stopped: A,NV,NMW on both members and a Qdevice row with 0 votes and "(votes 1)"', () => {
+    const s = parsePvecmStatus(fixture('pvecm-status-qnetd-stopped-lab.txt'));
+    assert.deepEqual(s.members.map((m) => m.qdeviceFlags), ['A,NV,NMW', 'A,NV,NMW']);
+    assert.deepEqual(s.qdevice, { votes: 0 });
+    assert.deepEqual([s.expectedVotes, s.totalVotes, s.quorate], [3, 2, true]);
+  });
+
+  it('a node whose qdevice daemon is not registered shows NR', () => {
+    const s = parsePvecmStatus(fixture('pvecm-status-qdevice-nr-lab.txt'));
+    assert.deepEqual(s.members.map((m) => [m.name, m.qdeviceFlags]), [['10.213.7.11', 'A,V,NMW'], ['10.213.7.12', 'NR']]);
+  });
+
+  it('every qdevice flag combination corosync-quorumtool prints', () => {
+    const base = realPvecm('status-qdevice').stdout;
+    for (const flags of ['A,V,NMW', 'NA,V,NMW', 'A,NV,NMW', 'NA,NV,NMW', 'A,V,MW', 'NA,NV,MW', 'NR']) {
+      const s = parsePvecmStatus(base.replace(/A,V,NMW 10\.213\.9\.12/, `${flags.padStart(7)} 10.213.9.12`));
+      assert.deepEqual([s.members[1].qdeviceFlags, s.members[1].name], [flags, '10.213.9.12'], flags);
+    }
+  });
+
+  it('an empty or cut-off membership section is a report with no members, not an exception', () => {
+    for (const name of ['pvecm-status-membership-empty.txt', 'pvecm-status-membership-cut.txt']) {
+      const s = parsePvecmStatus(fixture(name));
+      assert.deepEqual([s.quorate, s.totalVotes, s.members.length <= 1], [true, 3, true], name);
+    }
+    assert.deepEqual(parsePvecmStatus(fixture('pvecm-status-membership-empty.txt')).members, []);
+  });
+
+  it('ha-manager status: a bare master line, lrm status words old and new', () => {
+    const bare = parseHaManagerStatus(fixture('ha-manager-status-master-bare.txt'));
+    assert.deepEqual(bare.master, { node: 'pve1', status: '' });
+    assert.deepEqual(bare.lrms.map((l) => l.status), ['idle', 'old timestamp - dead?']);
+    const drift = parseHaManagerStatus(fixture('ha-manager-status-drift.txt'));
+    assert.deepEqual(drift.lrms.map((l) => l.status), ['detected time drift!', 'maintenance mode', 'unable to read lrm status']);
+    assert.deepEqual(drift.services, [{ sid: 'vm:100', node: 'pve1', state: 'started' }]);
   });
 });

@@ -16,7 +16,7 @@ import { mockActivities, type Behaviour } from './helpers/mock-activities';
 import { historyText, timeSkippingEnv } from './helpers/temporal';
 import { HEARTBEAT_TUNING } from '../worker';
 
-const ALL_STEP_ACTIVITIES = ['preflight', 'hosts', 'time', 'create', 'join', 'qnetd', 'qdevicePrereqs', 'qdevice', 'ha', 'replication'];
+const ALL_STEP_ACTIVITIES = ['preflight', 'hosts', 'time', 'create', 'joinPrereqs', 'join', 'qnetd', 'qdevicePrereqs', 'qdevice', 'ha', 'replication'];
 
 describe('guide workflow (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;
@@ -191,7 +191,7 @@ describe('guide workflow (time-skipping server)', () => {
       await answerGates(handle, { stopAfter: 'failover' });
       return finished(handle);
     }, taskQueue);
-    assert.deepEqual(first.calls, ['preflight', 'hosts', 'time', 'create']);
+    assert.deepEqual(first.calls, ['preflight', 'hosts', 'time', 'create', 'joinPrereqs']);
     assert.equal(second.result.outcome, 'completed');
     assert.ok(!second.calls.some((c) => first.calls.includes(c)), `re-ran: ${second.calls.join(', ')}`);
     assert.equal(second.calls[0], 'join');

@@ -1,4 +1,4 @@
-/** Parses `ha-manager status`, both the old format and pve-ha-manager >= 5.1.3 (fencing line, watchdog field); proxmox.md §2.5. */
+/** Parses `ha-manager status`, old and new formats (pve-ha-manager src/PVE/API2/HA/Status.pm builds the lines); docs/proxmox-contract.md. */
 
 export interface HaDaemon {
   node: string;
@@ -18,8 +18,9 @@ export interface HaManagerStatus {
   services: HaService[];
 }
 
-// "<kind> <name> (<first>, <more>...)<anything>": the state is the first item in the parentheses.
-const LINE = /^(master|lrm|service) (\S+) \(([^)]*)\)/;
+// "<kind> <name> (<first>, <more>...)<anything>": the state is the first item in the parentheses. Older releases print
+// "master <node>" alone; status words vary (active, idle, "old timestamp - dead?", "detected time drift!", ...).
+const LINE = /^(master|lrm|service) (\S+)(?: \(([^)]*)\))?/;
 
 export function parseHaManagerStatus(text: string): HaManagerStatus {
   const status: HaManagerStatus = { quorumOk: false, master: null, lrms: [], services: [] };
@@ -30,7 +31,7 @@ export function parseHaManagerStatus(text: string): HaManagerStatus {
     }
     const m = LINE.exec(line);
     if (!m) continue;
-    const [, kind, name, inside] = m;
+    const [, kind, name, inside = ''] = m;
     const items = inside.split(', ');
     if (kind === 'service') status.services.push({ sid: name, node: items[0], state: items[1] ?? '' });
     else if (kind === 'lrm') status.lrms.push({ node: name, status: items[0] });

@@ -1,4 +1,4 @@
-/** Parses `pvecm status` (and plain `corosync-quorumtool -s[iH]`) text; see proxmox.md §2.4 for the printf formats. */
+/** Parses `pvecm status` (and plain `corosync-quorumtool -s[iH]`) text; formats from corosync's tools/corosync-quorumtool.c. */
 import { ParseError, fieldsOf, intField, requiredField } from './fields';
 
 export interface ClusterInfo {
@@ -53,7 +53,10 @@ function parseCluster(fields: Map<string, string>): ClusterInfo | null {
 
 function parseMembers(lines: string[]): Pick<PvecmStatus, 'members' | 'qdevice'> {
   const start = lines.findIndex((l) => /^\s+Nodeid\s+Votes\s/.test(l));
-  if (start < 0) throw new ParseError('no "Membership information" table');
+  // An empty or cut-off membership section (a node mid-start, output cut by a timeout) is a report: no members.
+  if (start < 0) return { members: [], qdevice: null };
+  // With a QDevice every member row has a flags column; a row without it was cut off mid-line.
+  const flagsColumn = /\sQdevice\s+Name/.test(lines[start]);
   const members: Member[] = [];
   let qdevice: PvecmStatus['qdevice'] = null;
   for (const line of lines.slice(start + 1)) {
@@ -67,6 +70,7 @@ function parseMembers(lines: string[]): Pick<PvecmStatus, 'members' | 'qdevice'>
     }
     const [first, ...others] = rest.split(/\s+/);
     const hasFlags = others.length > 0 && QDEVICE_FLAGS.test(first);
+    if (flagsColumn && !hasFlags) continue;
     const nameAndLocal = hasFlags ? others.join(' ') : rest;
     const local = nameAndLocal.endsWith(' (local)');
     members.push({

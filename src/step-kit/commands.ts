@@ -50,7 +50,8 @@ export function exitReport(label: string, result: CommandResult, maxChars: numbe
 /** Shell that sets $f to the path and keeps a dated copy of it, if it exists, before a command changes it. */
 export function backup(path: string): string {
   // A brace group, so `a && <backup> && b` stops at the first failure and $f stays set for b.
-  return `{ f=${quote(path)}; if [ -e "$f" ]; then cp -a "$f" "$f.pve-twonode-$(date +%Y%m%d%H%M%S).bak"; fi; }`;
+  // -L: on PVE root's authorized_keys and known_hosts are links into /etc/pve; the backup must hold the content.
+  return `{ f=${quote(path)}; if [ -e "$f" ]; then cp -aL "$f" "$f.pve-twonode-$(date +%Y%m%d%H%M%S).bak"; fi; }`;
 }
 
 /** Backs the file up on the host, then replaces it with what arrives on stdin (cat > keeps bind-mounted files in place). */

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load';
 import type { ClusterConfig } from '../../src/config/schema';
+import type { Transcript } from './real-pvecm';
 
 export const LAB_DIR = '/var/lib/pve-twonode-lab';
 const script = join(__dirname, '..', '..', 'lab', 'lab.sh');
@@ -37,12 +38,6 @@ export function audit(host: string): string[] {
 /** Runs a command inside a lab host (its own namespaces), not over SSH. */
 export function inHost(host: string, command: string): string {
   return lab('x', host, 'bash', '-c', command);
-}
-
-export interface Transcript {
-  code: number;
-  stdout: string;
-  stderr: string;
 }
 
 /** Runs a command on a lab host as the owner does: over SSH with the owner's key, no TTY, stdin as given. */
