@@ -148,6 +148,25 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     }
   });
 
+  it('join.method use_ssh from freshly installed nodes: join-prereqs creates the trust, the whole guide completes', async () => {
+    const { path } = freshLab({ PVE_TWONODE_LAB_JOIN: 'use_ssh' });
+    const port = 17733;
+    procs.push(await startDevServer(port, join(dir, 'use-ssh.db')), startWorker(port));
+    const started = Date.now();
+    const run = cli(port, 'start', path, '--auto-approve', '--follow');
+    const code = await exited(run);
+    console.log(`# end-to-end run with use_ssh: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    assert.equal(code, 0, run.output());
+    assert.match(run.output(), /Run report for cluster labclu: completed/);
+    assert.match(run.output(), /pve2 key in pve1:\/root\/\.ssh\/authorized_keys/);
+    assert.ok(audit('pve2').includes('cd / && pvecm add 10.213.7.11 --use_ssh 1'), 'joined over SSH');
+    assertThreeVotes('pve1');
+    assertThreeVotes('pve2');
+    for (const p of procs.splice(0)) await stop(p);
+    const pass = await readOnlyPass(loadConfig(path));
+    assert.equal(pass.verdict, 'pass', JSON.stringify(pass.steps.filter((s) => s.verdict !== 'pass')));
+  });
+
   it('a real step that fails after retries reports its true attempts in progress and status --json', async () => {
     const { path } = freshLab();
     lab('fault', 'pve2', 'guest', 'on'); // preflight then refuses for good (pvecm add would refuse node 2)
