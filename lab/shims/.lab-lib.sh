@@ -47,10 +47,14 @@ write_conf() {
 }
 
 pve_readonly() { findmnt -no OPTIONS /etc/pve 2>/dev/null | grep -q '^ro'; }
-# pmxcfs: /etc/pve is writable exactly while the node is quorate (the agent flips it once a second; a writer
-# that finds quorum does not wait for that tick).
+# pmxcfs: /etc/pve is writable exactly while the node is quorate (the agent follows it once a second; a writer that
+# finds quorum does not wait for that tick). corosync-quorumtool exits 0 quorate, 2 not quorate, 1 when it could not
+# ask (a busy corosync): only a real answer flips the mount, as pmxcfs follows corosync's quorum events, not a tool.
 pve_follow_quorum() {
-  if quorate; then pve_readonly && mount -o remount,bind,rw /etc/pve; return 0; fi
+  local rc=0
+  corosync-quorumtool -s >/dev/null 2>&1 || rc=$?
+  if ((rc == 1)) && pidof corosync >/dev/null; then ! pve_readonly; return; fi
+  if ((rc == 0)); then pve_readonly && mount -o remount,bind,rw /etc/pve; return 0; fi
   pve_readonly || mount -o remount,bind,ro /etc/pve
   return 1
 }
