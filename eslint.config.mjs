@@ -13,7 +13,10 @@ function pureModuleRules(why, typeOnly) {
       {
         paths: nodeBuiltins.map((name) => ({ name, message: `${why}: no Node built-ins.` })),
         patterns: [
-          { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'ssh2', 'yaml'], message: `${why}: only @temporalio/workflow or /common and pure modules.` },
+          {
+            group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', '@temporalio/testing', 'ssh2', 'yaml'],
+            message: `${why}: only @temporalio/workflow or /common and pure modules.`,
+          },
           { group: typeOnly, message: `${why}: import types only (import type).`, allowTypeImports: true },
         ],
       },

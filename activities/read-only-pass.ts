@@ -79,7 +79,13 @@ export async function readOnlyPass(config: ClusterConfig, steps: readonly AnySte
   try {
     const results: StepCheck[] = [];
     for (const step of steps) results.push(await checkOne(step, config, sessions));
-    return { cluster: config.cluster.name, checkedAt: new Date(started).toISOString(), verdict: overall(results), steps: results, wallMs: Date.now() - started };
+    return {
+      cluster: config.cluster.name,
+      checkedAt: new Date(started).toISOString(),
+      verdict: overall(results),
+      steps: results,
+      wallMs: Date.now() - started,
+    };
   } finally {
     sessions.close();
   }

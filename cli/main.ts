@@ -18,7 +18,6 @@ import { runDevServer } from './server';
 import { renderStepTable } from './step-table';
 import { projectRoot } from '../src/paths';
 
-
 class UsageError extends Error {}
 
 function requireGate(gate: string): void {
@@ -107,7 +106,11 @@ program
     const handle = await handleFor(cluster);
     const progress = await handle.query(progressQuery);
     await handle.signal(approveSignal, { step: gate });
-    console.log(progress.awaiting?.gate === gate ? `approved ${gate}` : `approved ${gate} in advance (the run is not waiting for it now; it is ${progress.state}${progress.awaiting ? `, waiting for ${progress.awaiting.gate}` : ''})`);
+    console.log(
+      progress.awaiting?.gate === gate
+        ? `approved ${gate}`
+        : `approved ${gate} in advance (the run is not waiting for it now; it is ${progress.state}${progress.awaiting ? `, waiting for ${progress.awaiting.gate}` : ''})`,
+    );
   });
 
 program
@@ -168,11 +171,26 @@ program
   });
 
 const lab = program.command('lab').description('the rehearsal lab: pve1, pve2 and qnetd on this machine (root only)');
-lab.command('up').description('build the lab (idempotent) and write its cluster.yaml').action(() => void (process.exitCode = runLab(['up'])));
-lab.command('down').description('remove everything the lab made').action(() => void (process.exitCode = runLab(['down'])));
-lab.command('status').description('power and quorum of each lab host').action(() => void (process.exitCode = runLab(['status'])));
-lab.command('poweroff <host>').description('hard power cut (cable pulled, every process killed)').action((host: string) => void (process.exitCode = runLab(['poweroff', host])));
-lab.command('poweron <host>').description('boot a host again, its disk kept').action((host: string) => void (process.exitCode = runLab(['poweron', host])));
+lab
+  .command('up')
+  .description('build the lab (idempotent) and write its cluster.yaml')
+  .action(() => void (process.exitCode = runLab(['up'])));
+lab
+  .command('down')
+  .description('remove everything the lab made')
+  .action(() => void (process.exitCode = runLab(['down'])));
+lab
+  .command('status')
+  .description('power and quorum of each lab host')
+  .action(() => void (process.exitCode = runLab(['status'])));
+lab
+  .command('poweroff <host>')
+  .description('hard power cut (cable pulled, every process killed)')
+  .action((host: string) => void (process.exitCode = runLab(['poweroff', host])));
+lab
+  .command('poweron <host>')
+  .description('boot a host again, its disk kept')
+  .action((host: string) => void (process.exitCode = runLab(['poweron', host])));
 lab
   .command('fault <host> <fault> [state]')
   .description('join-exit0: pvecm add exits 0 after a failed join; guest: a VM on the host (state on|off)')

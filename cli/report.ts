@@ -11,7 +11,8 @@ export function uiLink(address: string, namespace: string, workflowId: string): 
 export function renderReport(p: RunProgress, link: string): string {
   const lines = [`Run report for cluster ${p.cluster}: ${p.state}${p.endedReason ? ` (${p.endedReason})` : ''}`];
   for (const s of p.steps) lines.push(`  ${s.step.padEnd(16)} ${s.state.padEnd(24)} ${durationOf(s).padStart(9)}  ${s.message}`);
-  if (p.failoverRecoveryMs !== null) lines.push(`  failover recovery time: ${(p.failoverRecoveryMs / 1000).toFixed(1)} s (node power-off to guest started on the survivor)`);
+  if (p.failoverRecoveryMs !== null)
+    lines.push(`  failover recovery time: ${(p.failoverRecoveryMs / 1000).toFixed(1)} s (node power-off to guest started on the survivor)`);
   lines.push(`  history: ${link}`);
   return lines.join('\n');
 }
@@ -27,7 +28,9 @@ export function renderMarkdownReport(p: RunProgress, link: string): string {
     '|---|---|---|---|---|',
     ...p.steps.map((s) => `| ${s.step} | ${s.state} | ${s.attempts} | ${durationOf(s)} | ${s.message.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`),
   ];
-  if (p.failoverRecoveryMs !== null) lines.push('', `Failover recovery time: **${(p.failoverRecoveryMs / 1000).toFixed(1)} s** (node power-off to guest started on the survivor).`);
-  for (const s of p.steps.filter((x) => Object.keys(x.facts).length > 0)) lines.push('', `## ${s.step}: verified facts`, '', '```json', JSON.stringify(s.facts, null, 2), '```');
+  if (p.failoverRecoveryMs !== null)
+    lines.push('', `Failover recovery time: **${(p.failoverRecoveryMs / 1000).toFixed(1)} s** (node power-off to guest started on the survivor).`);
+  for (const s of p.steps.filter((x) => Object.keys(x.facts).length > 0))
+    lines.push('', `## ${s.step}: verified facts`, '', '```json', JSON.stringify(s.facts, null, 2), '```');
   return `${lines.join('\n')}\n`;
 }

@@ -14,12 +14,18 @@ export interface DevServerOptions {
 
 export function devServerArgs({ port = 7233, uiPort = port + 1000, dbFile }: DevServerOptions): string[] {
   return [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--ui-port', String(uiPort),
-    '--db-filename', dbFile ?? join(cacheDir(), 'state', 'temporal.db'),
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+    '--db-filename',
+    dbFile ?? join(cacheDir(), 'state', 'temporal.db'),
+    '--log-level',
+    'warn',
     ...SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=Keyword`]),
   ];
 }

@@ -18,9 +18,18 @@ async function record(name: string): Promise<void> {
   const env = await timeSkippingEnv();
   try {
     const { impl } = mockActivities();
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowsPath: require.resolve('../workflows'), activities: impl });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: 'record',
+      workflowsPath: require.resolve('../workflows'),
+      activities: impl,
+    });
     const history = await worker.runUntil(async () => {
-      const handle = await startGuide(env.client, testConfig({ failover: { enabled: true, power_off: { manual: true }, power_on: { command: ['true'] } } }), 'record');
+      const handle = await startGuide(
+        env.client,
+        testConfig({ failover: { enabled: true, power_off: { manual: true }, power_on: { command: ['true'] } } }),
+        'record',
+      );
       await answerGates(handle, { stopAfter: 'failover-power-off' });
       await handle.result();
       return handle.fetchHistory();

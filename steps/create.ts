@@ -47,7 +47,9 @@ export const create = defineStep({
     const node1 = config.nodes[0].name;
     const conf = await ctx.run(c.conf);
     if (!conf.stdout.includes(`cluster_name: ${config.cluster.name}`))
-      throw postconditionFailed(`/etc/pve/corosync.conf on ${node1} does not name cluster ${config.cluster.name}: ${conf.stdout.trim() || conf.stderr.trim()}${acted?.evidence ? `. ${acted.evidence}` : ''}`);
+      throw postconditionFailed(
+        `/etc/pve/corosync.conf on ${node1} does not name cluster ${config.cluster.name}: ${conf.stdout.trim() || conf.stderr.trim()}${acted?.evidence ? `. ${acted.evidence}` : ''}`,
+      );
     const status = await ctx.waitFor('quorum on the new cluster', QUORUM_TIMEOUT_MS, () => statusWhere(ctx, c.status, (s) => s.quorate));
     if (!status) throw postconditionFailed(`cluster ${config.cluster.name} exists but ${node1} is not quorate`);
     return { summary: `cluster ${config.cluster.name} on ${node1} (${summarize(status)})`, facts: { pvecmStatus: status } };

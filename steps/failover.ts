@@ -47,7 +47,8 @@ async function readRecord(ctx: StepContext, config: ClusterConfig): Promise<Fail
 
 const describeRecord = (r: FailoverRecord) => `failover test passed on ${r.testedAt} (recovery ${(r.recoveryMs / 1000).toFixed(1)} s)`;
 
-const power = (p: ClusterConfig['failover']['power_off']) => ('command' in p ? `run on the worker: ${p.command.join(' ')}` : 'a person confirms with pve-twonode approve');
+const power = (p: ClusterConfig['failover']['power_off']) =>
+  'command' in p ? `run on the worker: ${p.command.join(' ')}` : 'a person confirms with pve-twonode approve';
 
 export interface FailoverFacts extends Record<string, unknown> {
   record: FailoverRecord;
@@ -102,11 +103,16 @@ export async function prepareFailover(ctx: StepContext, config: ClusterConfig): 
     };
   const sid = config.ha.resources[0].sid;
   const service = parseHaManagerStatus((await ctx.run(c.haStatus)).stdout).services.find((s) => s.sid === sid);
-  if (!service || service.state !== 'started') throw preconditionFailed(`HA service ${sid} is not started (${service?.state ?? 'not listed'}); nothing to fail over`);
+  if (!service || service.state !== 'started')
+    throw preconditionFailed(`HA service ${sid} is not started (${service?.state ?? 'not listed'}); nothing to fail over`);
   const victim = config.failover.node === 'auto' ? service.node : config.failover.node;
   const survivor = config.nodes.map((n) => n.name).find((n) => n !== victim);
   if (!survivor) throw preconditionFailed(`${victim} is not one of the two nodes`);
-  return { outcome: 'done', message: `will power off ${victim} (hosts ${sid}) and watch ${survivor}`, facts: { target: { victim, survivor, sid }, previous: null, before: summarize(status) } };
+  return {
+    outcome: 'done',
+    message: `will power off ${victim} (hosts ${sid}) and watch ${survivor}`,
+    facts: { target: { victim, survivor, sid }, previous: null, before: summarize(status) },
+  };
 }
 
 export interface ObserveFacts extends Record<string, unknown> {
@@ -126,7 +132,10 @@ export async function observeFailover(ctx: StepContext, config: ClusterConfig, t
     return status?.quorate && status.totalVotes === 2 && service?.node === target.survivor && service.state === 'started' ? status : undefined;
   });
   if (watch.lostQuorum) throw postconditionFailed(`${target.survivor} lost quorum while ${target.victim} was down: ${watch.lostQuorum}`);
-  if (!recovered) throw postconditionFailed(`${target.sid} did not start on ${target.survivor} within ${config.failover.recovery_timeout} (is its storage shared or replicated?)`);
+  if (!recovered)
+    throw postconditionFailed(
+      `${target.sid} did not start on ${target.survivor} within ${config.failover.recovery_timeout} (is its storage shared or replicated?)`,
+    );
   const recoveryMs = Date.now() - powerOffAt;
   return {
     outcome: 'done',
@@ -136,9 +145,19 @@ export async function observeFailover(ctx: StepContext, config: ClusterConfig, t
 }
 
 /** After power-on, waits for 3 of 3 votes again, then records the passed test on the cluster. */
-export async function restoreAfterFailover(ctx: StepContext, config: ClusterConfig, target: FailoverTarget, recoveryMs: number): Promise<StageBody<{ restoredStatus: PvecmStatus }>> {
+export async function restoreAfterFailover(
+  ctx: StepContext,
+  config: ClusterConfig,
+  target: FailoverTarget,
+  recoveryMs: number,
+): Promise<StageBody<{ restoredStatus: PvecmStatus }>> {
   const c = failoverCommands(config, target.survivor);
-  const status = await ctx.waitFor(`${target.victim} back with 3 of 3 votes`, durationMs(config.failover.recovery_timeout), () => statusWhere(ctx, c.status, hasHealthyQdevice), 2_000);
+  const status = await ctx.waitFor(
+    `${target.victim} back with 3 of 3 votes`,
+    durationMs(config.failover.recovery_timeout),
+    () => statusWhere(ctx, c.status, hasHealthyQdevice),
+    2_000,
+  );
   if (!status) throw postconditionFailed(`${target.victim} did not come back: ${summarize(await readClusterStatus(ctx, c.status))}`);
   const record: FailoverRecord & FailoverTarget = { testedAt: new Date().toISOString(), ...target, recoveryMs };
   await ctx.output(c.writeRecord, JSON.stringify(record));

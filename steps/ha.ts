@@ -60,7 +60,12 @@ export function haPlan(config: ClusterConfig): CommandSet {
 }
 
 function configuredSids(text: string): Set<string> {
-  return new Set(text.split('\n').map((l) => /^((?:vm|ct):\d+)/.exec(l)?.[1]).filter((s): s is string => s !== undefined));
+  return new Set(
+    text
+      .split('\n')
+      .map((l) => /^((?:vm|ct):\d+)/.exec(l)?.[1])
+      .filter((s): s is string => s !== undefined),
+  );
 }
 
 export interface HaState {
@@ -113,11 +118,16 @@ export const ha = defineStep({
   async verify(ctx, config, { state }) {
     const c = haCommands(config);
     const wanted = config.ha.resources.map((r) => r.sid);
-    const services = await ctx.waitFor(`${wanted.join(', ')} started`, STARTED_TIMEOUT_MS, async () => {
-      const status = parseHaManagerStatus((await ctx.run(c.status)).stdout);
-      const ours = status.services.filter((s) => wanted.includes(s.sid));
-      return ours.length === wanted.length && ours.every((s) => s.state === 'started') ? ours : undefined;
-    }, 2_000);
+    const services = await ctx.waitFor(
+      `${wanted.join(', ')} started`,
+      STARTED_TIMEOUT_MS,
+      async () => {
+        const status = parseHaManagerStatus((await ctx.run(c.status)).stdout);
+        const ours = status.services.filter((s) => wanted.includes(s.sid));
+        return ours.length === wanted.length && ours.every((s) => s.state === 'started') ? ours : undefined;
+      },
+      2_000,
+    );
     if (!services) {
       const now = parseHaManagerStatus((await ctx.run(c.status)).stdout);
       throw postconditionFailed(`HA services not started: ${JSON.stringify(now.services)}`, { haStatus: now });

@@ -41,7 +41,12 @@ export function desiredHostsFile(config: ClusterConfig, current: string): string
 
 async function resolvedIps(ctx: StepContext, config: ClusterConfig, node: HostConfig): Promise<Record<string, string>> {
   const out = await ctx.output(hostsCommands(config, node).resolve);
-  return Object.fromEntries(out.trim().split('\n').map((l) => l.split(' ') as [string, string]));
+  return Object.fromEntries(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]),
+  );
 }
 
 function mismatches(config: ClusterConfig, resolved: Record<string, string>): string[] {

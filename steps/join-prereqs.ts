@@ -59,7 +59,10 @@ export const joinPrereqs = defineStep({
   verifiedBy: "use_ssh: node 2 logs in to node 1 in BatchMode; api: node 1's port 8006 serves the certificate `join.fingerprint` names",
   gatedByDefault: false,
   hosts: (config) => [config.nodes[1].name, config.nodes[0].name],
-  summary: (config) => (config.join.method === 'api' ? `${config.nodes[1].name} reaches the API of ${config.nodes[0].name}` : `root key trust ${config.nodes[1].name} -> ${config.nodes[0].name}`),
+  summary: (config) =>
+    config.join.method === 'api'
+      ? `${config.nodes[1].name} reaches the API of ${config.nodes[0].name}`
+      : `root key trust ${config.nodes[1].name} -> ${config.nodes[0].name}`,
   commands: (config) => [config.join.method === 'api' ? joinApiCommands(config) : rootTrustCommands(config.nodes[1], config.nodes[0])],
   async check(ctx, config): Promise<{ done: boolean; state: JoinPrereqsState }> {
     const [node1, node2] = config.nodes;

@@ -20,7 +20,10 @@ export function joinCommands(config: ClusterConfig) {
     // cd /: pvecm add refuses to run with its cwd inside /etc/pve.
     add:
       join.method === 'api'
-        ? on(node2, 'act', sh`cd / && pvecm add ${node1.ip} --fingerprint ${join.fingerprint.toUpperCase()}`, { stdin: 'join.password (secret)', timeoutMs: 300_000 })
+        ? on(node2, 'act', sh`cd / && pvecm add ${node1.ip} --fingerprint ${join.fingerprint.toUpperCase()}`, {
+            stdin: 'join.password (secret)',
+            timeoutMs: 300_000,
+          })
         : on(node2, 'act', sh`cd / && pvecm add ${node1.ip} --use_ssh 1`, { timeoutMs: 300_000 }),
   } satisfies CommandSet;
 }
@@ -70,7 +73,9 @@ export const join = defineStep({
     const node2After = await readClusterStatus(ctx, c.node2Status);
     if (!status || !joined(config, node2After)) {
       const node1After = status ?? (await readClusterStatus(ctx, c.node1Status));
-      throw postconditionFailed(`join did not complete: ${node1.name} sees ${summarize(node1After)}, ${node2.name} sees ${summarize(node2After)}.${acted?.evidence ? ` ${acted.evidence}` : ''}`);
+      throw postconditionFailed(
+        `join did not complete: ${node1.name} sees ${summarize(node1After)}, ${node2.name} sees ${summarize(node2After)}.${acted?.evidence ? ` ${acted.evidence}` : ''}`,
+      );
     }
     return { summary: `${node2.name} is a member of ${config.cluster.name} (${summarize(status)})`, facts: { pvecmStatus: status } };
   },

@@ -43,12 +43,12 @@ async function findings(ctx: StepContext, config: ClusterConfig): Promise<{ bloc
     [config.qdevice.name, (await ctx.output(c.vmHostname)).trim()],
   ];
   for (const [want, got] of hostnames)
-    if (want !== got) blockers.push(`host configured as ${want} calls itself ${got}; node names cannot change after clustering, fix the config or the hostname`);
+    if (want !== got)
+      blockers.push(`host configured as ${want} calls itself ${got}; node names cannot change after clustering, fix the config or the hostname`);
   const statuses = [await readClusterStatus(ctx, c.node1Status), await readClusterStatus(ctx, c.node2Status)];
   statuses.forEach((s, i) => {
     const name = s?.cluster?.name;
-    if (name && name !== config.cluster.name)
-      blockers.push(`${config.nodes[i].name} is already in cluster "${name}", not "${config.cluster.name}"`);
+    if (name && name !== config.cluster.name) blockers.push(`${config.nodes[i].name} is already in cluster "${name}", not "${config.cluster.name}"`);
   });
   const node2InCluster = statuses[1]?.cluster?.name === config.cluster.name;
   const guests = (await ctx.output(c.node2Guests)).split('\n').filter(Boolean);

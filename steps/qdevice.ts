@@ -46,7 +46,9 @@ export const qdevice = defineStep({
       // A configured device that is not voting is not ours to redo: pvecm refuses a second setup.
       if (await ctx.waitFor('configured QDevice to vote', 30_000, () => voting(ctx, config))) return { changes: [] };
       const now = await readClusterStatus(ctx, c.status);
-      throw preconditionFailed(`a QDevice is configured on ${config.cluster.name} but not voting (${summarize(now)}); check corosync-qnetd on ${config.qdevice.name} and port 5403, or run 'pvecm qdevice remove' and retry`);
+      throw preconditionFailed(
+        `a QDevice is configured on ${config.cluster.name} but not voting (${summarize(now)}); check corosync-qnetd on ${config.qdevice.name} and port 5403, or run 'pvecm qdevice remove' and retry`,
+      );
     }
     // A half-finished earlier setup leaves the nssdb; pvecm then insists on --force (proxmox.md §0.5).
     const setup = await ctx.run(leftover ? c.setupForce : c.setup);
@@ -54,7 +56,10 @@ export const qdevice = defineStep({
     // A non-zero exit is a sure failure: say so now instead of waiting for votes that cannot come.
     if (setup.code !== 0) {
       const now = await readClusterStatus(ctx, c.status);
-      throw postconditionFailed(`after pvecm qdevice setup the cluster shows ${summarize(now)}, not Expected 3 / Total 3 / Quorate Qdevice with both members A,V. ${evidence}`, { pvecmStatus: now });
+      throw postconditionFailed(
+        `after pvecm qdevice setup the cluster shows ${summarize(now)}, not Expected 3 / Total 3 / Quorate Qdevice with both members A,V. ${evidence}`,
+        { pvecmStatus: now },
+      );
     }
     return { changes: [], evidence };
   },

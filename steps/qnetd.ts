@@ -60,7 +60,10 @@ export const qnetd = defineStep({
     const c = qnetdCommands(config);
     const vm = config.qdevice.name;
     const up = await ctx.waitFor('corosync-qnetd listening on 5403', 30_000, async () => ((await serving(ctx, c)) ? true : undefined));
-    if (!up) throw postconditionFailed(`corosync-qnetd is not active and listening on 5403/tcp on ${vm} (systemctl status corosync-qnetd; journalctl -u corosync-qnetd)`);
+    if (!up)
+      throw postconditionFailed(
+        `corosync-qnetd is not active and listening on 5403/tcp on ${vm} (systemctl status corosync-qnetd; journalctl -u corosync-qnetd)`,
+      );
     const ufw = state.ufwActive ? ', allowed in ufw from both nodes' : '';
     return { summary: `corosync-qnetd active on ${vm}, listening on 5403/tcp${ufw}`, facts: { ufwActive: state.ufwActive } };
   },

@@ -19,7 +19,12 @@ export function replicationCommands(config: ClusterConfig) {
 
 /** Job ids listed by `pvesr list` (first column, e.g. 100-0). */
 function listedJobs(text: string): Set<string> {
-  return new Set(text.split('\n').map((l) => /^(\d+-\d+)\s/.exec(l)?.[1]).filter((s): s is string => s !== undefined));
+  return new Set(
+    text
+      .split('\n')
+      .map((l) => /^(\d+-\d+)\s/.exec(l)?.[1])
+      .filter((s): s is string => s !== undefined),
+  );
 }
 
 const jobIds = (config: ClusterConfig) => (config.replication?.jobs ?? []).map((j) => jobId(j.guest));
@@ -50,7 +55,8 @@ export const replication = defineStep({
     const ids = jobIds(config);
     const listed = listedJobs(await ctx.output(replicationCommands(config).list));
     const missing = ids.filter((id) => !listed.has(id));
-    if (missing.length > 0) throw postconditionFailed(`pvesr list does not show ${missing.join(', ')} (replication needs ZFS storage with the same ID on both nodes)`);
+    if (missing.length > 0)
+      throw postconditionFailed(`pvesr list does not show ${missing.join(', ')} (replication needs ZFS storage with the same ID on both nodes)`);
     return { summary: `replication jobs ${ids.join(', ')} exist`, facts: { jobs: ids } };
   },
 });

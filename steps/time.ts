@@ -105,19 +105,27 @@ export const time = defineStep({
     return { changes: [`configured on ${needs.map((n) => n.host.name).join(', ')}`] };
   },
   async verify(ctx, config) {
-    const unsynced = await ctx.waitFor('NTP synchronisation on all hosts', SYNC_TIMEOUT_MS, async () => {
-      const pending: string[] = [];
-      for (const host of allHosts(config))
-        if (!parseTimedatectlShow(await ctx.output(timeCommands(config, host).status)).ntpSynchronized) pending.push(host.name);
-      return pending.length === 0 ? [] : undefined;
-    }, 5_000);
+    const unsynced = await ctx.waitFor(
+      'NTP synchronisation on all hosts',
+      SYNC_TIMEOUT_MS,
+      async () => {
+        const pending: string[] = [];
+        for (const host of allHosts(config))
+          if (!parseTimedatectlShow(await ctx.output(timeCommands(config, host).status)).ntpSynchronized) pending.push(host.name);
+        return pending.length === 0 ? [] : undefined;
+      },
+      5_000,
+    );
     if (unsynced === undefined)
-      throw postconditionFailed(`NTP not synchronised on every host (timedatectl show: NTPSynchronized=no); check that ${config.ntp.servers.join(', ')} are reachable`);
+      throw postconditionFailed(
+        `NTP not synchronised on every host (timedatectl show: NTPSynchronized=no); check that ${config.ntp.servers.join(', ')} are reachable`,
+      );
     const offsets = await clockOffsets(ctx, config);
     const values = Object.values(offsets);
     const skewMs = Math.round(Math.max(...values) - Math.min(...values));
     const facts: TimeFacts = { ntpSynchronized: true, skewMs, offsetsMs: Object.fromEntries(Object.entries(offsets).map(([k, v]) => [k, Math.round(v)])) };
-    if (skewMs > config.ntp.max_skew_ms) throw postconditionFailed(`clock skew between hosts is ${skewMs} ms, above ntp.max_skew_ms ${config.ntp.max_skew_ms}`, facts);
+    if (skewMs > config.ntp.max_skew_ms)
+      throw postconditionFailed(`clock skew between hosts is ${skewMs} ms, above ntp.max_skew_ms ${config.ntp.max_skew_ms}`, facts);
     return { summary: `NTP synchronised on all 3 hosts, skew ${skewMs} ms`, facts };
   },
 });

@@ -19,7 +19,11 @@ const PORT = 17733;
 const address = `127.0.0.1:${PORT}`;
 
 function temporalSignal(workflowId: string, name: string, input: unknown): void {
-  const r = spawnSync(temporalCliPath(), ['workflow', 'signal', '--address', address, '--workflow-id', workflowId, '--name', name, '--input', JSON.stringify(input)], { encoding: 'utf8' });
+  const r = spawnSync(
+    temporalCliPath(),
+    ['workflow', 'signal', '--address', address, '--workflow-id', workflowId, '--name', name, '--input', JSON.stringify(input)],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
 }
 

@@ -7,13 +7,28 @@ import { STEP_NAMES } from '../steps';
 
 const root = join(__dirname, '..');
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli', 'main.ts'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' } });
+  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli', 'main.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' },
+  });
 
 describe('pve-twonode CLI', () => {
   it('validate: lists each bad field of a broken config and exits 2', () => {
     const r = cli('validate', 'test/fixtures/configs/broken.yaml');
     assert.equal(r.status, 2, r.stderr);
-    for (const field of ['cluster.name', 'nodes[0].ip', 'nodes[1].ssh.host_key', 'nodes[1].ssh.auth', 'qdevice.ip', 'ntp.servers', 'join.password', 'join.fingerprint', 'ha.resources[0].sid', 'ha.resources[0]: unknown key(s) "maxRestart"'])
+    for (const field of [
+      'cluster.name',
+      'nodes[0].ip',
+      'nodes[1].ssh.host_key',
+      'nodes[1].ssh.auth',
+      'qdevice.ip',
+      'ntp.servers',
+      'join.password',
+      'join.fingerprint',
+      'ha.resources[0].sid',
+      'ha.resources[0]: unknown key(s) "maxRestart"',
+    ])
       assert.ok(r.stderr.includes(field), `missing ${field} in:\n${r.stderr}`);
     assert.match(r.stderr, /e\.g\. homelab/);
   });

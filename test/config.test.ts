@@ -36,7 +36,11 @@ describe('cluster.yaml validation', () => {
     raw.qdevice.ssh.host_key = 'ecdsa-sha2-nistp256 AAAA';
     raw.ha = { resources: [{ sid: 'vm:99' }] };
     const found = problems(raw);
-    assert.deepEqual(new Set(found.map((p) => p.split(':')[0])), new Set(['cluster.name', 'nodes[1].ip', 'qdevice.ssh.host_key', 'ha.resources[0].sid']), found.join('\n'));
+    assert.deepEqual(
+      new Set(found.map((p) => p.split(':')[0])),
+      new Set(['cluster.name', 'nodes[1].ip', 'qdevice.ssh.host_key', 'ha.resources[0].sid']),
+      found.join('\n'),
+    );
     assert.equal(found.filter((p) => p.startsWith('cluster.name:')).length, 2, 'too long and a bad character: both said');
     assert.match(found.find((p) => p.startsWith('cluster.name:')) ?? '', /e\.g\. homelab/);
     assert.match(found.find((p) => p.startsWith('nodes[1].ip:')) ?? '', /IPv4 address, e\.g\. 192\.168\.1\.11/);
@@ -61,11 +65,16 @@ describe('cluster.yaml validation', () => {
     const found = problems(raw);
     assert.ok(found.includes('qdevice.ip: the three hosts need three different IPs'), found.join('\n'));
     assert.ok(found.includes('ha.resources[0].preferred_node: must be one of the nodes: proxmox1, proxmox2'), found.join('\n'));
-    assert.deepEqual(problems(rawTestConfig({ ha: { resources: [] } })), ['failover.enabled: the failover test needs at least one ha.resources entry to watch']);
+    assert.deepEqual(problems(rawTestConfig({ ha: { resources: [] } })), [
+      'failover.enabled: the failover test needs at least one ha.resources entry to watch',
+    ]);
   });
 
   it('reports YAML syntax errors as config errors', () => {
-    assert.throws(() => parseConfigText('cluster: [unclosed', 'bad.yaml'), (err: unknown) => err instanceof ConfigError && /YAML syntax/.test(err.message));
+    assert.throws(
+      () => parseConfigText('cluster: [unclosed', 'bad.yaml'),
+      (err: unknown) => err instanceof ConfigError && /YAML syntax/.test(err.message),
+    );
   });
 
   it('keeps schema/cluster.schema.json in step with the zod schema (npm run schema)', () => {

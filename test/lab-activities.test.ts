@@ -17,13 +17,17 @@ const steps = Object.fromEntries(GUIDE_STEPS.map((s) => [s.name, s as AnyStep]))
 import { audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
 
 type Step = AnyStep;
-const runWith = (config: ClusterConfig) => (step: Step) => new MockActivityEnvironment().run<[], StepResult, () => Promise<StepResult>>(() => runStep(step, config));
+const runWith = (config: ClusterConfig) => (step: Step) =>
+  new MockActivityEnvironment().run<[], StepResult, () => Promise<StepResult>>(() => runStep(step, config));
 
 describe('step activities against the rehearsal lab', { skip: labUnavailable() }, () => {
   let config: ClusterConfig;
   const run = (step: Step) => runWith(config)(step);
   const failure = async (step: Step): Promise<ApplicationFailure> => {
-    const err = await run(step).then(() => null, (e: unknown) => e);
+    const err = await run(step).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ApplicationFailure, `expected a failure, got ${String(err)}`);
     return err;
   };
@@ -57,7 +61,10 @@ describe('step activities against the rehearsal lab', { skip: labUnavailable() }
     const newCommands = ['pve1', 'pve2', 'qnetd'].flatMap((h, i) => audit(h).slice(before[i]));
     const acts = planFor(config, WITH_MOTD).flatMap((p) => p.commands.filter((c) => c.phase === 'act').map((c) => c.command));
     assert.ok(newCommands.length > 10, 'the pass did read the hosts');
-    assert.deepEqual(newCommands.filter((c) => acts.includes(c) || /cat > |>> "\$f"|apt-get install|pvecm (create|add|qdevice setup)/.test(c)), []);
+    assert.deepEqual(
+      newCommands.filter((c) => acts.includes(c) || /cat > |>> "\$f"|apt-get install|pvecm (create|add|qdevice setup)/.test(c)),
+      [],
+    );
   });
 
   it('preflight reads all three hosts and finds no blocker', async () => {
@@ -127,20 +134,30 @@ describe('step activities against the rehearsal lab', { skip: labUnavailable() }
 
   it('a second pass changes nothing: every step reports skipped-already-done and no act reaches a host', async () => {
     const before = ['pve1', 'pve2', 'qnetd'].map((h) => audit(h).length);
-    const actsBefore = ['pve1', 'pve2', 'qnetd'].flatMap(audit).filter((c) => /pvecm (create|add|qdevice setup)|apt-get install|ha-manager (add|rules add)|cat > /.test(c));
+    const actsBefore = ['pve1', 'pve2', 'qnetd']
+      .flatMap(audit)
+      .filter((c) => /pvecm (create|add|qdevice setup)|apt-get install|ha-manager (add|rules add)|cat > /.test(c));
     for (const step of ['hosts', 'time', 'create', 'join-prereqs', 'join', 'qnetd', 'qdevice-prereqs', 'qdevice', 'ha'].map((n) => steps[n])) {
       const r = await run(step);
       assert.equal(r.outcome, 'skipped-already-done', `${step.name}: ${r.message}`);
       assert.deepEqual(r.actions, []);
     }
-    const actsAfter = ['pve1', 'pve2', 'qnetd'].flatMap(audit).filter((c) => /pvecm (create|add|qdevice setup)|apt-get install|ha-manager (add|rules add)|cat > /.test(c));
+    const actsAfter = ['pve1', 'pve2', 'qnetd']
+      .flatMap(audit)
+      .filter((c) => /pvecm (create|add|qdevice setup)|apt-get install|ha-manager (add|rules add)|cat > /.test(c));
     assert.deepEqual(actsAfter, actsBefore);
-    assert.ok(['pve1', 'pve2', 'qnetd'].some((h, i) => audit(h).length > before[i]), 'the second pass did read the hosts');
+    assert.ok(
+      ['pve1', 'pve2', 'qnetd'].some((h, i) => audit(h).length > before[i]),
+      'the second pass did read the hosts',
+    );
     // The read-only pass agrees: everything the guide did so far passes; the failover test has not run yet.
     const pass = await readOnlyPass(config);
     assert.deepEqual(
       pass.steps.filter((s) => s.verdict !== 'pass').map((s) => [s.step, s.verdict]),
-      [['replication', 'not-configured'], ['failover', 'not-done']],
+      [
+        ['replication', 'not-configured'],
+        ['failover', 'not-done'],
+      ],
     );
   });
 });
@@ -157,13 +174,19 @@ describe('join verification against the rehearsal lab', { skip: labUnavailable()
     await run(steps.hosts);
     await run(steps.create);
     inHost('pve1', 'systemctl stop pveproxy');
-    const down = await run(steps['join-prereqs']).then(() => null, (e: unknown) => e);
+    const down = await run(steps['join-prereqs']).then(
+      () => null,
+      (e: unknown) => e,
+    );
     inHost('pve1', 'systemctl start pveproxy');
     assert.ok(down instanceof ApplicationFailure);
     assert.deepEqual([down.type, down.nonRetryable], ['PreconditionFailed', true]);
     assert.match(down.message, /pve2 cannot reach pve1's API at 10\.213\.7\.11:8006 \(Connection refused\).*start pveproxy on pve1/);
     const wrong = { ...config, join: { ...config.join, fingerprint: 'AA:'.repeat(31) + 'AA' } } as ClusterConfig;
-    const mismatch = await runWith(wrong)(steps['join-prereqs']).then(() => null, (e: unknown) => e);
+    const mismatch = await runWith(wrong)(steps['join-prereqs']).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(mismatch instanceof ApplicationFailure);
     assert.match(mismatch.message, /join\.fingerprint does not match the certificate pve1 serves on 10\.213\.7\.11:8006/);
     assert.equal((await run(steps['join-prereqs'])).outcome, 'skipped-already-done');
@@ -171,7 +194,10 @@ describe('join verification against the rehearsal lab', { skip: labUnavailable()
 
   it('catches a join that pvecm add reports with exit 0, and joins once the fault is gone', async () => {
     lab('fault', 'pve2', 'join-exit0', 'on');
-    const err = await run(steps.join).then(() => null, (e: unknown) => e);
+    const err = await run(steps.join).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ApplicationFailure);
     assert.deepEqual([err.type, err.nonRetryable], ['PostconditionFailed', true]);
     assert.match(err.message, /pvecm add exited 0: .*got lock request timeout/s);
@@ -182,7 +208,10 @@ describe('join verification against the rehearsal lab', { skip: labUnavailable()
   it('preflight refuses a node 2 with guests (pvecm add would)', async () => {
     const fresh = freshLab().config;
     lab('fault', 'pve2', 'guest', 'on');
-    const err = await runWith(fresh)(steps.preflight).then(() => null, (e: unknown) => e);
+    const err = await runWith(fresh)(steps.preflight).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ApplicationFailure);
     assert.deepEqual([err.type, err.nonRetryable], ['PreconditionFailed', true]);
     assert.match(err.message, /pve2 has guests \(900\)/);
@@ -200,7 +229,10 @@ describe('joining over SSH from freshly installed nodes', { skip: labUnavailable
   it("without join-prereqs the join fails at once with pvecm's own words, although pvecm add exits 0", async () => {
     await run(steps.hosts);
     await run(steps.create);
-    const err = await run(steps.join).then(() => null, (e: unknown) => e);
+    const err = await run(steps.join).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ApplicationFailure);
     // PreconditionFailed from pvecm's text, not the PostconditionFailed of a membership wait that ran out.
     assert.deepEqual([err.type, err.nonRetryable], ['PreconditionFailed', true]);

@@ -20,7 +20,8 @@ import { ARTIFACTS, launchChromium } from './helpers/browser';
 import { audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
 import { cli, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
 
-const ACT = /^(cd \/ && )?(pvecm (create|add|qdevice setup)\b|ha-manager (add|rules add)\b|apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install)/;
+const ACT =
+  /^(cd \/ && )?(pvecm (create|add|qdevice setup)\b|ha-manager (add|rules add)\b|apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install)/;
 const actsOn = (host: string) => audit(host).filter((c) => ACT.test(c));
 
 function assertThreeVotes(host: string): void {
@@ -34,12 +35,21 @@ async function checkTemporalUi(ui: string): Promise<void> {
   try {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
     await page.goto(`${ui}/namespaces/default/workflows/pve-twonode-labclu`);
-    const summaries = ['create: pvecm create on pve1', 'join: pvecm add on pve2', 'qdevice: pvecm qdevice setup on pve1', 'ha: ha-manager add on pve1', 'failover: watch pve2 take over vm:100', 'keep pve1 powered off for 30s'];
+    const summaries = [
+      'create: pvecm create on pve1',
+      'join: pvecm add on pve2',
+      'qdevice: pvecm qdevice setup on pve1',
+      'ha: ha-manager add on pve1',
+      'failover: watch pve2 take over vm:100',
+      'keep pve1 powered off for 30s',
+    ];
     // textContent includes the timeline's SVG labels, scrolled into view or not.
     await page.waitForFunction((texts) => texts.every((t) => document.body.textContent?.includes(t)), summaries, { timeout: 30_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'ui-workflow.png') });
     await page.goto(`${ui}/namespaces/default/workflows?query=${encodeURIComponent('PveCluster="labclu"')}`);
-    await page.waitForFunction(() => document.body.textContent?.includes('pve-twonode-labclu') && /1 Workflow/.test(document.body.textContent), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.body.textContent?.includes('pve-twonode-labclu') && /1 Workflow/.test(document.body.textContent), undefined, {
+      timeout: 30_000,
+    });
     await page.screenshot({ path: join(ARTIFACTS, 'ui-list-by-cluster.png') });
     console.log(`# Temporal UI checked in Chromium; screenshots in ${ARTIFACTS}`);
   } finally {
@@ -80,10 +90,16 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     const pass = await readOnlyPass(loadConfig(path));
     console.log(`# read-only pass on the built cluster: ${pass.verdict} in ${pass.wallMs} ms`);
     assert.equal(pass.verdict, 'pass', JSON.stringify(pass.steps.filter((s) => s.verdict !== 'pass')));
-    assert.deepEqual(pass.steps.filter((s) => s.verdict !== 'pass').map((s) => [s.step, s.verdict]), [['replication', 'not-configured']]);
+    assert.deepEqual(
+      pass.steps.filter((s) => s.verdict !== 'pass').map((s) => [s.step, s.verdict]),
+      [['replication', 'not-configured']],
+    );
     const newCommands = ['pve1', 'pve2', 'qnetd'].flatMap((h, i) => audit(h).slice(auditBefore[i]));
     assert.ok(newCommands.length > 0, 'the pass did read the hosts');
-    assert.deepEqual(newCommands.filter((c) => ACT.test(c) || /cat > |>> "\$f"/.test(c)), []);
+    assert.deepEqual(
+      newCommands.filter((c) => ACT.test(c) || /cat > |>> "\$f"/.test(c)),
+      [],
+    );
   });
 
   it('survives faults mid-run: node 2 off during the join, the worker SIGKILLed, sshd killed, the dev server restarted', async () => {
@@ -98,7 +114,7 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     let handle: GuideHandle = await startGuide(await connect(), config);
     const faults: string[] = [];
     let progress: RunProgress | null = null;
-    for (const deadline = Date.now() + 600_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 600_000; Date.now() < deadline;) {
       try {
         progress = await handle.query(progressQuery);
       } catch {
@@ -127,7 +143,10 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
         faults.push('server restarted');
       }
       if (step?.step === 'failover' && /watching/.test(step.message) && !faults.includes('sshd killed')) {
-        inHost(progress.steps.find((s) => s.step === 'failover')?.message.includes('pve1 is off') ? 'pve2' : 'pve1', 'pkill -KILL -x sshd; sleep 4; systemctl start ssh');
+        inHost(
+          progress.steps.find((s) => s.step === 'failover')?.message.includes('pve1 is off') ? 'pve2' : 'pve1',
+          'pkill -KILL -x sshd; sleep 4; systemctl start ssh',
+        );
         faults.push('sshd killed');
       }
       if (gate) await handle.signal(approveSignal, { step: gate });
@@ -139,7 +158,10 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     assert.ok((progress?.steps.find((s) => s.step === 'join')?.attempts ?? 0) > 1, 'the join was retried while pve2 was off');
     assertThreeVotes('pve1');
     // No act ran twice on any host: one create, one add, one qdevice setup, one HA add, one install per package.
-    assert.deepEqual(actsOn('pve1').filter((c) => c.startsWith('pvecm')), ['pvecm create labclu', 'pvecm qdevice setup 10.213.7.13']);
+    assert.deepEqual(
+      actsOn('pve1').filter((c) => c.startsWith('pvecm')),
+      ['pvecm create labclu', 'pvecm qdevice setup 10.213.7.13'],
+    );
     assert.equal(actsOn('pve2').filter((c) => c.includes('pvecm add ')).length, 1);
     assert.equal(actsOn('pve1').filter((c) => c.startsWith('ha-manager add')).length, 1);
     for (const host of ['pve1', 'pve2', 'qnetd']) {

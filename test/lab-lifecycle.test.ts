@@ -6,7 +6,10 @@ import { describe, it } from 'node:test';
 import { LAB_DIR, lab, labUnavailable } from './helpers/lab';
 
 const netns = () => (existsSync('/run/netns') ? readdirSync('/run/netns') : []);
-const labProcesses = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => /^lab-init |lab-boot /.test(l));
+const labProcesses = () =>
+  execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => /^lab-init |lab-boot /.test(l));
 
 describe('lab lifecycle', { skip: labUnavailable() }, () => {
   it('comes up (twice: idempotent) and goes down within 30 s, leaving nothing behind', () => {
@@ -23,12 +26,15 @@ describe('lab lifecycle', { skip: labUnavailable() }, () => {
     const downMs = Date.now() - downStarted;
     console.log(`# lab up ${(upMs / 1000).toFixed(1)} s, lab down ${(downMs / 1000).toFixed(1)} s`);
     assert.ok(upMs + downMs < 30_000);
-    assert.deepEqual(netns().filter((n) => ['pve1', 'pve2', 'qnetd', 'pvetn-sw'].includes(n)), []);
+    assert.deepEqual(
+      netns().filter((n) => ['pve1', 'pve2', 'qnetd', 'pvetn-sw'].includes(n)),
+      [],
+    );
     assert.ok(!execFileSync('ip', ['-br', 'link'], { encoding: 'utf8' }).includes('pvetn0'));
     assert.ok(!readFileSync('/proc/self/mountinfo', 'utf8').includes(LAB_DIR));
     assert.deepEqual(labProcesses(), []);
     assert.ok(!existsSync(LAB_DIR));
-    assert.deepEqual(readdirSync('/etc').sort(), etcBefore, 'nothing written to the machine\'s /etc');
+    assert.deepEqual(readdirSync('/etc').sort(), etcBefore, "nothing written to the machine's /etc");
     lab('down'); // twice is fine
   });
 });

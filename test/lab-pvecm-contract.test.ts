@@ -15,23 +15,29 @@ const [PVE1, PVE2, QNETD] = ['10.213.7.11', '10.213.7.12', '10.213.7.13'];
 
 /** The real capture's names and addresses become the lab's; what differs on every run is masked on both sides. */
 function normalize(text: string): string {
-  return text
-    .replace(/\brp1\b/g, 'pve1')
-    .replace(/\brp2\b/g, 'pve2')
-    .replace(/\brq\b/g, 'qnetd')
-    .replace(/testclu/g, 'labclu')
-    .replace(/10\.213\.9\./g, '10.213.7.')
-    .replace(/^(Date:\s+).*$/gm, '$1<date>')
-    .replace(/^(Ring ID:\s+).*$/gm, '$1<ring>')
-    .replace(/config-\d+\.sql\.gz/g, 'config-<epoch>.sql.gz')
-    // Newer OpenSSH clients end their own error lines with \r\n; pvecm passes them through either way.
-    .replace(/\r\n/g, '\n');
+  return (
+    text
+      .replace(/\brp1\b/g, 'pve1')
+      .replace(/\brp2\b/g, 'pve2')
+      .replace(/\brq\b/g, 'qnetd')
+      .replace(/testclu/g, 'labclu')
+      .replace(/10\.213\.9\./g, '10.213.7.')
+      .replace(/^(Date:\s+).*$/gm, '$1<date>')
+      .replace(/^(Ring ID:\s+).*$/gm, '$1<ring>')
+      .replace(/config-\d+\.sql\.gz/g, 'config-<epoch>.sql.gz')
+      // Newer OpenSSH clients end their own error lines with \r\n; pvecm passes them through either way.
+      .replace(/\r\n/g, '\n')
+  );
 }
 
 function assertMatches(name: string, actual: Transcript): void {
   const want = fixture(name);
   const got = { code: actual.code, stdout: normalize(actual.stdout), stderr: normalize(actual.stderr) };
-  assert.deepEqual(got, { code: want.code, stdout: normalize(want.stdout), stderr: normalize(want.stderr) }, `lab pvecm differs from the real transcript ${name}.txt`);
+  assert.deepEqual(
+    got,
+    { code: want.code, stdout: normalize(want.stdout), stderr: normalize(want.stderr) },
+    `lab pvecm differs from the real transcript ${name}.txt`,
+  );
 }
 
 const password = () => `${readFileSync(join(LAB_DIR, 'keys', 'pve1-root-password'), 'utf8').trim()}\n`;
@@ -89,7 +95,11 @@ describe("the lab's pvecm against the real pvecm's transcripts", { skip: labUnav
     const hostKey = inHost('qnetd', "cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub").trim();
     inHost('pve1', `echo '${QNETD} ${hostKey}' >> /root/.ssh/known_hosts`);
     assertMatches('qdevice-setup-missing-on-node2', runOverSsh(PVE1, `pvecm qdevice setup ${QNETD}`));
-    assert.equal(inHost('pve1', 'ls /etc/pve/qdevice-net-node.p12 /etc/corosync/qdevice/net/nssdb >/dev/null && echo left').trim(), 'left', 'the half-finished run leaves its certificate store');
+    assert.equal(
+      inHost('pve1', 'ls /etc/pve/qdevice-net-node.p12 /etc/corosync/qdevice/net/nssdb >/dev/null && echo left').trim(),
+      'left',
+      'the half-finished run leaves its certificate store',
+    );
     assertMatches('qdevice-setup-rerun-half-finished', runOverSsh(PVE1, `pvecm qdevice setup ${QNETD}`));
   });
 
@@ -100,7 +110,7 @@ describe("the lab's pvecm against the real pvecm's transcripts", { skip: labUnav
     assert.deepEqual({ code: forced.code, stdout: normalize(forced.stdout) }, { code: clean.code, stdout: normalize(clean.stdout) });
     // qdevice setup returns before the daemons have voted (on real nodes too); the capture was taken once they had.
     let status = runOverSsh(PVE1, 'pvecm status');
-    for (const deadline = Date.now() + 30_000; !status.stdout.includes('Total votes:      3') && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 30_000; !status.stdout.includes('Total votes:      3') && Date.now() < deadline;) {
       execFileSync('sleep', ['0.5']);
       status = runOverSsh(PVE1, 'pvecm status');
     }

@@ -36,7 +36,10 @@ describe('parsePvecmStatus', () => {
     assert.equal(s.cluster?.name, 'pve-cluster');
     assert.deepEqual([s.expectedVotes, s.totalVotes, s.quorum], [3, 3, 2]);
     assert.deepEqual(s.flags, ['Quorate', 'Qdevice']);
-    assert.deepEqual(s.members.map((m) => m.qdeviceFlags), ['A,V,NMW', 'A,V,NMW']);
+    assert.deepEqual(
+      s.members.map((m) => m.qdeviceFlags),
+      ['A,V,NMW', 'A,V,NMW'],
+    );
     assert.deepEqual(s.qdevice, { votes: 1 });
   });
 
@@ -68,10 +71,13 @@ describe('parsePvecmStatus', () => {
     const s = parsePvecmStatus(fixture('quorumtool-lab-qdevice.txt'));
     assert.equal(s.cluster, null);
     assert.equal(s.nodeId, 1);
-    assert.deepEqual(s.members.map((m) => [m.nodeId, m.name, m.local, m.qdeviceFlags]), [
-      [1, 'pve1', true, 'A,V,NMW'],
-      [2, 'pve2', false, 'A,V,NMW'],
-    ]);
+    assert.deepEqual(
+      s.members.map((m) => [m.nodeId, m.name, m.local, m.qdeviceFlags]),
+      [
+        [1, 'pve1', true, 'A,V,NMW'],
+        [2, 'pve2', false, 'A,V,NMW'],
+      ],
+    );
     assert.deepEqual(s.qdevice, { votes: 1 });
     const blocked = parsePvecmStatus(fixture('quorumtool-lab-blocked.txt'));
     assert.equal(blocked.members[0].qdeviceFlags, 'A,NV,NMW');
@@ -86,7 +92,11 @@ describe('parsePvecmStatus', () => {
   });
 
   it('reads every other capture without losing a member', () => {
-    for (const [name, members] of [['pvecm-status-1node-pve9.txt', 1], ['pvecm-status-2node-pve8.txt', 2], ['quorumtool-lab-2node.txt', 2]] as const)
+    for (const [name, members] of [
+      ['pvecm-status-1node-pve9.txt', 1],
+      ['pvecm-status-2node-pve8.txt', 2],
+      ['quorumtool-lab-2node.txt', 2],
+    ] as const)
       assert.equal(parsePvecmStatus(fixture(name)).members.length, members, name);
   });
 
@@ -113,12 +123,20 @@ describe('parseHaManagerStatus', () => {
     const s = parseHaManagerStatus(fixture('ha-manager-status-old.txt'));
     assert.equal(s.master?.node, 'elsa');
     assert.deepEqual(s.lrms, [{ node: 'elsa', status: 'active' }]);
-    assert.deepEqual(s.services.map((x) => `${x.sid}@${x.node}=${x.state}`), ['ct:100@elsa=stopped', 'ct:102@elsa=started', 'vm:501@elsa=started']);
+    assert.deepEqual(
+      s.services.map((x) => `${x.sid}@${x.node}=${x.state}`),
+      ['ct:100@elsa=stopped', 'ct:102@elsa=started', 'vm:501@elsa=started'],
+    );
   });
 
   it('reads a node without quorum, a dead lrm and an unreadable one', () => {
     const s = parseHaManagerStatus(
-      ["quorum No quorum on node 'pve1'!", 'lrm pve1 (old timestamp - dead?, Mon Nov 23 10:00:00 2026)', 'lrm pve2 (unable to read lrm status)', 'service vm:100 (pve1, fence)'].join('\n'),
+      [
+        "quorum No quorum on node 'pve1'!",
+        'lrm pve1 (old timestamp - dead?, Mon Nov 23 10:00:00 2026)',
+        'lrm pve2 (unable to read lrm status)',
+        'service vm:100 (pve1, fence)',
+      ].join('\n'),
     );
     assert.equal(s.quorumOk, false);
     assert.equal(s.master, null);
@@ -160,7 +178,7 @@ describe('joinFailure: the real pvecm add failures, whatever the exit code', () 
 
   it('recognises a host key failure and a refused password', () => {
     assert.match(joinFailure('', '/bin/ssh-copy-id: ERROR: Host key verification failed.\n')!.said, /Host key verification failed/);
-    assert.match(joinFailure('Establishing API connection with host \'10.0.0.1\'\n', '401 authentication failure\n')!.fix, /root password/);
+    assert.match(joinFailure("Establishing API connection with host '10.0.0.1'\n", '401 authentication failure\n')!.fix, /root password/);
   });
 
   it('finds nothing wrong in a successful join', () => {
@@ -174,20 +192,32 @@ describe('parsers take every format seen in the field (test/fixtures/SOURCES.md)
     const s = parsePvecmStatus(fixture('pvecm-status-2node-ips-calotech.txt'));
     assert.deepEqual(
       s.members.map((m) => [m.name, m.local]),
-      [['192.168.10.201', true], ['192.168.10.202', false]],
+      [
+        ['192.168.10.201', true],
+        ['192.168.10.202', false],
+      ],
     );
   });
 
   it('qnetd stopped: A,NV,NMW on both members and a Qdevice row with 0 votes and "(votes 1)"', () => {
     const s = parsePvecmStatus(fixture('pvecm-status-qnetd-stopped-lab.txt'));
-    assert.deepEqual(s.members.map((m) => m.qdeviceFlags), ['A,NV,NMW', 'A,NV,NMW']);
+    assert.deepEqual(
+      s.members.map((m) => m.qdeviceFlags),
+      ['A,NV,NMW', 'A,NV,NMW'],
+    );
     assert.deepEqual(s.qdevice, { votes: 0 });
     assert.deepEqual([s.expectedVotes, s.totalVotes, s.quorate], [3, 2, true]);
   });
 
   it('a node whose qdevice daemon is not registered shows NR', () => {
     const s = parsePvecmStatus(fixture('pvecm-status-qdevice-nr-lab.txt'));
-    assert.deepEqual(s.members.map((m) => [m.name, m.qdeviceFlags]), [['10.213.7.11', 'A,V,NMW'], ['10.213.7.12', 'NR']]);
+    assert.deepEqual(
+      s.members.map((m) => [m.name, m.qdeviceFlags]),
+      [
+        ['10.213.7.11', 'A,V,NMW'],
+        ['10.213.7.12', 'NR'],
+      ],
+    );
   });
 
   it('every qdevice flag combination corosync-quorumtool prints', () => {
@@ -209,9 +239,15 @@ describe('parsers take every format seen in the field (test/fixtures/SOURCES.md)
   it('ha-manager status: a bare master line, lrm status words old and new', () => {
     const bare = parseHaManagerStatus(fixture('ha-manager-status-master-bare.txt'));
     assert.deepEqual(bare.master, { node: 'pve1', status: '' });
-    assert.deepEqual(bare.lrms.map((l) => l.status), ['idle', 'old timestamp - dead?']);
+    assert.deepEqual(
+      bare.lrms.map((l) => l.status),
+      ['idle', 'old timestamp - dead?'],
+    );
     const drift = parseHaManagerStatus(fixture('ha-manager-status-drift.txt'));
-    assert.deepEqual(drift.lrms.map((l) => l.status), ['detected time drift!', 'maintenance mode', 'unable to read lrm status']);
+    assert.deepEqual(
+      drift.lrms.map((l) => l.status),
+      ['detected time drift!', 'maintenance mode', 'unable to read lrm status'],
+    );
     assert.deepEqual(drift.services, [{ sid: 'vm:100', node: 'pve1', state: 'started' }]);
   });
 });

@@ -32,7 +32,7 @@ describe('run report', () => {
     assert.match(text, /failover recovery time: 95\.0 s/);
   });
 
-  it('writes Markdown with a table and each step\'s verified facts', () => {
+  it("writes Markdown with a table and each step's verified facts", () => {
     const md = renderMarkdownReport(progress, link);
     assert.match(md, /^\| join \| done \| 1 \| [\d.]+ s \| join ok \|$/m);
     assert.match(md, /^## qdevice: verified facts\n\n```json\n\{\n {2}"step": "qdevice"\n\}\n```$/m);
@@ -40,7 +40,11 @@ describe('run report', () => {
   });
 
   it('prints one line per change in pipe mode, and the gate to approve', () => {
-    const waiting: RunProgress = { ...progress, state: 'waiting-for-approval', awaiting: { gate: 'join', since: 'x', instruction: 'approve with: pve-twonode approve homelab join' } };
+    const waiting: RunProgress = {
+      ...progress,
+      state: 'waiting-for-approval',
+      awaiting: { gate: 'join', since: 'x', instruction: 'approve with: pve-twonode approve homelab join' },
+    };
     const lines = changedLines(progress, waiting);
     assert.deepEqual(lines, ['WAITING FOR APPROVAL of "join": approve with: pve-twonode approve homelab join']);
     assert.deepEqual(changedLines(waiting, waiting), []);

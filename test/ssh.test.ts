@@ -58,23 +58,35 @@ describe('SshSession against a real sshd', () => {
 
   it('refuses a host whose key is not the pinned one, as a non-retryable failure', async () => {
     const wrongPin = fingerprintOfKeyFile(join(sshd.dir, 'client_key.pub'));
-    const err = await SshSession.open({ ...sshd.host, ssh: { ...sshd.host.ssh, host_key: wrongPin } }).then(() => null, (e: unknown) => e);
+    const err = await SshSession.open({ ...sshd.host, ssh: { ...sshd.host.ssh, host_key: wrongPin } }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof HostKeyMismatchError);
-    assert.match(err.message, new RegExp(`pins ${wrongPin.replace(/[+/]/g, '\\$&')} but the host presented ${sshd.host.ssh.host_key.replace(/[+/]/g, '\\$&')}`));
+    assert.match(
+      err.message,
+      new RegExp(`pins ${wrongPin.replace(/[+/]/g, '\\$&')} but the host presented ${sshd.host.ssh.host_key.replace(/[+/]/g, '\\$&')}`),
+    );
     const failure = toFailure(err, 1);
     assert.deepEqual([failure.type, failure.nonRetryable], ['HostKeyMismatch', true]);
   });
 
   it('treats wrong credentials as non-retryable', async () => {
-    const err = await SshSession.open({ ...sshd.host, ssh: { ...sshd.host.ssh, auth: { key_file: join(sshd.dir, 'host_key') } } }).then(() => null, (e: unknown) => e);
+    const err = await SshSession.open({ ...sshd.host, ssh: { ...sshd.host.ssh, auth: { key_file: join(sshd.dir, 'host_key') } } }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof AuthenticationError, String(err));
     const failure = toFailure(err, 1);
     assert.deepEqual([failure.type, failure.nonRetryable], ['AuthenticationFailed', true]);
   });
 
   it('treats a refused connection as transient (retryable)', async () => {
-    const err = await SshSession.open({ ...sshd.host, ssh: { ...sshd.host.ssh, port: 1 } }, 2_000).then(() => null, (e: unknown) => e);
+    const err = await SshSession.open({ ...sshd.host, ssh: { ...sshd.host.ssh, port: 1 } }, 2_000).then(
+      () => null,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ConnectionError);
-    assert.equal((toFailure(err, 1)).nonRetryable, false);
+    assert.equal(toFailure(err, 1).nonRetryable, false);
   });
 });

@@ -41,7 +41,12 @@ describe('step registry', () => {
       .filter((f) => f.names.length >= 3);
     assert.deepEqual(offenders, []);
     // The detector does find a list like the STEP_HOSTS table the workflow used to keep.
-    assert.deepEqual(stepLiterals("return { preflight: all, hosts: [n1], 'qdevice-prereqs': all, create: [n1] }; ['create', 'join', 'qdevice']"), ['create', 'join', 'qdevice-prereqs', 'qdevice']);
+    assert.deepEqual(stepLiterals("return { preflight: all, hosts: [n1], 'qdevice-prereqs': all, create: [n1] }; ['create', 'join', 'qdevice']"), [
+      'create',
+      'join',
+      'qdevice-prereqs',
+      'qdevice',
+    ]);
   });
 
   it('gives the README its step table', () => {
@@ -52,9 +57,18 @@ describe('step registry', () => {
 
   it('a throwaway step (one file, one line) shows up in the plan with its commands, in order', () => {
     const plan = planFor(testConfig(), WITH_MOTD);
-    assert.deepEqual(plan.map((p) => p.step), ['preflight', 'hosts', 'time', 'motd', ...STEP_NAMES.slice(3)]);
+    assert.deepEqual(
+      plan.map((p) => p.step),
+      ['preflight', 'hosts', 'time', 'motd', ...STEP_NAMES.slice(3)],
+    );
     const motd = plan.find((p) => p.step === 'motd');
-    assert.deepEqual(motd?.commands.map((c) => [c.phase, c.host]), [['check', 'proxmox1'], ['act', 'proxmox1']]);
+    assert.deepEqual(
+      motd?.commands.map((c) => [c.phase, c.host]),
+      [
+        ['check', 'proxmox1'],
+        ['act', 'proxmox1'],
+      ],
+    );
     assert.equal(planFor(testConfig()).length, GUIDE_STEPS.length);
   });
 });
@@ -70,7 +84,10 @@ describe('step registry in the workflow (time-skipping server)', () => {
     const replacement = join(__dirname, 'fixtures', 'throwaway', 'guide-steps.ts');
     bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
-      webpackConfigHook: (config) => ({ ...config, resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as Record<string, string>), [registry]: replacement } } }),
+      webpackConfigHook: (config) => ({
+        ...config,
+        resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as Record<string, string>), [registry]: replacement } },
+      }),
       logger: { warn() {}, info() {}, debug() {}, trace() {}, error: console.error, log() {} },
     });
   });
@@ -91,7 +108,10 @@ describe('step registry in the workflow (time-skipping server)', () => {
     assert.deepEqual(calls.slice(0, 5), ['preflight', 'hosts', 'time', 'motd', 'create']);
     const motd = report.progress.steps.find((s) => (s.step as string) === 'motd');
     assert.deepEqual([motd?.state, motd?.hosts, motd?.attempts], ['done', ['proxmox1'], 1]);
-    assert.deepEqual(report.progress.steps.map((s) => s.step), WITH_MOTD.map((s) => s.name));
+    assert.deepEqual(
+      report.progress.steps.map((s) => s.step),
+      WITH_MOTD.map((s) => s.name),
+    );
   });
 
   it('a run recorded before the step existed still replays: addedIn makes the workflow skip it there', async () => {

@@ -27,11 +27,16 @@ describe('guide workflow (time-skipping server)', () => {
   before(async () => {
     suiteStartMs = Date.now();
     env = await timeSkippingEnv();
-    bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: { warn() {}, info() {}, debug() {}, trace() {}, error: console.error, log() {} } });
+    bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      logger: { warn() {}, info() {}, debug() {}, trace() {}, error: console.error, log() {} },
+    });
   });
 
   after(async () => {
-    console.log(`# time-skipping suite: ${(coveredWorkflowMs / 60_000).toFixed(0)} minutes of workflow time in ${((Date.now() - suiteStartMs) / 1000).toFixed(1)} s of real time`);
+    console.log(
+      `# time-skipping suite: ${(coveredWorkflowMs / 60_000).toFixed(0)} minutes of workflow time in ${((Date.now() - suiteStartMs) / 1000).toFixed(1)} s of real time`,
+    );
     await env?.teardown();
   });
 
@@ -42,7 +47,14 @@ describe('guide workflow (time-skipping server)', () => {
     workerOptions: Partial<WorkerOptions> = {},
   ) {
     const { impl, calls } = mockActivities(behaviour);
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: impl, ...HEARTBEAT_TUNING, ...workerOptions });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities: impl,
+      ...HEARTBEAT_TUNING,
+      ...workerOptions,
+    });
     return { result: await worker.runUntil(fn(taskQueue, calls)), calls };
   }
 
@@ -67,12 +79,12 @@ describe('guide workflow (time-skipping server)', () => {
       const gates = await answerGates(handle, {
         stopAfter: 'failover',
         onGate: async (gate, progress) => {
-        const before = [...calls];
-        await env.sleep('1 hour'); // an hour of workflow time: nothing past the gate may run
-        assert.deepEqual(calls, before, `something ran past gate ${gate}`);
-        const held = await handle.query(progressQuery);
-        assert.equal(held.awaiting?.gate, gate);
-        assert.equal(progress.steps.find((s) => s.step === gate)?.state ?? 'waiting-for-approval', 'waiting-for-approval');
+          const before = [...calls];
+          await env.sleep('1 hour'); // an hour of workflow time: nothing past the gate may run
+          assert.deepEqual(calls, before, `something ran past gate ${gate}`);
+          const held = await handle.query(progressQuery);
+          assert.equal(held.awaiting?.gate, gate);
+          assert.equal(progress.steps.find((s) => s.step === gate)?.state ?? 'waiting-for-approval', 'waiting-for-approval');
           return true;
         },
       });
@@ -81,7 +93,10 @@ describe('guide workflow (time-skipping server)', () => {
     });
     assert.equal(result.outcome, 'completed');
     assert.deepEqual(calls, [...ALL_STEP_ACTIVITIES, 'failoverPrepare', 'failoverPower:off', 'failoverObserve', 'failoverPower:on', 'failoverRestore']);
-    assert.ok(result.progress.steps.every((s) => s.state === 'done'), JSON.stringify(result.progress.steps.map((s) => [s.step, s.state])));
+    assert.ok(
+      result.progress.steps.every((s) => s.state === 'done'),
+      JSON.stringify(result.progress.steps.map((s) => [s.step, s.state])),
+    );
     assert.equal(result.progress.failoverRecoveryMs, 95_000);
   });
 
@@ -113,7 +128,10 @@ describe('guide workflow (time-skipping server)', () => {
     const message = 'names still resolve wrongly: proxmox2 -> 127.0.1.1 (want 192.0.2.12)';
     const { result } = await withWorker({ hosts: { failPermanently: message } }, async (taskQueue) => {
       const handle = await startGuide(env.client, config, taskQueue);
-      const error = await finished(handle).then(() => null, (e: unknown) => e);
+      const error = await finished(handle).then(
+        () => null,
+        (e: unknown) => e,
+      );
       return { error, progress: await handle.query(progressQuery) };
     });
     assert.ok(result.error instanceof WorkflowFailedError);
@@ -182,15 +200,24 @@ describe('guide workflow (time-skipping server)', () => {
     const config = uniqueConfig();
     const taskQueue = randomUUID();
     const handle = await startGuide(env.client, config, taskQueue);
-    const first = await withWorker({}, async () => {
-      await answerGates(handle, { stopAfter: 'create' });
-      await waitForGate(handle, 'join'); // the first worker stops here, mid-run
-      // No workflow cache: the time-skipping server does not move work off a dead worker's sticky queue.
-    }, taskQueue, { maxCachedWorkflows: 0 });
-    const second = await withWorker({}, async () => {
-      await answerGates(handle, { stopAfter: 'failover' });
-      return finished(handle);
-    }, taskQueue);
+    const first = await withWorker(
+      {},
+      async () => {
+        await answerGates(handle, { stopAfter: 'create' });
+        await waitForGate(handle, 'join'); // the first worker stops here, mid-run
+        // No workflow cache: the time-skipping server does not move work off a dead worker's sticky queue.
+      },
+      taskQueue,
+      { maxCachedWorkflows: 0 },
+    );
+    const second = await withWorker(
+      {},
+      async () => {
+        await answerGates(handle, { stopAfter: 'failover' });
+        return finished(handle);
+      },
+      taskQueue,
+    );
     assert.deepEqual(first.calls, ['preflight', 'hosts', 'time', 'create', 'joinPrereqs']);
     assert.equal(second.result.outcome, 'completed');
     assert.ok(!second.calls.some((c) => first.calls.includes(c)), `re-ran: ${second.calls.join(', ')}`);
@@ -202,11 +229,14 @@ describe('guide workflow (time-skipping server)', () => {
     process.env.PVE_ROOT_PASSWORD = secret;
     const config = uniqueConfig({ approvals: { steps: [] } });
     let resolved = '';
-    const { result } = await withWorker({ join: { run: () => Promise.resolve(void (resolved = resolveSecret(config.join.method === 'api' ? config.join.password : { env: 'X' }))) } }, async (taskQueue) => {
-      const handle = await startGuide(env.client, config, taskQueue);
-      await finished(handle);
-      return historyText(await handle.fetchHistory());
-    });
+    const { result } = await withWorker(
+      { join: { run: () => Promise.resolve(void (resolved = resolveSecret(config.join.method === 'api' ? config.join.password : { env: 'X' }))) } },
+      async (taskQueue) => {
+        const handle = await startGuide(env.client, config, taskQueue);
+        await finished(handle);
+        return historyText(await handle.fetchHistory());
+      },
+    );
     assert.equal(resolved, secret, 'the worker-side activity did resolve the secret');
     assert.ok(result.includes('PVE_ROOT_PASSWORD'), 'the reference is in the input');
     assert.ok(!result.includes(secret), 'the secret value leaked into the history');

@@ -85,7 +85,9 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
       const answered = () => approved.has(gate) || rejections.has(gate);
       const timeout = config.approvals.timeout;
       // Without approvals.timeout the wait is still a (decade-long) timer: only a timer carries a summary for the UI.
-      while (!(await wf.condition(answered, timeout ? durationMs(timeout) : '3650 days', { summary: `approval of ${gate}${timeout ? ` (${timeout})` : ''}` }))) {
+      while (
+        !(await wf.condition(answered, timeout ? durationMs(timeout) : '3650 days', { summary: `approval of ${gate}${timeout ? ` (${timeout})` : ''}` }))
+      ) {
         if (!timeout) continue;
         if (config.approvals.on_timeout === 'reject') {
           rejections.set(gate, `no approval within ${timeout}`);
@@ -155,7 +157,11 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
     const how = action === 'off' ? config.failover.power_off : config.failover.power_on;
     if ('command' in how) return (await activity(quickStep, step, `power ${action} ${node}`).failoverPower(config, action, node)).at;
     const gateName = powerGate(step, action);
-    await gate(step, gateName, `power ${action} ${node} ${action === 'off' ? 'HARD (pull the plug; a clean shutdown is not a failure)' : ''}, then: pve-twonode approve ${config.cluster.name} ${gateName}`);
+    await gate(
+      step,
+      gateName,
+      `power ${action} ${node} ${action === 'off' ? 'HARD (pull the plug; a clean shutdown is not a failure)' : ''}, then: pve-twonode approve ${config.cluster.name} ${gateName}`,
+    );
     progress.start(step, `${node} powered ${action} (confirmed)`);
     return Date.now();
   }

@@ -3,7 +3,6 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { RunProgress } from './progress';
 
-
 /** `{"step":"join"}`; a bare string `"join"` is accepted too. Any string arrives; the workflow ignores non-gates (gates.ts). */
 export type ApproveInput = { step: string } | string;
 /** `{"step":"join","reason":"wrong node"}`. */

@@ -3,15 +3,7 @@ import type { StepResult } from '../src/step-kit/result';
 import type { StepName } from '../steps';
 
 export type StepState =
-  | 'pending'
-  | 'waiting-for-approval'
-  | 'running'
-  | 'done'
-  | 'skipped-already-done'
-  | 'skipped-not-configured'
-  | 'failed'
-  | 'rejected'
-  | 'cancelled';
+  'pending' | 'waiting-for-approval' | 'running' | 'done' | 'skipped-already-done' | 'skipped-not-configured' | 'failed' | 'rejected' | 'cancelled';
 
 export type RunState = 'running' | 'waiting-for-approval' | 'completed' | 'failed' | 'rejected' | 'cancelled';
 

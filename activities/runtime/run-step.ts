@@ -7,7 +7,11 @@ import { SshStepContext } from './step-context';
 import { toFailure } from './to-failure';
 
 /** Runs body with a fresh context; every failure leaves as an ApplicationFailure carrying { attempt, facts }. */
-export async function runStage<F extends Facts>(config: ClusterConfig, step: string, body: (ctx: StepContext) => Promise<StageBody<F>>): Promise<StepResult<F>> {
+export async function runStage<F extends Facts>(
+  config: ClusterConfig,
+  step: string,
+  body: (ctx: StepContext) => Promise<StageBody<F>>,
+): Promise<StepResult<F>> {
   const ctx = new SshStepContext(config, step);
   const attempt = Context.current().info.attempt;
   try {

@@ -42,7 +42,11 @@ export class HostSessions {
   }
 
   close(): void {
-    for (const session of this.sessions.values()) void session.then((s) => s.close(), () => undefined);
+    for (const session of this.sessions.values())
+      void session.then(
+        (s) => s.close(),
+        () => undefined,
+      );
   }
 }
 

@@ -18,7 +18,8 @@ function classify(err: unknown): { message: string; type: string; nonRetryable: 
     return { message: err.message, type: err.type ?? 'Error', nonRetryable: err.nonRetryable === true, facts };
   }
   if (err instanceof SecretUnavailableError) return { message: err.message, type: 'SecretUnavailable', nonRetryable: true, facts: {} };
-  if (err instanceof SshError) return { message: err.message, type: err.retryable ? err.name : (SSH_TYPES[err.name] ?? err.name), nonRetryable: !err.retryable, facts: {} };
+  if (err instanceof SshError)
+    return { message: err.message, type: err.retryable ? err.name : (SSH_TYPES[err.name] ?? err.name), nonRetryable: !err.retryable, facts: {} };
   const e = err instanceof Error ? err : new Error(String(err));
   return { message: e.message, type: e.name, nonRetryable: false, facts: {} };
 }
@@ -30,5 +31,11 @@ function classify(err: unknown): { message: string; type: string; nonRetryable: 
 export function toFailure(err: unknown, attempt: number): ApplicationFailure {
   const { message, type, nonRetryable, facts } = classify(err);
   const details: FailureDetails = { attempt, facts };
-  return ApplicationFailure.create({ message, type, nonRetryable, details: [details], cause: err instanceof Error && !(err instanceof ApplicationFailure) ? err : undefined });
+  return ApplicationFailure.create({
+    message,
+    type,
+    nonRetryable,
+    details: [details],
+    cause: err instanceof Error && !(err instanceof ApplicationFailure) ? err : undefined,
+  });
 }

@@ -15,7 +15,12 @@ export class ConfigError extends Error {
 }
 
 function pathOf(path: PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(top level)';
+  return (
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '') || '(top level)'
+  );
 }
 
 function describe(issue: z.core.$ZodIssue): string {
@@ -36,7 +41,11 @@ export function validateConfig(raw: unknown, file = 'config'): ClusterConfig {
 
 export function parseConfigText(text: string, file = 'config'): ClusterConfig {
   const doc = parseDocument(text);
-  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML syntax: ${e.message}`));
+  if (doc.errors.length > 0)
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => `YAML syntax: ${e.message}`),
+    );
   return validateConfig(doc.toJS(), file);
 }
 

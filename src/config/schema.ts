@@ -15,9 +15,7 @@ const clusterName = z
   .regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/, {
     error: 'letters, digits and dashes only, no leading or trailing dash, e.g. homelab',
   });
-const duration = z
-  .string({ error: 'must be a duration, e.g. 30s, 10m, 24h' })
-  .regex(/^\d+(ms|s|m|h|d)$/, { error: 'must be a duration like 30s, 10m or 24h' });
+const duration = z.string({ error: 'must be a duration, e.g. 30s, 10m, 24h' }).regex(/^\d+(ms|s|m|h|d)$/, { error: 'must be a duration like 30s, 10m or 24h' });
 
 const secretValueError =
   'secret values are not allowed in the config; give a reference instead, e.g. { env: PVE_ROOT_PASSWORD } or { file: /root/.pve-root-password }';
@@ -26,16 +24,14 @@ export const secretRef = z.union([z.strictObject({ env: z.string().regex(/^[A-Za
 });
 export type SecretRef = z.infer<typeof secretRef>;
 
-const sshAuth = z.union(
-  [
-    z.strictObject({ agent: z.literal(true) }),
-    z.strictObject({ key_file: z.string().min(1), passphrase: secretRef.optional() }),
-  ],
-  { error: 'must be { agent: true } (ssh-agent via SSH_AUTH_SOCK) or { key_file: /root/.ssh/id_ed25519 }; never a key or password itself' },
-);
+const sshAuth = z.union([z.strictObject({ agent: z.literal(true) }), z.strictObject({ key_file: z.string().min(1), passphrase: secretRef.optional() })], {
+  error: 'must be { agent: true } (ssh-agent via SSH_AUTH_SOCK) or { key_file: /root/.ssh/id_ed25519 }; never a key or password itself',
+});
 
 const hostKeyFingerprint = z
-  .string({ error: 'must be the host key fingerprint, e.g. SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8 (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)' })
+  .string({
+    error: 'must be the host key fingerprint, e.g. SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8 (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub)',
+  })
   .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, {
     error: 'must look like SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8 (run ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the host)',
   });
@@ -69,22 +65,19 @@ const haResource = z.strictObject({
 const apiFingerprint = z
   .string({ error: 'must be the SHA-256 fingerprint of proxmox1 API certificate, e.g. 8A:EF:6F:...:B9:C2 (pvenode cert info)' })
   .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, {
-    error: 'must be 32 colon-separated hex pairs, e.g. 8A:EF:6F:C1:81:6C:03:80:B5:B3:25:32:33:F3:15:66:30:7F:49:3E:7B:A1:33:1B:0F:21:7E:CF:65:7B:B9:C2 (pvenode cert info on proxmox1)',
+    error:
+      'must be 32 colon-separated hex pairs, e.g. 8A:EF:6F:C1:81:6C:03:80:B5:B3:25:32:33:F3:15:66:30:7F:49:3E:7B:A1:33:1B:0F:21:7E:CF:65:7B:B9:C2 (pvenode cert info on proxmox1)',
   });
 
 const join = z.discriminatedUnion(
   'method',
-  [
-    z.strictObject({ method: z.literal('api'), password: secretRef, fingerprint: apiFingerprint }),
-    z.strictObject({ method: z.literal('use_ssh') }),
-  ],
+  [z.strictObject({ method: z.literal('api'), password: secretRef, fingerprint: apiFingerprint }), z.strictObject({ method: z.literal('use_ssh') })],
   { error: 'join.method must be "api" (root password reference + fingerprint) or "use_ssh" (root key mesh)' },
 );
 
-const powerAction = z.union(
-  [z.strictObject({ command: z.array(z.string().min(1)).min(1) }), z.strictObject({ manual: z.literal(true) })],
-  { error: 'must be { command: [ipmitool, -H, 10.0.0.5, chassis, power, off] } (run on the worker, {node} is replaced) or { manual: true }' },
-);
+const powerAction = z.union([z.strictObject({ command: z.array(z.string().min(1)).min(1) }), z.strictObject({ manual: z.literal(true) })], {
+  error: 'must be { command: [ipmitool, -H, 10.0.0.5, chassis, power, off] } (run on the worker, {node} is replaced) or { manual: true }',
+});
 
 const failover = z.strictObject({
   enabled: z.boolean().default(false),
@@ -108,14 +101,30 @@ const approvals = z.strictObject({
 
 export const clusterConfigSchema = z
   .strictObject({
-    cluster: z.strictObject({ name: clusterName, domain: z.string().regex(/^[a-z0-9.-]+$/).optional() }),
+    cluster: z.strictObject({
+      name: clusterName,
+      domain: z
+        .string()
+        .regex(/^[a-z0-9.-]+$/)
+        .optional(),
+    }),
     nodes: z.tuple([host, host], { error: 'must list exactly two Proxmox nodes (proxmox1 first: it creates the cluster)' }),
     qdevice: host,
-    ntp: z.strictObject({ servers: z.array(z.string().min(1)).min(1, { error: 'list at least one NTP server, e.g. [0.cz.pool.ntp.org, 1.cz.pool.ntp.org]' }), max_skew_ms: z.number().int().positive().default(500) }),
+    ntp: z.strictObject({
+      servers: z.array(z.string().min(1)).min(1, { error: 'list at least one NTP server, e.g. [0.cz.pool.ntp.org, 1.cz.pool.ntp.org]' }),
+      max_skew_ms: z.number().int().positive().default(500),
+    }),
     join,
     ha: z.strictObject({ resources: z.array(haResource).default([]) }).default({ resources: [] }),
     replication: replication.optional(),
-    failover: failover.default({ enabled: false, node: 'auto', power_off: { manual: true }, power_on: { manual: true }, down_for: '3m', recovery_timeout: '10m' }),
+    failover: failover.default({
+      enabled: false,
+      node: 'auto',
+      power_off: { manual: true },
+      power_on: { manual: true },
+      down_for: '3m',
+      recovery_timeout: '10m',
+    }),
     approvals: approvals.default({ steps: defaultGatedStepList(), on_timeout: 'reject' }),
   })
   .superRefine((cfg, ctx) => {

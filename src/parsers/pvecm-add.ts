@@ -13,22 +13,34 @@ export interface JoinFailure {
 const KNOWN: { pattern: RegExp; fix: (m: RegExpExecArray, details: string) => string }[] = [
   {
     pattern: /^Check if node may join a cluster failed!$/m,
-    fix: (_m, details) => `node 2 must be a fresh node: ${details || 'no guests, no /etc/corosync/authkey, no /etc/pve/corosync.conf, corosync not running'} (move or remove its guests first; pvecm add --force is not used)`,
+    fix: (_m, details) =>
+      `node 2 must be a fresh node: ${details || 'no guests, no /etc/corosync/authkey, no /etc/pve/corosync.conf, corosync not running'} (move or remove its guests first; pvecm add --force is not used)`,
   },
   {
     pattern: /^unable to copy ssh ID: .*$/m,
-    fix: () => "node 1 does not trust node 2's /root/.ssh/id_rsa, or node 2 does not know node 1's host key; the join-prereqs step sets up both (see its result)",
+    fix: () =>
+      "node 1 does not trust node 2's /root/.ssh/id_rsa, or node 2 does not know node 1's host key; the join-prereqs step sets up both (see its result)",
   },
-  { pattern: /Host key verification failed\.?/m, fix: () => "node 2's /root/.ssh/known_hosts lacks node 1's host key (or holds an old one); the join-prereqs step pins it" },
+  {
+    pattern: /Host key verification failed\.?/m,
+    fix: () => "node 2's /root/.ssh/known_hosts lacks node 1's host key (or holds an old one); the join-prereqs step pins it",
+  },
   { pattern: /^EOF while reading password$/m, fix: () => 'pvecm add read no password on stdin: join.password must resolve to the root password of node 1' },
   { pattern: /authentication failure/m, fix: () => "node 1 refused the root password: join.password must resolve to node 1's root password" },
   {
     pattern: /Can't connect to (\S+:8006)(?: \(([^)]*)\))?/m,
-    fix: (m) => `node 2 cannot reach node 1's API at ${m[1]}${m[2] ? ` (${m[2]})` : ''}: pveproxy must run on node 1 and TCP 8006 be open, and join.fingerprint must match its certificate`,
+    fix: (m) =>
+      `node 2 cannot reach node 1's API at ${m[1]}${m[2] ? ` (${m[2]})` : ''}: pveproxy must run on node 1 and TCP 8006 be open, and join.fingerprint must match its certificate`,
   },
   { pattern: /cluster not ready - no quorum\??/m, fix: () => 'node 1 has no quorum; start corosync there (pvecm status) and run again' },
-  { pattern: /^(?:500 )?can't add existing node '[^']+'$/m, fix: () => 'node 1 already lists a node with that name: remove the stale node (pvecm delnode) first' },
-  { pattern: /already used on link ring0_addr by node '[^']+'/m, fix: () => "another node in node 1's cluster has node 2's address: remove it (pvecm delnode) first" },
+  {
+    pattern: /^(?:500 )?can't add existing node '[^']+'$/m,
+    fix: () => 'node 1 already lists a node with that name: remove the stale node (pvecm delnode) first',
+  },
+  {
+    pattern: /already used on link ring0_addr by node '[^']+'/m,
+    fix: () => "another node in node 1's cluster has node 2's address: remove it (pvecm delnode) first",
+  },
 ];
 
 export function joinFailure(stdout: string, stderr: string): JoinFailure | null {

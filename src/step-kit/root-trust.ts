@@ -16,18 +16,32 @@ export function rootTrustCommands(client: HostConfig, server: HostConfig) {
     // pvecm hard-codes /root/.ssh/id_rsa (ssh-copy-id -i /root/.ssh/id_rsa).
     clientKey: on(client, 'check', 'cat /root/.ssh/id_rsa.pub 2>/dev/null'),
     clientKeygen: on(client, 'act', "ssh-keygen -q -t rsa -b 4096 -N '' -C root@$(hostname) -f /root/.ssh/id_rsa"),
-    serverAuthorized: template(`<${client.name}:/root/.ssh/id_rsa.pub>`, (pubkey) => on(server, 'check', sh`grep -qxF ${pubkey} /root/.ssh/authorized_keys && echo authorized`)),
+    serverAuthorized: template(`<${client.name}:/root/.ssh/id_rsa.pub>`, (pubkey) =>
+      on(server, 'check', sh`grep -qxF ${pubkey} /root/.ssh/authorized_keys && echo authorized`),
+    ),
     // On PVE authorized_keys links into /etc/pve/priv; the backup keeps its content, >> writes through the link.
     serverAuthorize: template(`<${client.name}:/root/.ssh/id_rsa.pub>`, (pubkey) =>
       on(server, 'act', `install -d -m 700 /root/.ssh && ${backup('/root/.ssh/authorized_keys')} && ${sh`printf '%s\\n' ${pubkey}`} >> "$f" && chmod 600 "$f"`),
     ),
     // "SHA256:<fp> <type> <base64>" per host key, so the step picks the key cluster.yaml pins.
-    serverHostKeys: on(server, 'check', 'for k in /etc/ssh/ssh_host_*_key.pub; do printf \'%s %s\\n\' "$(ssh-keygen -lf "$k" | cut -d" " -f2)" "$(cut -d" " -f1,2 "$k")"; done'),
+    serverHostKeys: on(
+      server,
+      'check',
+      'for k in /etc/ssh/ssh_host_*_key.pub; do printf \'%s %s\\n\' "$(ssh-keygen -lf "$k" | cut -d" " -f2)" "$(cut -d" " -f1,2 "$k")"; done',
+    ),
     clientKnownEntries: on(client, 'check', sh`ssh-keygen -F ${server.ip} -f ${known} 2>/dev/null | grep -v '^#' || true`),
     clientPin: template(`<${server.name} host key matching ssh.host_key in cluster.yaml>`, (hostKey) =>
-      on(client, 'act', `install -d -m 700 /root/.ssh && ${backup(known)} && ${sh`{ ssh-keygen -R ${server.ip} -f "$f" >/dev/null 2>&1; rm -f "$f.old"; printf '%s %s\\n' ${server.ip} ${hostKey} >> "$f"; }`}`),
+      on(
+        client,
+        'act',
+        `install -d -m 700 /root/.ssh && ${backup(known)} && ${sh`{ ssh-keygen -R ${server.ip} -f "$f" >/dev/null 2>&1; rm -f "$f.old"; printf '%s %s\\n' ${server.ip} ${hostKey} >> "$f"; }`}`,
+      ),
     ),
-    clientLogin: on(client, 'verify', sh`ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=10 -i /root/.ssh/id_rsa root@${server.ip} true && echo ok`),
+    clientLogin: on(
+      client,
+      'verify',
+      sh`ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=10 -i /root/.ssh/id_rsa root@${server.ip} true && echo ok`,
+    ),
   } satisfies CommandSet;
 }
 
@@ -43,7 +57,10 @@ export interface RootTrustState {
 async function pinnedHostKey(ctx: StepContext, server: HostConfig, c: ReturnType<typeof rootTrustCommands>): Promise<string> {
   const lines = (await ctx.output(c.serverHostKeys)).split('\n').filter(Boolean);
   const match = lines.find((l) => l.split(' ')[0] === server.ssh.host_key);
-  if (!match) throw preconditionFailed(`none of ${server.name}'s host keys has the fingerprint ${server.ssh.host_key} from cluster.yaml (ssh.host_key); check it with ssh-keygen -lf on ${server.name}`);
+  if (!match)
+    throw preconditionFailed(
+      `none of ${server.name}'s host keys has the fingerprint ${server.ssh.host_key} from cluster.yaml (ssh.host_key); check it with ssh-keygen -lf on ${server.name}`,
+    );
   return match.split(' ').slice(1, 3).join(' ');
 }
 

@@ -32,7 +32,10 @@ export function freshLab(env: Record<string, string> = {}): { config: ClusterCon
 export function audit(host: string): string[] {
   const file = join(LAB_DIR, 'hosts', host, 'var-log', 'lab-audit.log');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.slice(l.indexOf(' ') + 1));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.slice(l.indexOf(' ') + 1));
 }
 
 /** Runs a command inside a lab host (its own namespaces), not over SSH. */
@@ -45,7 +48,20 @@ export function runOverSsh(ip: string, command: string, stdin = ''): Transcript 
   const keys = join(LAB_DIR, 'keys');
   const r = spawnSync(
     'ssh',
-    ['-i', join(keys, 'id_ed25519'), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes', '-o', `UserKnownHostsFile=${join(keys, 'known_hosts')}`, '-o', 'StrictHostKeyChecking=yes', `root@${ip}`, command],
+    [
+      '-i',
+      join(keys, 'id_ed25519'),
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      `UserKnownHostsFile=${join(keys, 'known_hosts')}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      `root@${ip}`,
+      command,
+    ],
     { input: stdin, encoding: 'utf8', timeout: 120_000 },
   );
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

@@ -30,5 +30,8 @@ export function historyText(history: temporal.api.history.v1.IHistory): string {
     const buffer = value as { type?: string; data?: number[] } | null;
     return buffer?.type === 'Buffer' && Array.isArray(buffer.data) ? Buffer.from(buffer.data).toString('utf8') : value;
   });
-  return json.replace(/"(data|encoding)":"([A-Za-z0-9+/]+={0,2})"/g, (_m, key: string, b64: string) => `"${key}":${JSON.stringify(Buffer.from(b64, 'base64').toString('utf8'))}`);
+  return json.replace(
+    /"(data|encoding)":"([A-Za-z0-9+/]+={0,2})"/g,
+    (_m, key: string, b64: string) => `"${key}":${JSON.stringify(Buffer.from(b64, 'base64').toString('utf8'))}`,
+  );
 }
