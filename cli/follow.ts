@@ -1,19 +1,12 @@
 /** `watch` and `start --follow`: live progress until the run ends, optionally approving each gate as it comes. */
 import { setTimeout as delay } from 'node:timers/promises';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { GuideHandle } from './start';
-import { approveSignal, progressQuery } from '../workflows/messages';
+import { approveSignal } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
+import { readRun } from './read-run';
 import { changedLines, renderTable, type Heartbeat } from './view';
 
 const TERMINAL = new Set(['completed', 'failed', 'rejected', 'cancelled']);
-
-/** The run's status and its running activity's last heartbeat, from one describe call. */
-async function describeRun(handle: GuideHandle): Promise<{ running: boolean; heartbeat?: Heartbeat }> {
-  const { status, raw } = await handle.describe();
-  const payload = raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0];
-  return { running: status.name === 'RUNNING', heartbeat: payload ? defaultPayloadConverter.fromPayload<Heartbeat>(payload) : undefined };
-}
 
 export async function follow(handle: GuideHandle, options: { autoApprove?: boolean; intervalMs?: number } = {}): Promise<RunProgress> {
   const tty = process.stdout.isTTY === true;
@@ -21,8 +14,8 @@ export async function follow(handle: GuideHandle, options: { autoApprove?: boole
   let previousHeartbeat: Heartbeat | undefined;
   const approved = new Set<string>();
   for (;;) {
-    const progress = await handle.query(progressQuery);
-    const { running, heartbeat } = await describeRun(handle);
+    const { progress, status, heartbeat } = await readRun(handle);
+    const running = status === 'RUNNING';
     if (tty) process.stdout.write(`\x1b[H\x1b[2J${renderTable(progress, heartbeat)}\n`);
     else for (const line of changedLines(previous, progress, heartbeat, previousHeartbeat)) console.log(line);
     previous = progress;

@@ -3,12 +3,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../src/config/load';
 import { RunAlreadyActiveError, startGuide, type GuideHandle } from './start';
 import { connectClient, temporalSettings } from '../src/temporal/connection';
 import { ALL_GATES, isGate } from '../workflows/gates';
-import { approveSignal, progressQuery, rejectSignal, workflowIdFor } from '../workflows/messages';
+import { approveSignal, clusterNameAttribute, rejectSignal, runStateAttribute, workflowIdFor } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
 import { follow } from './follow';
 import { planFor, renderPlan } from './plan';
@@ -17,11 +16,11 @@ import { runLab } from './lab';
 import { runDevServer } from './server';
 import { renderStepTable } from './step-table';
 import { projectRoot } from '../src/paths';
-
-class UsageError extends Error {}
+import { CliError, EXIT, explainTemporalError } from './errors';
+import { readRun, where } from './read-run';
 
 function requireGate(gate: string): void {
-  if (!isGate(gate)) throw new UsageError(`unknown gate "${gate}"; one of: ${ALL_GATES.join(', ')}`);
+  if (!isGate(gate)) throw new CliError(`unknown gate "${gate}"; one of: ${ALL_GATES.join(', ')}`, EXIT.usage);
 }
 
 function configOrExit(file: string) {
@@ -30,7 +29,7 @@ function configOrExit(file: string) {
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`invalid config ${err.message}`);
-      process.exit(2);
+      process.exit(EXIT.usage);
     }
     throw err;
   }
@@ -104,13 +103,22 @@ program
   .action(async (cluster: string, gate: string) => {
     requireGate(gate);
     const handle = await handleFor(cluster);
-    const progress = await handle.query(progressQuery);
-    await handle.signal(approveSignal, { step: gate });
-    console.log(
-      progress.awaiting?.gate === gate
-        ? `approved ${gate}`
-        : `approved ${gate} in advance (the run is not waiting for it now; it is ${progress.state}${progress.awaiting ? `, waiting for ${progress.awaiting.gate}` : ''})`,
+    // A signal needs no worker: the approval waits in the history for the next one.
+    const progress = await readRun(handle).then(
+      (run) => run.progress,
+      (err: unknown) => {
+        if (err instanceof CliError && err.exitCode === EXIT.noWorker) return null;
+        throw err;
+      },
     );
+    await handle.signal(approveSignal, { step: gate });
+    if (!progress) console.log(`approved ${gate}; no worker is running, so the run goes on once one starts: pve-twonode worker`);
+    else
+      console.log(
+        progress.awaiting?.gate === gate
+          ? `approved ${gate}`
+          : `approved ${gate} in advance (the run is not waiting for it now; it is ${progress.state}${progress.awaiting ? `, waiting for ${progress.awaiting.gate}` : ''})`,
+      );
   });
 
 program
@@ -131,9 +139,40 @@ program
   .option('--report <file.md>', 'also write the report as Markdown')
   .action(async (cluster: string, opts: { json?: boolean; report?: string }) => {
     const handle = await handleFor(cluster);
-    const [description, progress] = await Promise.all([handle.describe(), handle.query(progressQuery)]);
-    if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, runId: description.runId, status: description.status.name, progress }, null, 2));
+    const { runId, status, progress } = await readRun(handle);
+    if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, runId, status, progress }, null, 2));
     else report(progress, cluster, opts.report);
+  });
+
+program
+  .command('report <cluster>')
+  .description('the run report (works without a worker once the run has ended)')
+  .option('--markdown <file.md>', 'also write it as Markdown')
+  .action(async (cluster: string, opts: { markdown?: string }) => report((await readRun(await handleFor(cluster))).progress, cluster, opts.markdown));
+
+program
+  .command('clusters')
+  .description('every cluster on this namespace with its last run, from search attributes (no worker needed)')
+  .option('--json', 'one object per cluster')
+  .action(async (opts: { json?: boolean }) => {
+    const client = await connectClient();
+    const latest = new Map<string, { cluster: string; workflowId: string; status: string; state: string; started: string }>();
+    for await (const run of client.workflow.list({ query: `WorkflowType = 'clusterGuide'` })) {
+      const cluster = run.typedSearchAttributes.get(clusterNameAttribute) ?? run.workflowId;
+      const started = run.startTime.toISOString();
+      if ((latest.get(cluster)?.started ?? '') > started) continue;
+      latest.set(cluster, {
+        cluster,
+        workflowId: run.workflowId,
+        status: run.status.name,
+        state: run.typedSearchAttributes.get(runStateAttribute) ?? '-',
+        started,
+      });
+    }
+    const rows = [...latest.values()].sort((a, b) => a.cluster.localeCompare(b.cluster));
+    if (opts.json) console.log(JSON.stringify(rows, null, 2));
+    else if (rows.length === 0) console.log(`no clusters on ${where().address} namespace ${where().namespace}`);
+    else for (const r of rows) console.log(`${r.cluster.padEnd(16)} ${r.status.padEnd(11)} ${r.state.padEnd(10)} started ${r.started}`);
   });
 
 program
@@ -149,7 +188,7 @@ program
     const handle = await handleFor(cluster);
     await handle.cancel();
     await handle.result().catch(() => undefined);
-    report(await handle.query(progressQuery), cluster);
+    report((await readRun(handle)).progress, cluster);
   });
 
 program
@@ -196,9 +235,13 @@ lab
   .description('join-exit0: pvecm add exits 0 after a failed join; guest: a VM on the host (state on|off)')
   .action((host: string, fault: string, state?: string) => void (process.exitCode = runLab(['fault', host, fault, state ?? 'on'])));
 
+program.option('--debug', 'print stack traces of unexpected errors');
+
 program.parseAsync().catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof RunAlreadyActiveError) console.error(err.message);
-  else if (err instanceof WorkflowNotFoundError) console.error(`no run found for that cluster (${err.message})`);
-  else console.error(err);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  const debug = program.opts<{ debug?: boolean }>().debug === true;
+  const explained = err instanceof RunAlreadyActiveError ? new CliError(err.message, EXIT.runNotCompleted) : explainTemporalError(err, where());
+  if (explained) console.error(explained.message);
+  else console.error(debug ? err : `error: ${err instanceof Error ? err.message.split('\n')[0] : String(err)} (run with --debug for details)`);
+  if (debug && explained) console.error(err);
+  process.exit(explained?.exitCode ?? 1);
 });

@@ -172,7 +172,7 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
 
   it('join.method use_ssh from freshly installed nodes: join-prereqs creates the trust, the whole guide completes', async () => {
     const { path } = freshLab({ PVE_TWONODE_LAB_JOIN: 'use_ssh' });
-    const port = 17733;
+    const port = 17833;
     procs.push(await startDevServer(port, join(dir, 'use-ssh.db')), startWorker(port));
     const started = Date.now();
     const run = cli(port, 'start', path, '--auto-approve', '--follow');

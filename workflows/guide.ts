@@ -12,6 +12,7 @@ import {
   approveSignal,
   clusterNameAttribute,
   currentStepAttribute,
+  finalReportMemoKey,
   progressQuery,
   rejectSignal,
   runStateAttribute,
@@ -38,6 +39,8 @@ const OPTIONS: Record<StepKind, Options> = { quick: quickStep, install: installS
 const TYPED_FAILOVER_FACTS = 'typed-failover-facts';
 type LegacyPrepare = { target?: FailoverTarget | null };
 type LegacyObserve = { recoveryMs?: number };
+
+const FINAL_REPORT_MEMO = 'final-report-memo';
 
 class Rejected extends Error {}
 
@@ -181,12 +184,22 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
       else await runGuideStep(name, () => powerCycleTest(name));
     }
   } catch (err) {
+    keepFinalReport(progress.data);
     if (err instanceof Rejected) return { outcome: 'rejected', progress: progress.data };
     throw err;
   }
   progress.complete();
   publish(null);
+  keepFinalReport(progress.data);
   return { outcome: 'completed', progress: progress.data };
+}
+
+/**
+ * The closed run's progress in its memo, however it ended (completed, rejected, failed, cancelled): status and watch
+ * read it from the server with no worker running. Runs recorded before this patch have no such memo.
+ */
+function keepFinalReport(progress: RunProgress): void {
+  if (wf.patched(FINAL_REPORT_MEMO)) wf.upsertMemo({ [finalReportMemoKey]: progress });
 }
 
 function failureMessage(err: unknown): string {

@@ -18,6 +18,8 @@ export const progressQuery = defineQuery<RunProgress>('progress');
 export const clusterNameAttribute = defineSearchAttributeKey('PveCluster', SearchAttributeType.KEYWORD);
 export const currentStepAttribute = defineSearchAttributeKey('PveStep', SearchAttributeType.KEYWORD);
 export const runStateAttribute = defineSearchAttributeKey('PveState', SearchAttributeType.KEYWORD);
+/** Memo key of a closed run's final progress (workflows/guide.ts keepFinalReport). */
+export const finalReportMemoKey = 'pveTwonodeReport';
 export const SEARCH_ATTRIBUTES = [clusterNameAttribute, currentStepAttribute, runStateAttribute];
 
 export function workflowIdFor(clusterName: string): string {

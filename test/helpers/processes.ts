@@ -34,7 +34,11 @@ export function startWorker(port: number): Proc {
 }
 
 export function cli(port: number, ...args: string[]): Proc {
-  return start(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+  return cliWithEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${port}` }, ...args);
+}
+
+export function cliWithEnv(env: Record<string, string>, ...args: string[]): Proc {
+  return start(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], env);
 }
 
 export function exited(proc: Proc): Promise<number | null> {
