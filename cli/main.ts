@@ -18,6 +18,7 @@ import { renderStepTable } from './step-table';
 import { projectRoot } from '../src/paths';
 import { CliError, EXIT, explainTemporalError } from './errors';
 import { readRun, where } from './read-run';
+import { initConfig, writeConfig, type Ask, type InitOptions } from './init';
 
 function requireGate(gate: string): void {
   if (!isGate(gate)) throw new CliError(`unknown gate "${gate}"; one of: ${ALL_GATES.join(', ')}`, EXIT.usage);
@@ -70,6 +71,59 @@ program
   .action((file: string) => {
     const config = configOrExit(file);
     console.log(`${file}: valid (cluster ${config.cluster.name}: ${config.nodes[0].name}, ${config.nodes[1].name}, QDevice ${config.qdevice.name})`);
+  });
+
+program
+  .command('init')
+  .description('write cluster.yaml from the hosts: confirms each host key, reads names, versions, the API fingerprint, guests')
+  .option('--node1 <ip>', 'the node that creates the cluster')
+  .option('--node2 <ip>', 'the node that joins it')
+  .option('--qdevice <ip>', 'the Debian VM for corosync-qnetd')
+  .option('--key-file <path>', 'the SSH private key that logs in as root on all three')
+  .option('--user <name>', 'SSH user', 'root')
+  .option('--port <port>', 'SSH port', '22')
+  .option('--node1-key <SHA256:...>', "node 1's host key fingerprint, if you have it (else you confirm what the host shows)")
+  .option('--node2-key <SHA256:...>', "node 2's host key fingerprint")
+  .option('--qdevice-key <SHA256:...>', "the VM's host key fingerprint")
+  .option('--name <cluster>', 'the cluster name (cannot change later)', 'homelab')
+  .addOption(new Option('--join <method>', 'how node 2 joins').choices(['api', 'use_ssh']).default('api'))
+  .option('--password-file <path>', "where the worker will read node 1's root password (api join; never read now)", '/root/.pve-root-password')
+  .option('--yes', 'never ask; every host key must then be given with --node1-key, --node2-key, --qdevice-key')
+  .option('--out <file>', 'where to write it', 'cluster.yaml')
+  .option('--force', 'replace an existing file')
+  .action(async (opts: Record<string, string | boolean | undefined>) => {
+    const tty = process.stdin.isTTY === true && opts.yes !== true;
+    const { createInterface } = await import('node:readline/promises');
+    const rl = tty ? createInterface({ input: process.stdin, output: process.stdout }) : null;
+    const ask: Ask | undefined = rl ? (q) => rl.question(q) : undefined;
+    try {
+      const value = async (key: string, question: string): Promise<string> => {
+        const given = opts[key];
+        if (typeof given === 'string' && given) return given;
+        if (!ask) throw new CliError(`--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is required without a terminal`, EXIT.usage);
+        return (await ask(question)).trim();
+      };
+      const options: InitOptions = {
+        ips: {
+          node1: await value('node1', 'IP of node 1 (creates the cluster): '),
+          node2: await value('node2', 'IP of node 2 (joins): '),
+          qdevice: await value('qdevice', 'IP of the QDevice VM: '),
+        },
+        keyFile: await value('keyFile', 'SSH private key for root on all three: '),
+        user: String(opts.user),
+        port: Number(opts.port),
+        hostKeys: { node1: opts.node1Key as string | undefined, node2: opts.node2Key as string | undefined, qdevice: opts.qdeviceKey as string | undefined },
+        yes: opts.yes === true,
+        name: String(opts.name),
+        join: opts.join === 'use_ssh' ? 'use_ssh' : 'api',
+        passwordFile: String(opts.passwordFile),
+      };
+      const text = await initConfig(options, ask);
+      writeConfig(String(opts.out), text, opts.force === true);
+      console.log(`wrote ${String(opts.out)}; check it with: pve-twonode validate ${String(opts.out)} && pve-twonode plan ${String(opts.out)}`);
+    } finally {
+      rl?.close();
+    }
   });
 
 program

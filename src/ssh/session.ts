@@ -44,17 +44,22 @@ export class SshSession {
     private readonly socket: Socket,
   ) {}
 
-  static open(host: HostConfig, connectTimeoutMs = 10_000): Promise<SshSession> {
+  /**
+   * Connects with the host key pinned in the config, or, for `init`, with a verifier that decides (asks a person,
+   * compares with a fingerprint given on the command line) before any credential is sent.
+   */
+  static open(host: HostConfig, connectTimeoutMs = 10_000, verify?: (fingerprint: string) => Promise<boolean>): Promise<SshSession> {
     const client = new Client();
     // Our own socket, so close() can destroy it: ssh2's destroy() does nothing once the socket is half-closed.
     const socket = connect(host.ssh.port, host.ip);
     let seenKey: string | null = null;
+    let accepted = false;
     return new Promise((resolve, reject) => {
       client
         .once('ready', () => resolve(new SshSession(host, client, socket)))
         .once('error', (err: Error & { level?: string }) => {
           socket.destroy();
-          if (seenKey !== null && seenKey !== host.ssh.host_key) reject(new HostKeyMismatchError(host.name, host.ssh.host_key, seenKey));
+          if (seenKey !== null && !accepted) reject(new HostKeyMismatchError(host.name, host.ssh.host_key, seenKey));
           else if (err.level === 'client-authentication') reject(new AuthenticationError(host.name, host.ssh.user));
           else reject(new ConnectionError(host.name, `cannot connect to ${host.ip}:${host.ssh.port}: ${err.message}`));
         });
@@ -64,9 +69,12 @@ export class SshSession {
         readyTimeout: connectTimeoutMs,
         keepaliveInterval: 5_000,
         keepaliveCountMax: 3,
-        hostVerifier: (key: Buffer) => {
-          seenKey = fingerprintOf(key);
-          return seenKey === host.ssh.host_key;
+        hostVerifier: (key: Buffer, done: (ok: boolean) => void) => {
+          const seen = (seenKey = fingerprintOf(key));
+          (verify ? verify(seen) : Promise.resolve(seen === host.ssh.host_key)).then(
+            (ok) => done((accepted = ok)),
+            () => done(false),
+          );
         },
         ...authOptions(host),
       });
