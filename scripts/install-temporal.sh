@@ -15,11 +15,15 @@ install_cli() {
   if [[ -n ${TEMPORAL_CLI_PATH:-} ]]; then log "TEMPORAL_CLI_PATH=$TEMPORAL_CLI_PATH (not installing)"; return; fi
   # go install stamps no version into the binary (it prints 0.0.0-DEV), so a marker records it.
   if [[ -x $bin && $(cat "$bin.version" 2>/dev/null) == "$cli_version" ]]; then log "temporal CLI $cli_version present"; return; fi
-  command -v go >/dev/null || { log "go is required to build the Temporal CLI (Go >= 1.25)"; exit 1; }
+  # The CLI's go.mod wants Go 1.25; any Go >= 1.21 fetches that toolchain from the Go module proxy by itself
+  # (GOTOOLCHAIN=auto; Debian and Ubuntu default to local).
+  command -v go >/dev/null || { log "Go >= 1.21 is required to build the Temporal CLI: Ubuntu 24.04: apt install golang-go; Debian 12: a golang-1.2x package from bookworm-backports or https://go.dev/dl (its golang-go 1.19 is too old)"; exit 1; }
+  local minor; minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+  ((minor >= 21)) || { log "$(go env GOVERSION) cannot fetch the Go 1.25 toolchain the Temporal CLI needs: install Go >= 1.21 (Debian 12: bookworm-backports or https://go.dev/dl)"; exit 1; }
   log "building temporal CLI $cli_version with $(go version | cut -d' ' -f3) (first time: a few minutes)"
   local t0=$SECONDS
   mkdir -p "$cache/bin"
-  GOBIN=$cache/bin GOFLAGS=-mod=mod go install "github.com/temporalio/cli/cmd/temporal@$cli_version"
+  GOBIN=$cache/bin GOFLAGS=-mod=mod GOTOOLCHAIN=auto go install "github.com/temporalio/cli/cmd/temporal@$cli_version"
   echo "$cli_version" >"$bin.version"
   log "temporal CLI built in $((SECONDS - t0)) s: $("$bin" --version)"
 }
@@ -28,7 +32,7 @@ install_test_server() {
   local dir=$cache/temporal-test-server
   if [[ -n ${TEMPORAL_TEST_SERVER_PATH:-} ]]; then log "TEMPORAL_TEST_SERVER_PATH=$TEMPORAL_TEST_SERVER_PATH (not installing)"; return; fi
   if [[ -x $dir/run.sh && -f $dir/lib/temporal-test-server-$test_server_version.jar ]]; then log "time-skipping test server $test_server_version present"; return; fi
-  command -v mvn >/dev/null && command -v java >/dev/null || { log "java and mvn are required for the test server"; exit 1; }
+  command -v mvn >/dev/null && command -v java >/dev/null || { log "Java (>= 11) and Maven fetch and run the time-skipping test server: apt install default-jre-headless maven (scripts/install-system-packages.sh does, as root)"; exit 1; }
   rm -rf "$dir"; mkdir -p "$dir"
   cat >"$dir/pom.xml" <<POM
 <project xmlns="http://maven.apache.org/POM/4.0.0">

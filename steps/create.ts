@@ -37,7 +37,7 @@ export const create = defineStep({
   async act(ctx, config, { exists }) {
     if (exists) return { changes: [] };
     const created = await ctx.run(createCommands(config).create);
-    // pvecm's worker result is not its exit code (proxmox.md §0.1): only the state verify reads counts.
+    // pvecm's worker result is not its exit code (docs/proxmox-contract.md): only the state verify reads counts.
     const evidence = exitReport('pvecm create', created, 500);
     ctx.note({ note: evidence });
     return { changes: [], evidence };

@@ -1,6 +1,6 @@
 /**
  * Step 10, failover test: take the node hosting an HA guest down hard (a clean shutdown is not a failure for HA,
- * proxmox.md §4.11), watch the survivor keep quorum with 2 of 3 votes and start the guest, then bring the node back.
+ * docs/proxmox-contract.md), watch the survivor keep quorum with 2 of 3 votes and start the guest, then bring the node back.
  * Powering a node off and waiting while it is down belong to the workflow, so this step runs in stages (prepare,
  * observe, restore), each its own activity; check and verify serve the read-only pass.
  */

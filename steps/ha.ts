@@ -1,4 +1,4 @@
-/** Step 8, ha: each guest under HA, placed by an HA group (PVE 8) or a node-affinity rule (PVE 9 replaced groups, proxmox.md §0.8). */
+/** Step 8, ha: each guest under HA, placed by an HA group (PVE 8) or a node-affinity rule (PVE 9 replaced groups, docs/proxmox-contract.md). */
 import type { ClusterConfig } from '../src/config/schema';
 import { parseHaManagerStatus, type HaService } from '../src/parsers/ha-manager-status';
 import { parsePveversion } from '../src/parsers/pveversion';

@@ -1,4 +1,4 @@
-/** Step 1, hosts: /etc/hosts on both nodes maps all three names to their LAN IPs (pvecm needs a non-loopback own address, proxmox.md §0.10). */
+/** Step 1, hosts: /etc/hosts on both nodes maps all three names to their LAN IPs (pvecm needs a non-loopback own address, docs/proxmox-contract.md). */
 import type { ClusterConfig, HostConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
 import { allHosts, on, replaceFile, type CommandSet } from '../src/step-kit/commands';

@@ -1,5 +1,5 @@
 /**
- * Step 6, qdevice-prereqs: what `pvecm qdevice setup` silently needs (proxmox.md §0.3-0.4, §4.5):
+ * Step 6, qdevice-prereqs: what `pvecm qdevice setup` silently needs (docs/proxmox-contract.md):
  * corosync-qdevice on BOTH nodes, node1's /root/.ssh/id_rsa authorised on the VM, the VM's pinned host key in node1's known_hosts.
  */
 import type { ClusterConfig, HostConfig } from '../src/config/schema';

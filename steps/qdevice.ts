@@ -1,4 +1,4 @@
-/** Step 7, qdevice: `pvecm qdevice setup <vm-ip>` on node1 (an IP, never a name: proxmox.md §0.3), verified by the third vote. */
+/** Step 7, qdevice: `pvecm qdevice setup <vm-ip>` on node1 (an IP, never a name: docs/proxmox-contract.md), verified by the third vote. */
 import type { ClusterConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
 import { hasHealthyQdevice, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
@@ -16,7 +16,7 @@ export function qdeviceCommands(config: ClusterConfig) {
     configured: on(node1, 'check', "grep -Eq '^\\s*device\\s*\\{' /etc/pve/corosync.conf && echo configured"),
     leftoverNssdb: on(node1, 'check', 'test -d /etc/corosync/qdevice/net/nssdb && echo leftover'),
     setup: on(node1, 'act', sh`pvecm qdevice setup ${ip}`, { timeoutMs: 300_000 }),
-    // A half-finished earlier setup leaves the nssdb; pvecm then insists on --force (proxmox.md §0.5).
+    // A half-finished earlier setup leaves the nssdb; pvecm then insists on --force (docs/proxmox-contract.md).
     setupForce: on(node1, 'act', sh`pvecm qdevice setup ${ip} --force`, { timeoutMs: 300_000 }),
   } satisfies CommandSet;
 }
@@ -50,7 +50,7 @@ export const qdevice = defineStep({
         `a QDevice is configured on ${config.cluster.name} but not voting (${summarize(now)}); check corosync-qnetd on ${config.qdevice.name} and port 5403, or run 'pvecm qdevice remove' and retry`,
       );
     }
-    // A half-finished earlier setup leaves the nssdb; pvecm then insists on --force (proxmox.md §0.5).
+    // A half-finished earlier setup leaves the nssdb; pvecm then insists on --force (docs/proxmox-contract.md).
     const setup = await ctx.run(leftover ? c.setupForce : c.setup);
     const evidence = exitReport('pvecm qdevice setup', setup, 800);
     // A non-zero exit is a sure failure: say so now instead of waiting for votes that cannot come.

@@ -1,4 +1,4 @@
-/** Step 9, replication (optional): `pvesr` jobs for guests on ZFS, so HA has the disks on the other node (proxmox.md §4.8). */
+/** Step 9, replication (optional): `pvesr` jobs for guests on ZFS, so HA has the disks on the other node (docs/proxmox-contract.md). */
 import type { ClusterConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
 import { on, type CommandSet, type HostCommand } from '../src/step-kit/commands';

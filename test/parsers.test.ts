@@ -1,4 +1,4 @@
-/** Parsers against the verbatim outputs of proxmox.md §3 and a few of our own (lab captures, edge cases). */
+/** Parsers against the verbatim outputs of docs/proxmox-contract.md and a few of our own (lab captures, edge cases). */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -8,7 +8,7 @@ const ipv4 = z.ipv4({ error: 'must be an IPv4 address, e.g. 192.168.1.11 (pvecm 
 const hostname = z
   .string({ error: 'must be a host name, e.g. proxmox1' })
   .regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, { error: 'must be a short host name (letters, digits, dashes), e.g. proxmox1' });
-// Proxmox: cluster name = node-name rules, at most 15 characters, immutable (proxmox.md §2.1).
+// Proxmox: cluster name = node-name rules, at most 15 characters, immutable (docs/proxmox-contract.md).
 const clusterName = z
   .string({ error: 'must be a cluster name, e.g. homelab' })
   .max(15, { error: 'at most 15 characters (Proxmox limit), e.g. homelab' })

@@ -3,7 +3,7 @@ import { parsePvecmStatus, type PvecmStatus } from '../parsers/pvecm-status';
 import type { HostCommand } from './commands';
 import type { StepContext } from './descriptor';
 
-/** Parsed `pvecm status`, or null when the node is in no cluster (pvecm prints an error, proxmox.md §0.6). */
+/** Parsed `pvecm status`, or null when the node is in no cluster (pvecm prints an error, docs/proxmox-contract.md). */
 export async function readClusterStatus(ctx: StepContext, status: HostCommand): Promise<PvecmStatus | null> {
   const result = await ctx.run(status);
   if (!result.stdout.includes('Quorum information')) return null;
@@ -21,7 +21,7 @@ export function summarize(status: PvecmStatus | null): string {
   return `${status.cluster?.name ?? '?'}: ${status.quorate ? 'quorate' : 'NOT quorate'}, votes ${status.totalVotes}/${status.expectedVotes}, flags ${status.flags.join(' ') || '-'}`;
 }
 
-/** The guide's acceptance check after `pvecm qdevice setup` (steps.md step 7). */
+/** The guide's acceptance check after `pvecm qdevice setup` (docs/guide.md, step qdevice). */
 export function hasHealthyQdevice(status: PvecmStatus | null): boolean {
   return (
     status !== null &&
