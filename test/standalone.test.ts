@@ -8,7 +8,7 @@ import { it } from 'node:test';
 const root = join(__dirname, '..');
 const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
 
-it('no tracked file refers to ../shared or the reading material beside the repository', () => {
+it('no tracked file points at the reading material kept outside the repository', () => {
   const outside = /\.\.\/shared|\/work\/shared|\b(?:proxmox|real-pvecm|temporal|style)\.md\b(?! in)/;
   const hits = tracked
     .filter((f) => !f.startsWith('test/histories/') && existsSync(join(root, f)))
