@@ -75,7 +75,8 @@ function overall(steps: StepCheck[]): PassVerdict {
 /** Runs every step's check and verify against the hosts; nothing is changed. */
 export async function readOnlyPass(config: ClusterConfig, steps: readonly AnyStep[] = GUIDE_STEPS): Promise<ReadOnlyReport> {
   const started = Date.now();
-  const sessions = new HostSessions(config);
+  // One pass, one answer per host: an unreachable host costs one connect timeout, not one per step.
+  const sessions = new HostSessions(config, false);
   try {
     const results: StepCheck[] = [];
     for (const step of steps) results.push(await checkOne(step, config, sessions));

@@ -19,6 +19,7 @@ import { projectRoot } from '../src/paths';
 import { CliError, EXIT, explainTemporalError } from './errors';
 import { readRun, where } from './read-run';
 import { initConfig, writeConfig, type Ask, type InitOptions } from './init';
+import { EXIT_CODE, HEALTH_JSON_VERSION, healthCheck, renderHealth } from '../activities/health-check';
 
 function requireGate(gate: string): void {
   if (!isGate(gate)) throw new CliError(`unknown gate "${gate}"; one of: ${ALL_GATES.join(', ')}`, EXIT.usage);
@@ -124,6 +125,27 @@ program
     } finally {
       rl?.close();
     }
+  });
+
+program
+  .command('check <config>')
+  .description('health of the built cluster, read-only: monitoring-plugin exit codes 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN')
+  .option('--json', `the report as JSON (version ${HEALTH_JSON_VERSION})`)
+  .action(async (file: string, opts: { json?: boolean }) => {
+    let config;
+    try {
+      config = loadConfig(file);
+    } catch (err) {
+      // A monitoring system reads anything but 0-2 as "could not tell".
+      console.log(`PVE-TWONODE UNKNOWN - ${err instanceof ConfigError ? `invalid config ${err.message.split('\n')[0]}` : String(err)}`);
+      process.exit(EXIT_CODE.UNKNOWN);
+    }
+    const report = await healthCheck(config).catch((err: unknown) => {
+      console.log(`PVE-TWONODE UNKNOWN - ${config.cluster.name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      process.exit(EXIT_CODE.UNKNOWN);
+    });
+    console.log(opts.json ? JSON.stringify(report, null, 2) : renderHealth(report));
+    process.exitCode = report.exitCode;
   });
 
 program
@@ -286,7 +308,9 @@ lab
   .action((host: string) => void (process.exitCode = runLab(['poweron', host])));
 lab
   .command('fault <host> <fault> [state]')
-  .description('join-exit0: pvecm add exits 0 after a failed join; guest: a VM on the host (state on|off)')
+  .description(
+    'join-exit0: pvecm add exits 0 after a failed join; guest: a VM on the host; qdevice-dead: corosync-qdevice killed; qnetd-stopped; unplugged: cable pulled (state on|off)',
+  )
   .action((host: string, fault: string, state?: string) => void (process.exitCode = runLab(['fault', host, fault, state ?? 'on'])));
 
 program.option('--debug', 'print stack traces of unexpected errors');

@@ -5,7 +5,8 @@
 #
 #   lab.sh up | down | status
 #   lab.sh poweroff HOST | poweron HOST      hard power cut (cable pulled, every process killed) / boot, disk kept
-#   lab.sh fault HOST NAME on|off            join-exit0 (pvecm add exits 0 after a failed join), guest (a VM on the host)
+#   lab.sh fault HOST NAME on|off            join-exit0 (pvecm add exits 0 after a failed join), guest (a VM on the host),
+#                                            qdevice-dead, qnetd-stopped, unplugged (day-2 failures of a built cluster)
 #   lab.sh x HOST CMD...                     run CMD inside HOST (all its namespaces)
 set -Eeuo pipefail
 
@@ -350,9 +351,19 @@ cmd_fault() {
   local h=$1 name=$2 state=$3
   known_host "$h"
   case $name in
-    join-exit0) ;;
-    guest) ;;
-    *) die "unknown fault '$name' (join-exit0, guest)" ;;
+    join-exit0|guest) ;;
+    # Day-2 failures of a built cluster (pve-twonode check must see them):
+    qdevice-dead)   # corosync-qdevice dies on a node (the node's QDevice flags go NR/NA, the vote is lost)
+      # pidof, not pkill -x: the process name is cut to 15 characters ("corosync-qdevic").
+      if [[ $state == on ]]; then x "$h" sh -c 'kill -KILL $(pidof corosync-qdevice)' || die "no corosync-qdevice running on $h"; else x "$h" systemctl start corosync-qdevice >/dev/null; fi
+      log "fault $name on $h: $state"; return 0 ;;
+    qnetd-stopped)  # corosync-qnetd stopped on the VM
+      x "$h" systemctl "$([[ $state == on ]] && echo stop || echo start)" corosync-qnetd >/dev/null
+      log "fault $name on $h: $state"; return 0 ;;
+    unplugged)      # the host's cable pulled (it keeps running, nobody reaches it)
+      if [[ $state == on ]]; then unplug "$h"; else plug "$h"; fi
+      log "fault $name on $h: $state"; return 0 ;;
+    *) die "unknown fault '$name' (join-exit0, guest, qdevice-dead, qnetd-stopped, unplugged)" ;;
   esac
   if [[ $name == guest ]]; then
     local dir; dir=$(cat "$LAB/hosts/$h/state/pve-dir")/nodes/$h/qemu-server
@@ -370,5 +381,5 @@ case "${1:-}" in
   poweron) need_root; known_host "${2:-}"; poweron "$2"; log "$2 powered on" ;;
   fault) need_root; cmd_fault "${2:-}" "${3:-}" "${4:-on}" ;;
   x) need_root; shift; known_host "${1:-}"; x "$@" ;;
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  *) sed -n '2,13p' "$0"; exit 2 ;;
 esac

@@ -24,6 +24,7 @@ export const create = defineStep({
   acts: '`pvecm create`',
   verifiedBy: 'corosync.conf names the cluster, quorate',
   gatedByDefault: true,
+  health: 'critical',
   hosts: (config) => [config.nodes[0].name],
   summary: (config) => `pvecm create on ${config.nodes[0].name}`,
   commands: (config) => [createCommands(config)],

@@ -62,6 +62,7 @@ export const failover = defineStep({
   acts: "powers the guest's node off hard, keeps it off `down_for`, powers it on",
   verifiedBy: 'survivor quorate with 2 of 3 votes, guest started there (recovery time measured), 3 of 3 after',
   gatedByDefault: true,
+  health: 'none',
   hosts: (config) => config.nodes.map((n) => n.name),
   summary: (config) => `power-cycle test of ${config.nodes.map((n) => n.name).join(' / ')}`,
   commands: (config) => (config.failover.enabled ? config.nodes.map((n) => failoverCommands(config, n.name)) : []),

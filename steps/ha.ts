@@ -86,6 +86,7 @@ export const ha = defineStep({
   acts: '`ha-manager add` + group (PVE 8) or node-affinity rule (PVE 9)',
   verifiedBy: '`ha-manager status`: started',
   gatedByDefault: true,
+  health: 'critical',
   hosts: (config) => [config.nodes[0].name],
   summary: (config) => `ha-manager add on ${config.nodes[0].name}`,
   commands: (config) => [haPlan(config)],

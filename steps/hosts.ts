@@ -67,6 +67,7 @@ export const hosts = defineStep({
   acts: '`/etc/hosts` block (backup kept)',
   verifiedBy: '`getent ahostsv4` gives the LAN IPs',
   gatedByDefault: false,
+  health: 'warning',
   hosts: (config) => config.nodes.map((n) => n.name),
   summary: (config) => `/etc/hosts on ${config.nodes.map((n) => n.name).join(', ')}`,
   commands: (config) => config.nodes.map((n) => hostsCommands(config, n)),

@@ -58,6 +58,7 @@ export const joinPrereqs = defineStep({
   acts: "use_ssh: node 2's `id_rsa` authorised on node 1, node 1's pinned host key in node 2's known_hosts (backups kept); api: nothing",
   verifiedBy: "use_ssh: node 2 logs in to node 1 in BatchMode; api: node 1's port 8006 serves the certificate `join.fingerprint` names",
   gatedByDefault: false,
+  health: 'none',
   hosts: (config) => [config.nodes[1].name, config.nodes[0].name],
   summary: (config) =>
     config.join.method === 'api'

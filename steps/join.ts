@@ -39,6 +39,7 @@ export const join = defineStep({
   acts: '`pvecm add --fingerprint`, password on stdin (or `--use_ssh`)',
   verifiedBy: "pvecm's failure texts (it exits 0 after a failed join), then membership on both nodes",
   gatedByDefault: true,
+  health: 'critical',
   hosts: (config) => [config.nodes[1].name],
   summary: (config) => `pvecm add on ${config.nodes[1].name}`,
   commands: (config) => [joinCommands(config)],

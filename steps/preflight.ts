@@ -66,6 +66,7 @@ export const preflight = defineStep({
   acts: 'nothing',
   verifiedBy: 'pinned SSH keys, `pveversion` (same major, 8 or 9), hostnames, no other cluster, no guests on node 2, Debian on the VM',
   gatedByDefault: false,
+  health: 'warning',
   hosts: (config) => allHosts(config).map((h) => h.name),
   summary: () => 'read-only checks on all 3 hosts',
   commands: (config) => [preflightCommands(config)],

@@ -34,6 +34,7 @@ export const qdevicePrereqs = defineStep({
   acts: "`corosync-qdevice` on both nodes, node 1's `id_rsa` authorised on the VM, the VM's pinned host key in node 1's known_hosts",
   verifiedBy: 'node 1 logs in to the VM in BatchMode',
   gatedByDefault: false,
+  health: 'warning',
   hosts: (config) => allHosts(config).map((h) => h.name),
   summary: (config) => `corosync-qdevice + root key for ${config.qdevice.name}`,
   commands: (config) => [qdevicePrereqsCommands(config), rootTrustCommands(config.nodes[0], config.qdevice)],

@@ -30,6 +30,7 @@ export const qdevice = defineStep({
   acts: '`pvecm qdevice setup <vm-ip>`',
   verifiedBy: 'Expected 3, Total 3, `Quorate Qdevice`, both members `A,V,NMW`',
   gatedByDefault: true,
+  health: 'critical',
   hosts: (config) => [config.nodes[0].name],
   summary: (config) => `pvecm qdevice setup on ${config.nodes[0].name}`,
   commands: (config) => [qdeviceCommands(config)],

@@ -37,6 +37,7 @@ export const qnetd = defineStep({
   acts: '`apt-get install corosync-qnetd`, ufw rule if ufw is active',
   verifiedBy: 'active, listening on 5403/tcp',
   gatedByDefault: false,
+  health: 'critical',
   hosts: (config) => [config.qdevice.name],
   summary: (config) => `corosync-qnetd on ${config.qdevice.name}`,
   commands: (config) => [qnetdCommands(config)],

@@ -36,6 +36,7 @@ export const replication = defineStep({
   acts: '`pvesr create-local-job` (optional, ZFS)',
   verifiedBy: '`pvesr list`',
   gatedByDefault: false,
+  health: 'warning',
   hosts: (config) => [config.nodes[0].name],
   summary: (config) => `pvesr on ${config.nodes[0].name}`,
   commands: (config) => (config.replication ? [replicationCommands(config)] : []),

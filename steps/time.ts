@@ -89,6 +89,7 @@ export const time = defineStep({
   acts: 'chrony on nodes; `systemd-timesyncd` + `NTP=` on the VM',
   verifiedBy: '`timedatectl show` NTPSynchronized=yes, skew below `ntp.max_skew_ms`',
   gatedByDefault: false,
+  health: 'warning',
   hosts: (config) => allHosts(config).map((h) => h.name),
   summary: () => 'NTP on all 3 hosts',
   commands: (config) => allHosts(config).map((h) => timeCommands(config, h)),

@@ -28,15 +28,20 @@ const neverAborted = new AbortController().signal;
 export class HostSessions {
   private readonly sessions = new Map<string, Promise<SshSession>>();
 
-  constructor(private readonly config: ClusterConfig) {}
+  /** @param retryFailedConnects false for one-shot passes: a host that did not answer is not waited for again. */
+  constructor(
+    private readonly config: ClusterConfig,
+    private readonly retryFailedConnects = true,
+  ) {}
 
   get(host: string): Promise<SshSession> {
     let session = this.sessions.get(host);
     if (!session) {
       session = SshSession.open(hostByName(this.config, host));
       this.sessions.set(host, session);
-      // A failed connect must not be reused by a later command.
-      void session.catch(() => this.sessions.delete(host));
+      // A failed connect must not be reused by a later command of a step that retries.
+      if (this.retryFailedConnects) void session.catch(() => this.sessions.delete(host));
+      else void session.catch(() => undefined);
     }
     return session;
   }

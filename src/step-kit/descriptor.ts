@@ -43,6 +43,8 @@ export interface Verified<F extends Facts> {
   facts: F;
 }
 
+export type StepHealth = 'critical' | 'warning' | 'none';
+
 /** How long an attempt may take and how it is retried (workflows/policies.ts). */
 export type StepKind = 'quick' | 'install' | 'cluster';
 
@@ -64,6 +66,12 @@ export interface StepDescriptor<N extends string = string, S = unknown, F extend
   addedIn?: string;
   /** Approval before it runs, unless cluster.yaml's approvals.steps says otherwise. */
   gatedByDefault: boolean;
+  /**
+   * What it means for a built cluster when this step's check or verify stops passing (`pve-twonode check`):
+   * critical, quorum or the third vote is at risk (the next reboot is an outage); warning, degraded or drifted from
+   * cluster.yaml; none, not a health fact (a one-time test, a join prerequisite).
+   */
+  health: StepHealth;
   hosts(config: ClusterConfig): string[];
   /** Activity summary in the Temporal UI, after "<step>: ". */
   summary(config: ClusterConfig): string;
