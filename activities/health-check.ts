@@ -1,57 +1,17 @@
 /**
  * The health check of a built cluster: the read-only pass (every step's own check and verify, never an act), each
- * result weighed by the step's declared `health`, in the monitoring-plugin convention (0 OK, 1 WARNING, 2 CRITICAL,
- * 3 UNKNOWN) so Nagios, Icinga, Checkmk or Zabbix can run it as is.
+ * result weighed by the step's declared `health` (src/health/report.ts has the shape and the exit codes).
  */
 import type { ClusterConfig } from '../src/config/schema';
-import type { AnyStep, Facts } from '../src/step-kit/descriptor';
+import type { AnyStep } from '../src/step-kit/descriptor';
+import { HEALTH_JSON_VERSION, EXIT_CODE, summarizeHealth, type Health, type HealthReport } from '../src/health/report';
 import { GUIDE_STEPS } from '../steps';
 import { readOnlyPass, type StepVerdict } from './read-only-pass';
-
-export const HEALTH_JSON_VERSION = 1;
-export type Health = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
-export const EXIT_CODE: Record<Health, number> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
-// The worst state wins; a host that cannot be read is worse than a warning but says less than a known critical.
-const RANK: Record<Health, number> = { OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3 };
-
-export interface HealthFact {
-  /** The step whose check and verify produced it. */
-  name: string;
-  status: Health;
-  verdict: StepVerdict;
-  hosts: string[];
-  reason: string;
-  facts: Facts;
-}
-
-/** The --json shape, version 1 (README "Health check"). */
-export interface HealthReport {
-  version: typeof HEALTH_JSON_VERSION;
-  cluster: string;
-  status: Health;
-  exitCode: number;
-  /** The first line a monitoring system shows. */
-  summary: string;
-  checkedAt: string;
-  wallMs: number;
-  facts: HealthFact[];
-}
 
 function weigh(step: AnyStep, verdict: StepVerdict): Health {
   if (verdict === 'pass' || verdict === 'not-configured') return 'OK';
   if (verdict === 'unreachable') return 'UNKNOWN';
   return step.health === 'critical' ? 'CRITICAL' : step.health === 'warning' ? 'WARNING' : 'OK';
-}
-
-export function summarizeHealth(cluster: string, facts: HealthFact[]): { status: Health; summary: string } {
-  const status = facts.reduce<Health>((worst, f) => (RANK[f.status] > RANK[worst] ? f.status : worst), 'OK');
-  if (status === 'OK') {
-    const qdevice = facts.find((f) => f.name === 'qdevice');
-    return { status, summary: `PVE-TWONODE OK - ${cluster}: ${qdevice?.reason ?? 'every check passes'}` };
-  }
-  const worst = facts.filter((f) => f.status === status);
-  const more = worst.length > 1 ? ` (+${worst.length - 1} more ${status})` : '';
-  return { status, summary: `PVE-TWONODE ${status} - ${cluster}: ${worst[0].name}: ${worst[0].reason.split('\n')[0]}${more}` };
 }
 
 export async function healthCheck(config: ClusterConfig, steps: readonly AnyStep[] = GUIDE_STEPS): Promise<HealthReport> {
@@ -76,9 +36,4 @@ export async function healthCheck(config: ClusterConfig, steps: readonly AnyStep
     wallMs: pass.wallMs,
     facts,
   };
-}
-
-export function renderHealth(report: HealthReport): string {
-  const lines = report.facts.filter((f) => f.verdict !== 'not-configured').map((f) => `[${f.status.padEnd(8)}] ${f.name}: ${f.reason.split('\n')[0]}`);
-  return [report.summary, ...lines, `checked ${report.checkedAt} in ${(report.wallMs / 1000).toFixed(1)} s`].join('\n');
 }

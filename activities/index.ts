@@ -4,14 +4,21 @@ import { GUIDE_STEPS } from '../steps';
 import * as failoverStages from './failover';
 import { stepActivities } from './guide-steps';
 import { readOnlyPass } from './read-only-pass';
+import { healthCheck } from './health-check';
+import { sendAlert, sendGateNotice } from './notify';
 
 /** The activities with fixed names and signatures; each guide step's activity is a StepActivities entry. */
-export type Activities = typeof failoverStages & { readOnlyPass: typeof readOnlyPass };
+export type Activities = typeof failoverStages & {
+  readOnlyPass: typeof readOnlyPass;
+  healthCheck: typeof healthCheck;
+  sendAlert: typeof sendAlert;
+  sendGateNotice: typeof sendGateNotice;
+};
 
 /** Every activity the worker registers, by activity type. */
 export type ActivityImplementations = Record<string, (...args: never[]) => Promise<unknown>>;
 
 export function createActivities(steps: readonly AnyStep[] = GUIDE_STEPS): ActivityImplementations {
-  const named: Activities = { ...failoverStages, readOnlyPass };
+  const named: Activities = { ...failoverStages, readOnlyPass, healthCheck, sendAlert, sendGateNotice };
   return { ...stepActivities(steps), ...named };
 }

@@ -19,7 +19,10 @@ import { projectRoot } from '../src/paths';
 import { CliError, EXIT, explainTemporalError } from './errors';
 import { readRun, where } from './read-run';
 import { initConfig, writeConfig, type Ask, type InitOptions } from './init';
-import { EXIT_CODE, HEALTH_JSON_VERSION, healthCheck, renderHealth } from '../activities/health-check';
+import { EXIT_CODE, HEALTH_JSON_VERSION, renderHealth } from '../src/health/report';
+import { healthCheck } from '../activities/health-check';
+import { guard, guardAction } from './guard';
+import { healthQuery, healthStateIdFor } from '../workflows/health-messages';
 
 function requireGate(gate: string): void {
   if (!isGate(gate)) throw new CliError(`unknown gate "${gate}"; one of: ${ALL_GATES.join(', ')}`, EXIT.usage);
@@ -146,6 +149,40 @@ program
     });
     console.log(opts.json ? JSON.stringify(report, null, 2) : renderHealth(report));
     process.exitCode = report.exitCode;
+  });
+
+program
+  .command('guard <config>')
+  .description('watch the built cluster: a Temporal Schedule runs `check` every interval and alerts (notify: in cluster.yaml) on changes')
+  .option('--every <duration>', 'how often', '1m')
+  .option('--pause', 'pause the schedule')
+  .option('--resume', 'resume it')
+  .option('--delete', 'delete it (the health state keeps its last result)')
+  .option('--trigger', 'run one check now')
+  .action(async (file: string, opts: { every: string; pause?: boolean; resume?: boolean; delete?: boolean; trigger?: boolean }) => {
+    const config = configOrExit(file);
+    const actions = (['pause', 'resume', 'delete', 'trigger'] as const).filter((a) => opts[a]);
+    if (actions.length > 1) throw new CliError(`give one of --pause, --resume, --delete, --trigger, not ${actions.join(' and ')}`, EXIT.usage);
+    if (!/^\d+(ms|s|m|h|d)$/.test(opts.every)) throw new CliError(`--every must be a duration like 30s, 1m or 1h, not "${opts.every}"`, EXIT.usage);
+    const client = await connectClient();
+    console.log(actions[0] ? await guardAction(client, config.cluster.name, actions[0]) : await guard(client, config, opts.every));
+  });
+
+program
+  .command('health <cluster>')
+  .description("the guard's last result for a cluster and its recent alerts (works without a worker when idle)")
+  .option('--json', 'the whole health state')
+  .action(async (cluster: string, opts: { json?: boolean }) => {
+    const client = await connectClient();
+    const state = await client.workflow.getHandle(healthStateIdFor(cluster)).query(healthQuery);
+    if (opts.json) console.log(JSON.stringify(state, null, 2));
+    else {
+      console.log(state.lastReport ? renderHealth(state.lastReport) : `no check has reported for ${cluster} yet`);
+      for (const a of state.alerts.slice(-5))
+        console.log(
+          `alert ${a.at} ${a.alert.kind} ${a.alert.status}: ${a.delivered.length ? `sent to ${a.delivered.join(', ')}` : `not delivered: ${a.error}`}`,
+        );
+    }
   });
 
 program

@@ -1,12 +1,7 @@
 /** The end-of-run report: each step's outcome, duration and verified facts, the failover time, where to see the history. */
 import type { RunProgress } from '../workflows/progress';
 import { durationOf } from './view';
-
-export function uiLink(address: string, namespace: string, workflowId: string): string {
-  const [host, port] = address.split(':');
-  const uiHost = ['localhost', '127.0.0.1'].includes(host) ? `http://${host}:${Number(port ?? 7233) + 1000}` : 'https://<your Temporal UI>';
-  return `${uiHost}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
-}
+export { uiLink } from '../src/temporal/connection';
 
 export function renderReport(p: RunProgress, link: string): string {
   const lines = [`Run report for cluster ${p.cluster}: ${p.state}${p.endedReason ? ` (${p.endedReason})` : ''}`];

@@ -27,7 +27,11 @@ async function record(name: string): Promise<void> {
     const history = await worker.runUntil(async () => {
       const handle = await startGuide(
         env.client,
-        testConfig({ failover: { enabled: true, power_off: { manual: true }, power_on: { command: ['true'] } } }),
+        // notify: set, so the gate notices (patch gate-notice) are in the history too.
+        testConfig({
+          failover: { enabled: true, power_off: { manual: true }, power_on: { command: ['true'] } },
+          notify: { webhook: { url: 'http://127.0.0.1:9/hook' } },
+        }),
         'record',
       );
       await answerGates(handle, { stopAfter: 'failover-power-off' });

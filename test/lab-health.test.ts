@@ -4,19 +4,25 @@
  * the VM's cable pulled.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { healthCheck, type Health, type HealthReport } from '../activities/health-check';
+import { healthCheck } from '../activities/health-check';
+import type { Health, HealthReport } from '../src/health/report';
 import { runStep } from '../activities/runtime/run-step';
 import type { ClusterConfig } from '../src/config/schema';
 import type { AnyStep } from '../src/step-kit/descriptor';
 import type { StepResult } from '../src/step-kit/result';
 import { GUIDE_STEPS } from '../steps';
 import { LAB_DIR, freshLab, lab, labUnavailable } from './helpers/lab';
-import { cliWithEnv, exited } from './helpers/processes';
+import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
+import { Client, Connection } from '@temporalio/client';
+import type { Alert } from '../src/health/alerts';
+import { guardScheduleIdFor, healthQuery, healthStateIdFor } from '../workflows/health-messages';
 
 const BUILD = ['hosts', 'time', 'create', 'join-prereqs', 'join', 'qnetd', 'qdevice-prereqs', 'qdevice', 'ha'];
 
@@ -92,6 +98,63 @@ describe('pve-twonode check against a built lab cluster', { skip: labUnavailable
       lab('fault', 'qnetd', 'unplugged', 'off');
     }
     await checkUntil(config, 'OK');
+  });
+
+  it('guard: a Schedule on the dev server checks every 5 s; one alert to a loopback webhook when qnetd stops, one recovery notice', async () => {
+    const received: { alert: Alert; at: number }[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ alert: JSON.parse(body) as Alert, at: Date.now() });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const guarded = join(LAB_DIR, 'guarded.yaml');
+    writeFileSync(
+      guarded,
+      `${readFileSync(path, 'utf8')}notify:\n  webhook: { url: 'http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook' }\n  remind: 6h\n`,
+    );
+    const port = 18233;
+    const procs: Proc[] = [await startDevServer(port, join(LAB_DIR, 'guard.db'))];
+    procs.push(startWorker(port));
+    const client = new Client({ connection: await Connection.connect({ address: `127.0.0.1:${port}` }) });
+    const until = async (what: string, ok: () => boolean | Promise<boolean>, timeoutMs = 90_000) => {
+      for (const deadline = Date.now() + timeoutMs; !(await ok()); await delay(500)) if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    };
+    try {
+      const created = cli(port, 'guard', guarded, '--every', '5s');
+      assert.equal(await exited(created), 0, created.output());
+      assert.match(created.output(), /schedule pve-twonode-guard-labclu created, a check every 5s/);
+      const state = client.workflow.getHandle(healthStateIdFor('labclu'));
+      await until('the first OK result', async () => (await state.query(healthQuery)).status === 'OK');
+      assert.equal(received.length, 0, 'a healthy cluster alerts nobody');
+      const faultAt = Date.now();
+      lab('fault', 'qnetd', 'qnetd-stopped', 'on');
+      await until('the alert', () => received.length > 0);
+      console.log(`# guard --every 5s: qnetd stopped -> webhook alert after ${received[0].at - faultAt} ms`);
+      assert.deepEqual([received[0].alert.kind, received[0].alert.previous, received[0].alert.status], ['change', 'OK', 'CRITICAL']);
+      await delay(12_000);
+      assert.equal(received.length, 1, 'further CRITICAL checks send nothing');
+      lab('fault', 'qnetd', 'qnetd-stopped', 'off');
+      await until('the recovery notice', () => received.length > 1);
+      assert.deepEqual([received[1].alert.kind, received[1].alert.previous, received[1].alert.status], ['change', 'CRITICAL', 'OK']);
+      await delay(12_000);
+      assert.equal(received.length, 2, 'exactly one alert and one recovery notice');
+      for (const flag of ['--pause', '--trigger', '--resume', '--delete']) {
+        const r = cli(port, 'guard', guarded, flag);
+        assert.equal(await exited(r), 0, r.output());
+      }
+      await assert.rejects(client.schedule.getHandle(guardScheduleIdFor('labclu')).describe(), /not found/i);
+      const health = cli(port, 'health', 'labclu');
+      assert.equal(await exited(health), 0, health.output());
+      assert.match(health.output(), /^PVE-TWONODE OK - labclu/);
+      assert.match(health.output(), /alert .* change CRITICAL: sent to webhook\nalert .* change OK: sent to webhook/);
+    } finally {
+      for (const p of procs) await stop(p, 'SIGKILL');
+      hook.close();
+    }
   });
 
   it('an invalid config is UNKNOWN (exit 3) before any host is touched', async () => {

@@ -71,6 +71,20 @@ describe('guide workflow (time-skipping server)', () => {
   const uniqueConfig = (overrides: Record<string, unknown> = {}): ClusterConfig =>
     testConfig({ cluster: { name: `t${randomUUID().slice(0, 8)}` }, ...overrides });
 
+  it('with notify: in cluster.yaml, each gate sends one notice naming it, and the run goes on', async () => {
+    const config = uniqueConfig({ notify: { webhook: { url: 'http://127.0.0.1:9/hook' } } });
+    const { result, calls } = await withWorker({}, async (taskQueue) => {
+      const handle = await startGuide(env.client, config, taskQueue);
+      await answerGates(handle, { stopAfter: 'failover' });
+      return finished(handle);
+    });
+    assert.equal(result.outcome, 'completed');
+    assert.deepEqual(
+      calls.filter((c) => c.startsWith('sendGateNotice')),
+      ['create', 'join', 'qdevice', 'ha', 'failover'].map((g) => `sendGateNotice:${g}`),
+    );
+  });
+
   it('runs the whole guide, holding each gate until approved', async () => {
     const config = uniqueConfig();
     const { result, calls } = await withWorker({}, async (taskQueue, calls) => {

@@ -41,6 +41,12 @@ type LegacyPrepare = { target?: FailoverTarget | null };
 type LegacyObserve = { recoveryMs?: number };
 
 const FINAL_REPORT_MEMO = 'final-report-memo';
+const GATE_NOTICE = 'gate-notice';
+const noticeActivities = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '5s', maximumAttempts: 6, nonRetryableErrorTypes: ['AlertRefused', 'SecretUnavailable'] },
+  summary: 'notify: a gate waits for approval',
+});
 
 class Rejected extends Error {}
 
@@ -85,6 +91,11 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
     if (!approved.has(gate) && !rejections.has(gate)) {
       progress.awaitGate(step, gate, instruction);
       publish(step);
+      // Tell the person (cluster.yaml notify:): which gate, the command, the run's page. Never holds up the run.
+      if (config.notify && wf.patched(GATE_NOTICE))
+        void noticeActivities
+          .sendGateNotice(config.notify, { cluster: config.cluster.name, gate, instruction, workflowId: wf.workflowInfo().workflowId })
+          .catch((err: unknown) => wf.log.warn(`could not send the notice for gate ${gate}: ${failureMessage(err)}`));
       const answered = () => approved.has(gate) || rejections.has(gate);
       const timeout = config.approvals.timeout;
       // Without approvals.timeout the wait is still a (decade-long) timer: only a timer carries a summary for the UI.

@@ -1,2 +1,3 @@
 /** Workflows registered by the worker. */
 export { clusterGuide } from './guide';
+export { clusterHealth, clusterHealthCheck } from './health';

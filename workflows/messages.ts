@@ -2,6 +2,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { RunProgress } from './progress';
+import { healthAttribute } from './health-messages';
 
 /** `{"step":"join"}`; a bare string `"join"` is accepted too. Any string arrives; the workflow ignores non-gates (gates.ts). */
 export type ApproveInput = { step: string } | string;
@@ -20,7 +21,7 @@ export const currentStepAttribute = defineSearchAttributeKey('PveStep', SearchAt
 export const runStateAttribute = defineSearchAttributeKey('PveState', SearchAttributeType.KEYWORD);
 /** Memo key of a closed run's final progress (workflows/guide.ts keepFinalReport). */
 export const finalReportMemoKey = 'pveTwonodeReport';
-export const SEARCH_ATTRIBUTES = [clusterNameAttribute, currentStepAttribute, runStateAttribute];
+export const SEARCH_ATTRIBUTES = [clusterNameAttribute, currentStepAttribute, runStateAttribute, healthAttribute];
 
 export function workflowIdFor(clusterName: string): string {
   return `pve-twonode-${clusterName}`;

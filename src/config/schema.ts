@@ -93,6 +93,18 @@ const replication = z.strictObject({
   jobs: z.array(z.strictObject({ guest: z.number().int().min(100), target: hostname })).min(1),
 });
 
+const notify = z
+  .strictObject({
+    /** A generic webhook: the JSON body is documented in README "Guard" (Home Assistant, chat bridges take it). */
+    webhook: z.strictObject({ url: z.url({ error: 'must be an http(s) URL, e.g. http://homeassistant.local:8123/api/webhook/pve' }) }).optional(),
+    /** ntfy: the topic URL; priority follows the severity; a token by reference only. */
+    ntfy: z.strictObject({ url: z.url({ error: 'must be the topic URL, e.g. https://ntfy.sh/my-cluster-alerts' }), token: secretRef.optional() }).optional(),
+    /** While not OK, repeat the alert this often. */
+    remind: duration.default('6h'),
+  })
+  .refine((n) => n.webhook || n.ntfy, { error: 'give at least one of webhook or ntfy' });
+export type NotifyConfig = z.infer<typeof notify>;
+
 const approvals = z.strictObject({
   steps: z.array(z.enum(stepNameList(), { error: `must be one of ${stepNameList().join(', ')}` })).default(defaultGatedStepList()),
   timeout: duration.optional(),
@@ -126,6 +138,7 @@ export const clusterConfigSchema = z
       recovery_timeout: '10m',
     }),
     approvals: approvals.default({ steps: defaultGatedStepList(), on_timeout: 'reject' }),
+    notify: notify.optional(),
   })
   .superRefine((cfg, ctx) => {
     const names = [cfg.nodes[0].name, cfg.nodes[1].name, cfg.qdevice.name];

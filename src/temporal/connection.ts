@@ -23,3 +23,10 @@ export async function connectWorker(): Promise<{ connection: NativeConnection; n
   const { connectionOptions, namespace } = temporalSettings();
   return { connection: await NativeConnection.connect(connectionOptions), namespace };
 }
+
+/** The run's page in the Temporal UI: the dev server's UI sits 1000 above its port; elsewhere the owner knows the host. */
+export function uiLink(address: string, namespace: string, workflowId: string): string {
+  const [host, port] = address.split(':');
+  const uiHost = ['localhost', '127.0.0.1'].includes(host) ? `http://${host}:${Number(port ?? 7233) + 1000}` : 'https://<your Temporal UI>';
+  return `${uiHost}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
+}

@@ -36,6 +36,12 @@ export function mockActivities(behaviour: Partial<Record<string, Behaviour>> = {
     failoverObserve: step('failoverObserve', { survivorStatus: null as never, recoveryMs: 95_000 }),
     failoverRestore: step('failoverRestore'),
     readOnlyPass: () => Promise.reject(new Error('the read-only pass is not part of the guide')),
+    healthCheck: () => Promise.reject(new Error('the health check is not part of the guide')),
+    sendAlert: () => Promise.reject(new Error('alerts are not part of the guide')),
+    sendGateNotice: (_notify, gate) => {
+      calls.push(`sendGateNotice:${gate.gate}`);
+      return Promise.resolve(['webhook']);
+    },
   };
   const impl = { ...Object.fromEntries(steps.flatMap((s) => (s.activity === null ? [] : [[s.activity, step(s.activity)]]))), ...named };
   return { impl, calls };

@@ -1,0 +1,60 @@
+/**
+ * `pve-twonode guard`: a Temporal Schedule per cluster runs the health check every interval (overlap skip, a
+ * catch-up window), and the cluster's health-state workflow keeps the result and sends the alerts.
+ */
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
+import type { ClusterConfig } from '../src/config/schema';
+import { durationMs } from '../src/duration';
+import { TASK_QUEUE } from '../src/temporal/connection';
+import type { clusterHealth } from '../workflows/health';
+import { guardScheduleIdFor, healthStateIdFor } from '../workflows/health-messages';
+import { clusterNameAttribute } from '../workflows/messages';
+
+export type GuardAction = 'pause' | 'resume' | 'delete' | 'trigger';
+
+/** Creates or updates the schedule and makes sure the health state runs; returns what it did. */
+export async function guard(client: Client, config: ClusterConfig, every: string, taskQueue = TASK_QUEUE): Promise<string> {
+  const cluster = config.cluster.name;
+  await client.workflow.start<typeof clusterHealth>('clusterHealth', {
+    taskQueue,
+    workflowId: healthStateIdFor(cluster),
+    args: [cluster],
+    // One health state per cluster, kept across guard updates.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [{ key: clusterNameAttribute, value: cluster }],
+    staticSummary: `health of Proxmox cluster ${cluster} (pve-twonode guard)`,
+  });
+  const spec: ScheduleSpec = { intervals: [{ every: durationMs(every) }] };
+  const action: ScheduleOptionsAction = {
+    type: 'startWorkflow',
+    workflowType: 'clusterHealthCheck',
+    args: [config],
+    taskQueue,
+    workflowId: `pve-twonode-check-${cluster}`,
+  };
+  const scheduleId = guardScheduleIdFor(cluster);
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec,
+      action,
+      // A check still running when the next is due is not doubled; after a server outage, at most one missed check runs.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '5m' },
+      state: { note: `pve-twonode guard, every ${every}` },
+    });
+    return `guard for ${cluster}: schedule ${scheduleId} created, a check every ${every}`;
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
+    return `guard for ${cluster}: schedule ${scheduleId} updated, a check every ${every} with the current cluster.yaml`;
+  }
+}
+
+export async function guardAction(client: Client, cluster: string, action: GuardAction): Promise<string> {
+  const handle = client.schedule.getHandle(guardScheduleIdFor(cluster));
+  if (action === 'pause') await handle.pause('paused with pve-twonode guard --pause');
+  else if (action === 'resume') await handle.unpause('resumed with pve-twonode guard --resume');
+  else if (action === 'trigger') await handle.trigger(ScheduleOverlapPolicy.SKIP);
+  else await handle.delete();
+  return `guard for ${cluster}: ${action === 'delete' ? 'schedule deleted (the health state keeps its last result)' : `${action}d`}`;
+}

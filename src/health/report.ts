@@ -1,0 +1,51 @@
+/**
+ * A health report of a built cluster in the monitoring-plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN),
+ * pure so the CLI, the activities and the guard workflow share it.
+ */
+import type { StepVerdict } from '../../activities/read-only-pass';
+import type { Facts } from '../step-kit/descriptor';
+
+export const HEALTH_JSON_VERSION = 1;
+export type Health = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
+export const EXIT_CODE: Record<Health, number> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
+// The worst state wins; a host that cannot be read is worse than a warning but says less than a known critical.
+const RANK: Record<Health, number> = { OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3 };
+
+export interface HealthFact {
+  /** The step whose check and verify produced it. */
+  name: string;
+  status: Health;
+  verdict: StepVerdict;
+  hosts: string[];
+  reason: string;
+  facts: Facts;
+}
+
+/** The --json shape, version 1 (README "Health check"). */
+export interface HealthReport {
+  version: typeof HEALTH_JSON_VERSION;
+  cluster: string;
+  status: Health;
+  exitCode: number;
+  /** The first line a monitoring system shows. */
+  summary: string;
+  checkedAt: string;
+  wallMs: number;
+  facts: HealthFact[];
+}
+
+export function summarizeHealth(cluster: string, facts: HealthFact[]): { status: Health; summary: string } {
+  const status = facts.reduce<Health>((worst, f) => (RANK[f.status] > RANK[worst] ? f.status : worst), 'OK');
+  if (status === 'OK') {
+    const qdevice = facts.find((f) => f.name === 'qdevice');
+    return { status, summary: `PVE-TWONODE OK - ${cluster}: ${qdevice?.reason ?? 'every check passes'}` };
+  }
+  const worst = facts.filter((f) => f.status === status);
+  const more = worst.length > 1 ? ` (+${worst.length - 1} more ${status})` : '';
+  return { status, summary: `PVE-TWONODE ${status} - ${cluster}: ${worst[0].name}: ${worst[0].reason.split('\n')[0]}${more}` };
+}
+
+export function renderHealth(report: HealthReport): string {
+  const lines = report.facts.filter((f) => f.verdict !== 'not-configured').map((f) => `[${f.status.padEnd(8)}] ${f.name}: ${f.reason.split('\n')[0]}`);
+  return [report.summary, ...lines, `checked ${report.checkedAt} in ${(report.wallMs / 1000).toFixed(1)} s`].join('\n');
+}

@@ -1,0 +1,91 @@
+/**
+ * The guard's health state on the real time-skipping server, with a stand-in alert sender (the test is about the
+ * workflow's logic): alerts on changes only, a reminder every notify.remind while not OK, none while OK, a
+ * recovery notice, a failed delivery recorded without stopping the guard, the state in PveHealth and the query.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { NotifyConfig } from '../src/config/schema';
+import type { Alert } from '../src/health/alerts';
+import type { Health, HealthReport } from '../src/health/report';
+import { healthAttribute, healthQuery, healthResultSignal, healthStateIdFor } from '../workflows/health-messages';
+import { timeSkippingEnv } from './helpers/temporal';
+
+const notify: NotifyConfig = { webhook: { url: 'http://127.0.0.1:9/hook' }, remind: '6h' };
+
+function report(status: Health): HealthReport {
+  const bad = status !== 'OK';
+  return {
+    version: 1,
+    cluster: 'homelab',
+    status,
+    exitCode: { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 }[status],
+    summary: `PVE-TWONODE ${status} - homelab: ${bad ? 'qdevice: votes 2/3' : 'QDevice votes'}`,
+    checkedAt: new Date().toISOString(),
+    wallMs: 2500,
+    facts: [{ name: 'qdevice', status, verdict: bad ? 'fail' : 'pass', hosts: ['proxmox1'], reason: bad ? 'votes 2/3' : 'votes 3/3', facts: {} }],
+  };
+}
+
+describe('the guard health state (time-skipping server)', () => {
+  let env: TestWorkflowEnvironment;
+  const sent: Alert[] = [];
+  let refuseNext = false;
+  before(async () => {
+    env = await timeSkippingEnv();
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  it('alerts once per change, reminds every 6 h while CRITICAL, stays quiet while OK, records a failed delivery', async () => {
+    const activities = {
+      sendAlert: (_n: NotifyConfig, alert: Alert) => {
+        if (refuseNext) {
+          refuseNext = false;
+          return Promise.reject(ApplicationFailure.nonRetryable('the webhook refused the alert: HTTP 404', 'AlertRefused'));
+        }
+        sent.push(alert);
+        return Promise.resolve(['webhook']);
+      },
+    };
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'guard', workflowsPath: require.resolve('../workflows'), activities });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('clusterHealth', { taskQueue: 'guard', workflowId: healthStateIdFor('homelab'), args: ['homelab'] });
+      const feed = async (status: Health) => {
+        await handle.signal(healthResultSignal, { report: report(status), notify });
+        await env.sleep('1s');
+      };
+      const kinds = () => sent.map((a) => `${a.kind}:${a.previous ?? '-'}->${a.status}`);
+
+      await feed('OK');
+      assert.deepEqual(kinds(), [], 'a healthy first result alerts nobody');
+      for (let i = 0; i < 3; i++) await feed('CRITICAL');
+      assert.deepEqual(kinds(), ['change:OK->CRITICAL'], 'three CRITICAL checks, one alert');
+      await env.sleep('5h');
+      assert.equal(sent.length, 1, 'no reminder before 6 h');
+      await env.sleep('1h');
+      assert.deepEqual(kinds(), ['change:OK->CRITICAL', 'reminder:CRITICAL->CRITICAL']);
+      await env.sleep('6h');
+      assert.equal(sent.length, 3, 'a second reminder 6 h later');
+      await feed('OK');
+      assert.deepEqual(kinds().slice(3), ['change:CRITICAL->OK']);
+      await env.sleep('48h');
+      assert.equal(sent.length, 4, 'no reminders while OK');
+
+      refuseNext = true;
+      await feed('WARNING');
+      const state = await handle.query(healthQuery);
+      assert.equal(state.status, 'WARNING');
+      assert.deepEqual([state.alerts.at(-1)?.delivered, state.alerts.at(-1)?.error], [[], 'the webhook refused the alert: HTTP 404']);
+      const { typedSearchAttributes } = await handle.describe();
+      assert.equal(typedSearchAttributes.get(healthAttribute), 'WARNING');
+      await feed('OK');
+      assert.deepEqual(kinds().at(-1), 'change:WARNING->OK', 'the guard kept going after a failed delivery');
+      await handle.terminate('test done');
+    });
+  });
+});

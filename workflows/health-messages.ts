@@ -1,0 +1,31 @@
+/** Ids, signal, query and search attribute of the guard: a Schedule per cluster and one health-state workflow per cluster. */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { NotifyConfig } from '../src/config/schema';
+import type { HealthReport } from '../src/health/report';
+import type { Alert } from '../src/health/alerts';
+
+/** OK, WARNING, CRITICAL or UNKNOWN: the cluster's health, on its health-state workflow. */
+export const healthAttribute = defineSearchAttributeKey('PveHealth', SearchAttributeType.KEYWORD);
+
+export const healthStateIdFor = (cluster: string) => `pve-twonode-health-${cluster}`;
+export const guardScheduleIdFor = (cluster: string) => `pve-twonode-guard-${cluster}`;
+
+/** One check's result, with the notification settings of the config that ran it (so a config change applies at once). */
+export interface HealthResult {
+  report: HealthReport;
+  notify: NotifyConfig | null;
+}
+
+export interface HealthState {
+  cluster: string;
+  status: HealthReport['status'] | null;
+  since: string | null;
+  lastReport: HealthReport | null;
+  lastAlertAt: string | null;
+  /** Every alert decided, newest last (the last 50), with where it went or why it could not be delivered. */
+  alerts: { at: string; alert: Alert; delivered: string[]; error?: string }[];
+}
+
+export const healthResultSignal = defineSignal<[HealthResult]>('healthResult');
+export const healthQuery = defineQuery<HealthState>('health');
