@@ -22,7 +22,7 @@ import { initConfig, writeConfig, type Ask, type InitOptions } from './init';
 import { EXIT_CODE, HEALTH_JSON_VERSION, renderHealth } from '../src/health/report';
 import { healthCheck } from '../activities/health-check';
 import { guard, guardAction } from './guard';
-import { healthQuery, healthStateIdFor } from '../workflows/health-messages';
+import { healthAttribute, healthQuery, healthStateIdFor } from '../workflows/health-messages';
 
 function requireGate(gate: string): void {
   if (!isGate(gate)) throw new CliError(`unknown gate "${gate}"; one of: ${ALL_GATES.join(', ')}`, EXIT.usage);
@@ -265,11 +265,15 @@ program
 
 program
   .command('clusters')
-  .description('every cluster on this namespace with its last run, from search attributes (no worker needed)')
+  .description('every cluster on this namespace with its last run and the health its guard saw, from search attributes (no worker needed)')
   .option('--json', 'one object per cluster')
   .action(async (opts: { json?: boolean }) => {
     const client = await connectClient();
-    const latest = new Map<string, { cluster: string; workflowId: string; status: string; state: string; started: string }>();
+    const latest = new Map<string, { cluster: string; workflowId: string; status: string; state: string; started: string; health: string }>();
+    // The guard's verdict per cluster, from its health-state workflow's search attribute.
+    const health = new Map<string, string>();
+    for await (const run of client.workflow.list({ query: `WorkflowType = 'clusterHealth' AND ExecutionStatus = 'Running'` }))
+      health.set(run.typedSearchAttributes.get(clusterNameAttribute) ?? run.workflowId, run.typedSearchAttributes.get(healthAttribute) ?? '-');
     for await (const run of client.workflow.list({ query: `WorkflowType = 'clusterGuide'` })) {
       const cluster = run.typedSearchAttributes.get(clusterNameAttribute) ?? run.workflowId;
       const started = run.startTime.toISOString();
@@ -280,12 +284,15 @@ program
         status: run.status.name,
         state: run.typedSearchAttributes.get(runStateAttribute) ?? '-',
         started,
+        health: health.get(cluster) ?? 'not guarded',
       });
     }
     const rows = [...latest.values()].sort((a, b) => a.cluster.localeCompare(b.cluster));
     if (opts.json) console.log(JSON.stringify(rows, null, 2));
     else if (rows.length === 0) console.log(`no clusters on ${where().address} namespace ${where().namespace}`);
-    else for (const r of rows) console.log(`${r.cluster.padEnd(16)} ${r.status.padEnd(11)} ${r.state.padEnd(10)} started ${r.started}`);
+    else
+      for (const r of rows)
+        console.log(`${r.cluster.padEnd(16)} ${r.status.padEnd(11)} ${r.state.padEnd(10)} health ${r.health.padEnd(11)} started ${r.started}`);
   });
 
 program
