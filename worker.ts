@@ -6,20 +6,21 @@ import { TASK_QUEUE, connectWorker } from './src/temporal/connection';
 /** Cancellation reaches an activity only with a heartbeat; the SDK would otherwise hold heartbeats back up to 16 s. */
 export const HEARTBEAT_TUNING = { maxHeartbeatThrottleInterval: '5s' } as const;
 
-export async function createWorker(): Promise<Worker> {
+/** @param taskQueue a site's own queue (cluster.yaml cluster.task_queue), served by a worker inside that site's LAN. */
+export async function createWorker(taskQueue = TASK_QUEUE): Promise<Worker> {
   const { connection, namespace } = await connectWorker();
   return Worker.create({
     connection,
     namespace,
-    taskQueue: TASK_QUEUE,
+    taskQueue,
     workflowsPath: require.resolve('./workflows'),
     activities: createActivities(),
     ...HEARTBEAT_TUNING,
   });
 }
 
-export async function runWorker(): Promise<void> {
-  const worker = await createWorker();
+export async function runWorker(taskQueue = TASK_QUEUE): Promise<void> {
+  const worker = await createWorker(taskQueue);
   await worker.run();
 }
 

@@ -13,7 +13,7 @@ import { clusterNameAttribute } from '../workflows/messages';
 export type GuardAction = 'pause' | 'resume' | 'delete' | 'trigger';
 
 /** Creates or updates the schedule and makes sure the health state runs; returns what it did. */
-export async function guard(client: Client, config: ClusterConfig, every: string, taskQueue = TASK_QUEUE): Promise<string> {
+export async function guard(client: Client, config: ClusterConfig, every: string, taskQueue = config.cluster.task_queue ?? TASK_QUEUE): Promise<string> {
   const cluster = config.cluster.name;
   await client.workflow.start<typeof clusterHealth>('clusterHealth', {
     taskQueue,

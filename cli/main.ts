@@ -314,10 +314,11 @@ program
 program
   .command('worker')
   .description('run the worker (resolves secrets from its own environment)')
-  .action(async () => {
+  .option('--task-queue <queue>', "serve this queue (a cluster's cluster.task_queue; default pve-twonode)")
+  .action(async (opts: { taskQueue?: string }) => {
     // Loaded lazily: the worker pulls in the workflow bundler, which the other commands do not need.
     const { runWorker } = await import('../worker');
-    await runWorker();
+    await runWorker(opts.taskQueue);
   });
 
 program

@@ -48,7 +48,7 @@ export async function readRun(handle: GuideHandle): Promise<RunView> {
       const step = description.typedSearchAttributes.get(currentStepAttribute) ?? 'none';
       const state = description.typedSearchAttributes.get(runStateAttribute) ?? status.toLowerCase();
       throw new CliError(
-        `run ${status.toLowerCase()} (${state}, step ${step}) but no worker answers on task queue "${description.taskQueue}": start one with: pve-twonode worker`,
+        `run ${status.toLowerCase()} (${state}, step ${step}) but no worker answers on task queue "${description.taskQueue}": start one with: pve-twonode worker${description.taskQueue === TASK_QUEUE ? '' : ` --task-queue ${description.taskQueue}`}`,
         EXIT.noWorker,
       );
     }

@@ -11,7 +11,7 @@ export class RunAlreadyActiveError extends Error {
 
 export type GuideHandle = WorkflowHandle<typeof clusterGuide>;
 
-export async function startGuide(client: Client, config: ClusterConfig, taskQueue = TASK_QUEUE): Promise<GuideHandle> {
+export async function startGuide(client: Client, config: ClusterConfig, taskQueue = config.cluster.task_queue ?? TASK_QUEUE): Promise<GuideHandle> {
   const workflowId = workflowIdFor(config.cluster.name);
   const [node1, node2] = config.nodes;
   const hostLines = [node1, node2, config.qdevice].map((h) => `| ${h.name} | ${h.ip} | ${h.ssh.host_key} |`);

@@ -14,7 +14,7 @@ import { startGuide } from '../cli/start';
 import { TASK_QUEUE } from '../src/temporal/connection';
 import { testConfig } from './helpers/config';
 import { mockActivities } from './helpers/mock-activities';
-import { cli, cliWithEnv, exited, startDevServer, stop, type Proc } from './helpers/processes';
+import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
 
 const PORT = 17933;
 const address = `127.0.0.1:${PORT}`;
@@ -80,14 +80,24 @@ describe('read commands without a worker, and Temporal errors as one line and an
     );
   });
 
-  it('a running run with no worker: status says which task queue and how to start a worker (exit 6); approve still lands', async () => {
-    await startGuide(client, testConfig({ cluster: { name: 'waiting' }, failover: { enabled: false } }), 'site-b');
+  it('a running run with no worker: status names its task queue and the worker to start (exit 6); approve still lands; that worker answers', async () => {
+    await startGuide(client, testConfig({ cluster: { name: 'waiting', task_queue: 'site-b' }, failover: { enabled: false } }));
     const status = await run(cli(PORT, 'status', 'waiting'));
     assert.equal(status.code, EXIT.noWorker, status.out);
-    assert.match(status.out, /^run running .*no worker answers on task queue "site-b": start one with: pve-twonode worker\n$/);
+    assert.match(status.out, /^run running .*no worker answers on task queue "site-b": start one with: pve-twonode worker --task-queue site-b\n$/);
     const approve = await run(cli(PORT, 'approve', 'waiting', 'create'));
     assert.equal(approve.code, 0, approve.out);
     assert.match(approve.out, /approved create; no worker is running/);
+    // The site's own worker, as the message says: now the run answers.
+    const worker = startWorker(PORT, 'site-b');
+    try {
+      let answered = await run(cli(PORT, 'status', 'waiting'));
+      for (let i = 0; i < 20 && answered.code !== 0; i++) answered = await run(cli(PORT, 'status', 'waiting'));
+      assert.equal(answered.code, 0, answered.out);
+      assert.match(answered.out, /Run report for cluster waiting: running/);
+    } finally {
+      await stop(worker, 'SIGKILL');
+    }
   });
 
   it('no run for this cluster: exit 5', async () => {

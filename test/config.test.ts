@@ -28,6 +28,23 @@ describe('cluster.yaml validation', () => {
     assert.equal(config.nodes[1].ssh.port, 22);
     assert.equal(config.nodes[1].ssh.user, 'root');
     assert.deepEqual(config.approvals.steps, ['create', 'join', 'qdevice', 'ha', 'failover']);
+    assert.equal(config.cluster.task_queue, 'pve-twonode');
+    assert.deepEqual(config.notify, {
+      webhook: { url: 'http://homeassistant.local:8123/api/webhook/pve-twonode' },
+      ntfy: { url: 'https://ntfy.sh/my-homelab-alerts', token: { env: 'NTFY_TOKEN' } },
+      remind: '6h',
+    });
+  });
+
+  it('a site task queue and the notify section are checked like the rest', () => {
+    const found = problems(rawTestConfig({ cluster: { name: 'homelab', task_queue: 'site b' }, notify: { remind: '6h' } }));
+    assert.deepEqual(
+      found.map((p) => p.split(':')[0]),
+      ['cluster.task_queue', 'notify'],
+      found.join('\n'),
+    );
+    assert.match(found[0], /e\.g\. pve-twonode-site-b/);
+    assert.match(found[1], /webhook or ntfy/);
   });
 
   it('lists every bad field at once, each with its path and a good example', () => {

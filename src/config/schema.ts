@@ -115,6 +115,11 @@ export const clusterConfigSchema = z
   .strictObject({
     cluster: z.strictObject({
       name: clusterName,
+      /** The Temporal task queue of this cluster's runs and checks; a worker in the site's LAN serves it. */
+      task_queue: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]{1,200}$/, { error: 'must be a task queue name: letters, digits, dot, dash, underscore, e.g. pve-twonode-site-b' })
+        .default('pve-twonode'),
       domain: z
         .string()
         .regex(/^[a-z0-9.-]+$/)

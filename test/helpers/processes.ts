@@ -29,8 +29,10 @@ export async function startDevServer(port: number, dbFile: string): Promise<Proc
   throw new Error(`dev server did not become healthy: ${server.output()}`);
 }
 
-export function startWorker(port: number): Proc {
-  return start(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'worker'], { TEMPORAL_ADDRESS: `127.0.0.1:${port}` });
+export function startWorker(port: number, taskQueue?: string): Proc {
+  return start(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'worker', ...(taskQueue ? ['--task-queue', taskQueue] : [])], {
+    TEMPORAL_ADDRESS: `127.0.0.1:${port}`,
+  });
 }
 
 export function cli(port: number, ...args: string[]): Proc {
