@@ -1,9 +1,11 @@
 /** Sends a health alert to the webhook and/or ntfy in cluster.yaml; the ntfy token is resolved here, on the worker. */
+import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { NotifyConfig } from '../src/config/schema';
 import { noticeTitle, NTFY_PRIORITY, type Alert, type GateNotice } from '../src/health/alerts';
 import { temporalSettings, uiLink } from '../src/temporal/connection';
 import { resolveSecret } from '../src/secrets';
+import { toFailure } from './runtime/to-failure';
 
 async function post(what: string, url: string, init: RequestInit): Promise<void> {
   const res = await fetch(url, { ...init, method: 'POST', signal: AbortSignal.timeout(15_000) });
@@ -14,7 +16,7 @@ async function post(what: string, url: string, init: RequestInit): Promise<void>
 }
 
 /** Delivers to every configured channel; returns where it went. */
-export async function sendAlert(notify: NotifyConfig, alert: Alert | GateNotice): Promise<string[]> {
+async function deliver(notify: NotifyConfig, alert: Alert | GateNotice): Promise<string[]> {
   const sent: string[] = [];
   if (notify.webhook) {
     await post('the webhook', notify.webhook.url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert) });
@@ -34,14 +36,22 @@ export async function sendAlert(notify: NotifyConfig, alert: Alert | GateNotice)
   return sent;
 }
 
-/** A gate of the guide waits: tells the person which, the exact approve command and the run's page in the UI. */
+/**
+ * Activity: a health alert. Failures leave through the steps' own classification (to-failure.ts), so a missing ntfy
+ * token is the non-retryable SecretUnavailable the retry policy names, not a retried plain Error.
+ */
+export async function sendAlert(notify: NotifyConfig, alert: Alert): Promise<string[]> {
+  return deliver(notify, alert).catch((err: unknown) => Promise.reject(toFailure(err, activityInfo().attempt)));
+}
+
+/** Activity: a gate of the guide waits; tells the person which, the exact approve command and the run's page in the UI. */
 export async function sendGateNotice(
   notify: NotifyConfig,
   gate: { cluster: string; gate: string; instruction: string; workflowId: string },
 ): Promise<string[]> {
   const { connectionOptions, namespace } = temporalSettings();
   const command = `pve-twonode approve ${gate.cluster} ${gate.gate}`;
-  return sendAlert(notify, {
+  const notice: GateNotice = {
     version: 1,
     kind: 'gate',
     cluster: gate.cluster,
@@ -49,5 +59,6 @@ export async function sendGateNotice(
     command,
     link: uiLink(connectionOptions.address, namespace, gate.workflowId),
     summary: `pve-twonode ${gate.cluster} waits for approval of ${gate.gate}: ${gate.instruction}`,
-  });
+  };
+  return deliver(notify, notice).catch((err: unknown) => Promise.reject(toFailure(err, activityInfo().attempt)));
 }

@@ -19,7 +19,7 @@ import {
   type ApproveInput,
   type RejectInput,
 } from './messages';
-import { clusterStep, failoverStage, installStep, quickStep } from './policies';
+import { alertDelivery, clusterStep, failoverStage, installStep, quickStep } from './policies';
 import { Progress, type RunProgress } from './progress';
 
 type StepActivity = (config: ClusterConfig) => Promise<StepResult>;
@@ -42,11 +42,7 @@ type LegacyObserve = { recoveryMs?: number };
 
 const FINAL_REPORT_MEMO = 'final-report-memo';
 const GATE_NOTICE = 'gate-notice';
-const noticeActivities = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '5s', maximumAttempts: 6, nonRetryableErrorTypes: ['AlertRefused', 'SecretUnavailable'] },
-  summary: 'notify: a gate waits for approval',
-});
+const noticeActivities = wf.proxyActivities<Activities>({ ...alertDelivery, summary: 'notify: a gate waits for approval' });
 
 class Rejected extends Error {}
 

@@ -10,6 +10,7 @@ import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/duration';
 import { alertFor, type Alert } from '../src/health/alerts';
 import type { Health } from '../src/health/report';
+import { alertDelivery } from './policies';
 import { healthAttribute, healthQuery, healthResultSignal, healthStateIdFor, type HealthResult, type HealthState } from './health-messages';
 
 const { healthCheck } = wf.proxyActivities<Activities>({
@@ -17,16 +18,7 @@ const { healthCheck } = wf.proxyActivities<Activities>({
   retry: { maximumAttempts: 2, initialInterval: '5s' },
   summary: 'read-only health check of all three hosts',
 });
-const { sendAlert } = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: {
-    initialInterval: '5s',
-    backoffCoefficient: 2,
-    maximumInterval: '1m',
-    maximumAttempts: 6,
-    nonRetryableErrorTypes: ['AlertRefused', 'SecretUnavailable'],
-  },
-});
+const { sendAlert } = wf.proxyActivities<Activities>(alertDelivery);
 
 /** One scheduled check: run it, hand the result to the cluster's health state. */
 export async function clusterHealthCheck(config: ClusterConfig): Promise<Health> {

@@ -26,3 +26,18 @@ export const installStep: ActivityOptions = { ...base, startToCloseTimeout: '20m
 export const clusterStep: ActivityOptions = { ...base, startToCloseTimeout: '15m' };
 /** Failover observation waits up to failover.recovery_timeout. */
 export const failoverStage: ActivityOptions = { ...base, startToCloseTimeout: '40m' };
+
+/**
+ * Health alerts and gate notices: short, a few retries over about two minutes; a URL or token the receiver refuses
+ * (AlertRefused) and the non-retryable step failures (a missing secret) are not retried.
+ */
+export const alertDelivery: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '5s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    maximumAttempts: 6,
+    nonRetryableErrorTypes: ['AlertRefused', ...NON_RETRYABLE],
+  },
+};
