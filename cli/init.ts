@@ -30,11 +30,18 @@ export interface InitOptions {
 /** Asks a person a question on the terminal; absent when there is none. */
 export type Ask = (question: string) => Promise<string>;
 
+interface Node1Facts {
+  apiFingerprint: string;
+  guests: { sid: string; name: string }[];
+}
+
 interface Found {
   ip: string;
   hostKey: string;
   hostname: string;
   detail: string;
+  /** Read on node 1 only, over the same confirmed connection. */
+  node1?: Node1Facts;
 }
 
 function hostFor(role: Role, options: InitOptions): HostConfig {
@@ -77,40 +84,35 @@ async function visit(role: Role, options: InitOptions, ask?: Ask): Promise<Found
     const out = async (command: string) => (await session.run(command)).stdout.trim();
     const hostname = await out('hostname');
     const detail = role === 'qdevice' ? await out('. /etc/os-release && echo "$PRETTY_NAME"') : await out('pveversion 2>/dev/null');
-    return { ip: host.ip, hostKey: seen, hostname, detail };
+    return { ip: host.ip, hostKey: seen, hostname, detail, node1: role === 'node1' ? await readNode1(session) : undefined };
   } finally {
     session.close();
   }
 }
 
 /** node 1's API certificate fingerprint (pveproxy-ssl.pem when the owner installed one, else pve-ssl.pem) and its guests. */
-async function readNode1(options: InitOptions, hostKey: string): Promise<{ apiFingerprint: string; guests: { sid: string; name: string }[] }> {
-  const session = await SshSession.open({ ...hostFor('node1', options), ssh: { ...hostFor('node1', options).ssh, host_key: hostKey } });
-  try {
-    const dir = '/etc/pve/nodes/$(hostname)';
-    const cert = await session.run(
-      `for c in ${dir}/pveproxy-ssl.pem ${dir}/pve-ssl.pem; do [ -f "$c" ] && { openssl x509 -noout -fingerprint -sha256 -in "$c" | cut -d= -f2; break; }; done`,
-    );
-    const guests = await session.run(
-      `for f in ${dir}/qemu-server/*.conf ${dir}/lxc/*.conf; do [ -e "$f" ] && echo "$f $(sed -n 's/^name: //p;s/^hostname: //p' "$f" | head -1)"; done`,
-    );
-    return {
-      apiFingerprint: cert.stdout.trim(),
-      guests: guests.stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => {
-          const [path, name = ''] = line.split(' ');
-          const id = /(\d+)\.conf$/.exec(path)?.[1] ?? '?';
-          return { sid: `${path.includes('/lxc/') ? 'ct' : 'vm'}:${id}`, name };
-        }),
-    };
-  } finally {
-    session.close();
-  }
+async function readNode1(session: SshSession): Promise<Node1Facts> {
+  const dir = '/etc/pve/nodes/$(hostname)';
+  const cert = await session.run(
+    `for c in ${dir}/pveproxy-ssl.pem ${dir}/pve-ssl.pem; do [ -f "$c" ] && { openssl x509 -noout -fingerprint -sha256 -in "$c" | cut -d= -f2; break; }; done`,
+  );
+  const guests = await session.run(
+    `for f in ${dir}/qemu-server/*.conf ${dir}/lxc/*.conf; do [ -e "$f" ] && echo "$f $(sed -n 's/^name: //p;s/^hostname: //p' "$f" | head -1)"; done`,
+  );
+  return {
+    apiFingerprint: cert.stdout.trim(),
+    guests: guests.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [path, name = ''] = line.split(' ');
+        const id = /(\d+)\.conf$/.exec(path)?.[1] ?? '?';
+        return { sid: `${path.includes('/lxc/') ? 'ct' : 'vm'}:${id}`, name };
+      }),
+  };
 }
 
-function renderYaml(options: InitOptions, found: Record<Role, Found>, node1: { apiFingerprint: string; guests: { sid: string; name: string }[] }): string {
+function renderYaml(options: InitOptions, found: Record<Role, Found>, node1: Node1Facts): string {
   const host = (f: Found, indent: string) =>
     [
       `${indent}ip: ${f.ip}`,
@@ -162,8 +164,7 @@ function renderYaml(options: InitOptions, found: Record<Role, Found>, node1: { a
 export async function initConfig(options: InitOptions, ask?: Ask): Promise<string> {
   const found = {} as Record<Role, Found>;
   for (const role of ROLES) found[role] = await visit(role, options, ask);
-  const node1 = await readNode1(options, found.node1.hostKey);
-  const text = renderYaml(options, found, node1);
+  const text = renderYaml(options, found, found.node1.node1!);
   // What validate would say, before the file exists.
   const checked = clusterConfigSchema.safeParse(parse(text));
   if (!checked.success)
