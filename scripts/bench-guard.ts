@@ -3,16 +3,9 @@
  * fix to the recovery notice, with `guard --every <interval>`, N times per fault; prints each and the median.
  *   npx tsx scripts/bench-guard.ts [interval=30s] [runs=3] [faults=qnetd-stopped,qdevice-dead,unplugged]
  */
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { runStep } from '../activities/runtime/run-step';
-import type { AnyStep } from '../src/step-kit/descriptor';
-import type { StepResult } from '../src/step-kit/result';
-import { GUIDE_STEPS } from '../steps';
+import { buildLabCluster, webhookFor } from '../test/helpers/guard';
 import { LAB_DIR, freshLab, lab } from '../test/helpers/lab';
 import { cli, exited, startDevServer, startWorker, stop, type Proc } from '../test/helpers/processes';
 
@@ -22,27 +15,17 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   const { config, path } = freshLab();
-  for (const name of ['hosts', 'time', 'create', 'join-prereqs', 'join', 'qnetd', 'qdevice-prereqs', 'qdevice', 'ha'])
-    await new MockActivityEnvironment().run<[], StepResult, () => Promise<StepResult>>(() =>
-      runStep(GUIDE_STEPS.find((s) => s.name === name) as AnyStep, config),
-    );
-  const arrivals: { status: string; at: number }[] = [];
-  const hook = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => (arrivals.push({ status: (JSON.parse(body) as { status: string }).status, at: Date.now() }), res.end()));
-  });
-  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  const guarded = join(LAB_DIR, 'bench.yaml');
-  writeFileSync(guarded, `${readFileSync(path, 'utf8')}notify:\n  webhook: { url: 'http://127.0.0.1:${(hook.address() as AddressInfo).port}/' }\n`);
+  await buildLabCluster(config);
+  const hook = await webhookFor(path, 'bench');
+  const arrivals = hook.received;
   const port = 18333;
   const procs: Proc[] = [await startDevServer(port, join(LAB_DIR, 'bench.db')), startWorker(port)];
   const waitFor = async (status: string, count: number) => {
-    while (arrivals.filter((a) => a.status === status).length < count) await delay(200);
-    return arrivals.filter((a) => a.status === status)[count - 1].at;
+    while (arrivals.filter((a) => a.alert.status === status).length < count) await delay(200);
+    return arrivals.filter((a) => a.alert.status === status)[count - 1].at;
   };
   try {
-    if ((await exited(cli(port, 'guard', guarded, '--every', interval))) !== 0) throw new Error('guard failed');
+    if ((await exited(cli(port, 'guard', hook.configPath, '--every', interval))) !== 0) throw new Error('guard failed');
     await delay(5_000);
     let alerts = 0;
     let recoveries = 0;

@@ -4,27 +4,18 @@
  * the VM's cable pulled.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { healthCheck } from '../activities/health-check';
 import type { Health, HealthReport } from '../src/health/report';
-import { runStep } from '../activities/runtime/run-step';
 import type { ClusterConfig } from '../src/config/schema';
-import type { AnyStep } from '../src/step-kit/descriptor';
-import type { StepResult } from '../src/step-kit/result';
-import { GUIDE_STEPS } from '../steps';
+import { buildLabCluster, webhookFor } from './helpers/guard';
 import { LAB_DIR, freshLab, lab, labUnavailable } from './helpers/lab';
 import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
 import { Client, Connection } from '@temporalio/client';
-import type { Alert } from '../src/health/alerts';
 import { guardScheduleIdFor, healthQuery, healthStateIdFor } from '../workflows/health-messages';
-
-const BUILD = ['hosts', 'time', 'create', 'join-prereqs', 'join', 'qnetd', 'qdevice-prereqs', 'qdevice', 'ha'];
 
 /** Checks until the cluster shows the wanted status; corosync takes a few seconds to notice a lost QDevice. */
 async function checkUntil(config: ClusterConfig, want: Health, timeoutMs = 90_000): Promise<{ report: HealthReport; afterMs: number }> {
@@ -46,10 +37,7 @@ describe('pve-twonode check against a built lab cluster', { skip: labUnavailable
 
   before(async () => {
     ({ config, path } = freshLab());
-    for (const name of BUILD) {
-      const step = GUIDE_STEPS.find((s) => s.name === name) as AnyStep;
-      await new MockActivityEnvironment().run<[], StepResult, () => Promise<StepResult>>(() => runStep(step, config));
-    }
+    await buildLabCluster(config);
   });
   after(() => void lab('down'));
 
@@ -101,21 +89,9 @@ describe('pve-twonode check against a built lab cluster', { skip: labUnavailable
   });
 
   it('guard: a Schedule on the dev server checks every 5 s; one alert to a loopback webhook when qnetd stops, one recovery notice', async () => {
-    const received: { alert: Alert; at: number }[] = [];
-    const hook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        received.push({ alert: JSON.parse(body) as Alert, at: Date.now() });
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-    const guarded = join(LAB_DIR, 'guarded.yaml');
-    writeFileSync(
-      guarded,
-      `${readFileSync(path, 'utf8')}notify:\n  webhook: { url: 'http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook' }\n  remind: 6h\n`,
-    );
+    const hook = await webhookFor(path, 'guarded');
+    const { received } = hook;
+    const guarded = hook.configPath;
     const port = 18233;
     const procs: Proc[] = [await startDevServer(port, join(LAB_DIR, 'guard.db'))];
     procs.push(startWorker(port));
@@ -142,9 +118,15 @@ describe('pve-twonode check against a built lab cluster', { skip: labUnavailable
       assert.deepEqual([received[1].alert.kind, received[1].alert.previous, received[1].alert.status], ['change', 'CRITICAL', 'OK']);
       await delay(12_000);
       assert.equal(received.length, 2, 'exactly one alert and one recovery notice');
-      for (const flag of ['--pause', '--trigger', '--resume', '--delete']) {
+      for (const [flag, said] of [
+        ['--pause', 'paused'],
+        ['--trigger', 'one check started now'],
+        ['--resume', 'resumed'],
+        ['--delete', 'schedule deleted'],
+      ]) {
         const r = cli(port, 'guard', guarded, flag);
         assert.equal(await exited(r), 0, r.output());
+        assert.match(r.output(), new RegExp(`^guard for labclu: ${said}`), flag);
       }
       await assert.rejects(client.schedule.getHandle(guardScheduleIdFor('labclu')).describe(), /not found/i);
       const health = cli(port, 'health', 'labclu');
