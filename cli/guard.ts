@@ -56,5 +56,11 @@ export async function guardAction(client: Client, cluster: string, action: Guard
   else if (action === 'resume') await handle.unpause('resumed with pve-twonode guard --resume');
   else if (action === 'trigger') await handle.trigger(ScheduleOverlapPolicy.SKIP);
   else await handle.delete();
-  return `guard for ${cluster}: ${action === 'delete' ? 'schedule deleted (the health state keeps its last result)' : `${action}d`}`;
+  const done: Record<GuardAction, string> = {
+    pause: 'paused',
+    resume: 'resumed',
+    trigger: 'one check started now',
+    delete: 'schedule deleted (the health state keeps its last result)',
+  };
+  return `guard for ${cluster}: ${done[action]}`;
 }

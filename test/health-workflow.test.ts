@@ -10,7 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { NotifyConfig } from '../src/config/schema';
 import type { Alert } from '../src/health/alerts';
-import type { Health, HealthReport } from '../src/health/report';
+import { EXIT_CODE, type Health, type HealthReport } from '../src/health/report';
 import { healthAttribute, healthQuery, healthResultSignal, healthStateIdFor } from '../workflows/health-messages';
 import { timeSkippingEnv } from './helpers/temporal';
 
@@ -22,7 +22,7 @@ function report(status: Health): HealthReport {
     version: 1,
     cluster: 'homelab',
     status,
-    exitCode: { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 }[status],
+    exitCode: EXIT_CODE[status],
     summary: `PVE-TWONODE ${status} - homelab: ${bad ? 'qdevice: votes 2/3' : 'QDevice votes'}`,
     checkedAt: new Date().toISOString(),
     wallMs: 2500,
