@@ -11,6 +11,7 @@ import { readOnlyPass, type StepVerdict } from './read-only-pass';
 function weigh(step: AnyStep, verdict: StepVerdict): Health {
   if (verdict === 'pass' || verdict === 'not-configured') return 'OK';
   if (verdict === 'unreachable') return 'UNKNOWN';
+  if (verdict === 'degraded') return step.health === 'none' ? 'OK' : 'WARNING';
   return step.health === 'critical' ? 'CRITICAL' : step.health === 'warning' ? 'WARNING' : 'OK';
 }
 

@@ -11,10 +11,11 @@ import { HostSessions, ReadOnlyViolation, SshStepContext } from './runtime/step-
 
 /**
  * pass: done and verified. not-done: the check finds work left (the guide has not run that far). fail: the check
- * says done but the post-condition does not hold (degraded). blocked: the hosts are in a state the step refuses.
+ * says done but the post-condition does not hold. degraded: it holds, but in a degraded mode or drifted from
+ * cluster.yaml. blocked: the hosts are in a state the step refuses.
  * unreachable: a host could not be read. not-configured: cluster.yaml leaves the step out.
  */
-export type StepVerdict = 'pass' | 'not-done' | 'fail' | 'blocked' | 'unreachable' | 'not-configured';
+export type StepVerdict = 'pass' | 'not-done' | 'fail' | 'degraded' | 'blocked' | 'unreachable' | 'not-configured';
 export type PassVerdict = 'pass' | 'not-done' | 'fail' | 'unreachable';
 
 export interface StepCheck {
@@ -39,7 +40,8 @@ function problem(err: unknown): { verdict: StepVerdict; reason: string; facts: F
   if (err instanceof SshError) return { verdict: 'unreachable', reason: err.message, facts: {} };
   const facts = err instanceof ApplicationFailure ? ((err.details?.[0] ?? {}) as Facts) : {};
   const reason = err instanceof Error ? err.message : String(err);
-  return { verdict: err instanceof ApplicationFailure && err.type === 'PreconditionFailed' ? 'blocked' : 'fail', reason, facts };
+  const type = err instanceof ApplicationFailure ? err.type : null;
+  return { verdict: type === 'PreconditionFailed' ? 'blocked' : type === 'Degraded' ? 'degraded' : 'fail', reason, facts };
 }
 
 async function checkOne(step: AnyStep, config: ClusterConfig, sessions: HostSessions): Promise<StepCheck> {
@@ -67,7 +69,7 @@ async function checkOne(step: AnyStep, config: ClusterConfig, sessions: HostSess
 function overall(steps: StepCheck[]): PassVerdict {
   const has = (...v: StepVerdict[]) => steps.some((s) => v.includes(s.verdict));
   if (has('unreachable')) return 'unreachable';
-  if (has('fail', 'blocked')) return 'fail';
+  if (has('fail', 'degraded', 'blocked')) return 'fail';
   if (has('not-done')) return 'not-done';
   return 'pass';
 }

@@ -9,7 +9,7 @@ import { durationMs } from '../src/duration';
 import { parseHaManagerStatus } from '../src/parsers/ha-manager-status';
 import type { PvecmStatus } from '../src/parsers/pvecm-status';
 import { sh } from '../src/ssh/quote';
-import { hasHealthyQdevice, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
+import { describeQdeviceHealth, hasHealthyQdevice, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
 import { hostByName, on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
@@ -77,7 +77,7 @@ export const failover = defineStep({
   },
   async verify(ctx, config, { state: record }) {
     const status = await readClusterStatus(ctx, failoverCommands(config, config.nodes[0].name).status);
-    if (!hasHealthyQdevice(status)) throw postconditionFailed(`the cluster shows ${summarize(status)}, not 3 of 3 votes`);
+    if (!hasHealthyQdevice(status)) throw postconditionFailed(`the cluster is not back to 3 of 3 votes: ${describeQdeviceHealth(config, status)}`);
     if (!record || !status) throw postconditionFailed(`no failover test recorded (${FAILOVER_RECORD})`);
     return { summary: `${describeRecord(record)}; cluster healthy: ${summarize(status)}`, facts: { record, pvecmStatus: status } };
   },

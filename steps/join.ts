@@ -1,12 +1,13 @@
 /** Step 4, join: `pvecm add` on the second node; it exits 0 after a failed join, so its words and then membership are the verdict. */
 import type { ClusterConfig } from '../src/config/schema';
+import { parseCorosyncConf } from '../src/parsers/corosync-conf';
 import { joinFailure } from '../src/parsers/pvecm-add';
 import type { PvecmStatus } from '../src/parsers/pvecm-status';
 import { sh } from '../src/ssh/quote';
 import { readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
 import { exitReport, on, type CommandSet } from '../src/step-kit/commands';
-import { defineStep } from '../src/step-kit/descriptor';
-import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
+import { defineStep, type StepContext } from '../src/step-kit/descriptor';
+import { degraded, postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
 
 // pvecm add returns after its own "waiting for quorum...", so membership shows up soon after it if at all.
 const MEMBERSHIP_TIMEOUT_MS = 30_000;
@@ -17,6 +18,7 @@ export function joinCommands(config: ClusterConfig) {
   return {
     node1Status: on(node1, 'check', 'pvecm status'),
     node2Status: on(node2, 'check', 'pvecm status'),
+    corosyncConf: on(node1, 'verify', 'cat /etc/pve/corosync.conf'),
     // cd /: pvecm add refuses to run with its cwd inside /etc/pve.
     add:
       join.method === 'api'
@@ -32,12 +34,29 @@ function joined(config: ClusterConfig, status: PvecmStatus | null): boolean {
   return status?.cluster?.name === config.cluster.name && status.quorate && status.members.length >= 2 && status.totalVotes >= 2;
 }
 
+/** The cluster's node list against cluster.yaml: a renamed or renumbered node is drift the owner should know of. */
+async function nodelistDrift(ctx: StepContext, config: ClusterConfig): Promise<void> {
+  const conf = parseCorosyncConf(await ctx.output(joinCommands(config).corosyncConf));
+  const drift = config.nodes.flatMap((n) => {
+    const entry = conf.nodes.find((e) => e.name === n.name);
+    if (!entry) return [`no node ${n.name} (it lists ${conf.nodes.map((e) => e.name).join(', ') || 'none'})`];
+    return entry.ring0Addr === n.ip ? [] : [`${n.name} at ${entry.ring0Addr}, not ${n.ip}`];
+  });
+  if (drift.length > 0)
+    throw degraded(
+      `/etc/pve/corosync.conf differs from cluster.yaml: ${drift.join('; ')}; correct cluster.yaml, or the cluster (pvecm.adoc "Edit corosync.conf")`,
+      {
+        corosyncNodes: conf.nodes,
+      },
+    );
+}
+
 export const join = defineStep({
   name: 'join',
   activity: 'join',
   kind: 'cluster',
   acts: '`pvecm add --fingerprint`, password on stdin (or `--use_ssh`)',
-  verifiedBy: "pvecm's failure texts (it exits 0 after a failed join), then membership on both nodes",
+  verifiedBy: "pvecm's failure texts (it exits 0 after a failed join), then membership on both nodes, corosync.conf's node list",
   gatedByDefault: true,
   health: 'critical',
   hosts: (config) => [config.nodes[1].name],
@@ -78,6 +97,7 @@ export const join = defineStep({
         `join did not complete: ${node1.name} sees ${summarize(node1After)}, ${node2.name} sees ${summarize(node2After)}.${acted?.evidence ? ` ${acted.evidence}` : ''}`,
       );
     }
+    await nodelistDrift(ctx, config);
     return { summary: `${node2.name} is a member of ${config.cluster.name} (${summarize(status)})`, facts: { pvecmStatus: status } };
   },
 });

@@ -1,10 +1,16 @@
-/** Step 7, qdevice: `pvecm qdevice setup <vm-ip>` on node1 (an IP, never a name: docs/proxmox-contract.md), verified by the third vote. */
+/**
+ * Step 7, qdevice: `pvecm qdevice setup <vm-ip>` on node1 (an IP, never a name: docs/proxmox-contract.md), verified by
+ * the third vote as both sides see it: node1's `pvecm status` and corosync-qnetd's own list of this cluster's nodes.
+ */
 import type { ClusterConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
-import { hasHealthyQdevice, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
+import { parseCorosyncConf } from '../src/parsers/corosync-conf';
+import { parseQnetdList, votesFor } from '../src/parsers/qnetd-tool';
+import type { PvecmStatus } from '../src/parsers/pvecm-status';
+import { describeQdeviceHealth, hasHealthyQdevice, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
 import { exitReport, on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
-import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
+import { degraded, postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
 
 const VOTES_TIMEOUT_MS = 90_000;
 
@@ -13,7 +19,9 @@ export function qdeviceCommands(config: ClusterConfig) {
   const ip = config.qdevice.ip;
   return {
     status: on(node1, 'check', 'pvecm status'),
+    qnetdClients: on(config.qdevice, 'verify', 'corosync-qnetd-tool -l'),
     configured: on(node1, 'check', "grep -Eq '^\\s*device\\s*\\{' /etc/pve/corosync.conf && echo configured"),
+    corosyncConf: on(node1, 'verify', 'cat /etc/pve/corosync.conf'),
     leftoverNssdb: on(node1, 'check', 'test -d /etc/corosync/qdevice/net/nssdb && echo leftover'),
     setup: on(node1, 'act', sh`pvecm qdevice setup ${ip}`, { timeoutMs: 300_000 }),
     // A half-finished earlier setup leaves the nssdb; pvecm then insists on --force (docs/proxmox-contract.md).
@@ -23,6 +31,31 @@ export function qdeviceCommands(config: ClusterConfig) {
 
 const voting = (ctx: StepContext, config: ClusterConfig) => statusWhere(ctx, qdeviceCommands(config).status, hasHealthyQdevice);
 
+function notVoting(config: ClusterConfig, status: PvecmStatus | null): string {
+  return `the QDevice's vote is not healthy (${describeQdeviceHealth(config, status)})`;
+}
+
+/** The QDevice corosync uses is the VM cluster.yaml names (a qnetd moved without updating the config is drift). */
+async function qdeviceHostDrift(ctx: StepContext, config: ClusterConfig): Promise<void> {
+  const host = parseCorosyncConf(await ctx.output(qdeviceCommands(config).corosyncConf)).qdeviceHost;
+  if (host !== config.qdevice.ip)
+    throw degraded(
+      `/etc/pve/corosync.conf points the QDevice at ${host ?? 'no host'}, cluster.yaml at ${config.qdevice.name} (${config.qdevice.ip}); correct cluster.yaml`,
+    );
+}
+
+/** corosync-qnetd's side: it serves this cluster and gives every member its vote (a qnetd answering for another cluster would not). */
+async function qnetdServes(ctx: StepContext, config: ClusterConfig, status: PvecmStatus): Promise<string> {
+  const vm = config.qdevice.name;
+  const listed = parseQnetdList(await ctx.output(qdeviceCommands(config).qnetdClients)).find((c) => c.name === config.cluster.name);
+  const ids = status.members.map((m) => m.nodeId);
+  const missing = ids.filter((id) => !listed?.nodes.some((n) => n.nodeId === id && votesFor(n)));
+  if (!listed || missing.length > 0)
+    throw postconditionFailed(
+      `corosync-qnetd on ${vm} does not ${listed ? `give its vote to node id ${missing.join(', ')}` : `list cluster ${config.cluster.name}`} (corosync-qnetd-tool -l on ${vm}), though the nodes count the QDevice's vote`,
+    );
+  return `corosync-qnetd on ${vm} votes for node ids ${ids.join(', ')}`;
+}
 export const qdevice = defineStep({
   name: 'qdevice',
   activity: 'qdevice',
@@ -31,7 +64,7 @@ export const qdevice = defineStep({
   verifiedBy: 'Expected 3, Total 3, `Quorate Qdevice`, both members `A,V,NMW`',
   gatedByDefault: true,
   health: 'critical',
-  hosts: (config) => [config.nodes[0].name],
+  hosts: (config) => [config.nodes[0].name, config.qdevice.name],
   summary: (config) => `pvecm qdevice setup on ${config.nodes[0].name}`,
   commands: (config) => [qdeviceCommands(config)],
   async check(ctx, config) {
@@ -47,9 +80,7 @@ export const qdevice = defineStep({
       // A configured device that is not voting is not ours to redo: pvecm refuses a second setup.
       if (await ctx.waitFor('configured QDevice to vote', 30_000, () => voting(ctx, config))) return { changes: [] };
       const now = await readClusterStatus(ctx, c.status);
-      throw preconditionFailed(
-        `a QDevice is configured on ${config.cluster.name} but not voting (${summarize(now)}); check corosync-qnetd on ${config.qdevice.name} and port 5403, or run 'pvecm qdevice remove' and retry`,
-      );
+      throw preconditionFailed(`a QDevice is configured on ${config.cluster.name} but ${notVoting(config, now)}; or run 'pvecm qdevice remove' and retry`);
     }
     // A half-finished earlier setup leaves the nssdb; pvecm then insists on --force (docs/proxmox-contract.md).
     const setup = await ctx.run(leftover ? c.setupForce : c.setup);
@@ -57,10 +88,7 @@ export const qdevice = defineStep({
     // A non-zero exit is a sure failure: say so now instead of waiting for votes that cannot come.
     if (setup.code !== 0) {
       const now = await readClusterStatus(ctx, c.status);
-      throw postconditionFailed(
-        `after pvecm qdevice setup the cluster shows ${summarize(now)}, not Expected 3 / Total 3 / Quorate Qdevice with both members A,V. ${evidence}`,
-        { pvecmStatus: now },
-      );
+      throw postconditionFailed(`after pvecm qdevice setup ${notVoting(config, now)}. ${evidence}`, { pvecmStatus: now });
     }
     return { changes: [], evidence };
   },
@@ -68,11 +96,10 @@ export const qdevice = defineStep({
     const status = await ctx.waitFor('3 of 3 votes with Qdevice', VOTES_TIMEOUT_MS, () => voting(ctx, config));
     if (!status) {
       const now = await readClusterStatus(ctx, qdeviceCommands(config).status);
-      throw postconditionFailed(
-        `the cluster shows ${summarize(now)}, not Expected 3 / Total 3 / Quorate Qdevice with both members A,V.${acted?.evidence ? ` ${acted.evidence}` : ''}`,
-        { pvecmStatus: now },
-      );
+      throw postconditionFailed(`${notVoting(config, now)}.${acted?.evidence ? ` ${acted.evidence}` : ''}`, { pvecmStatus: now });
     }
-    return { summary: `QDevice on ${config.qdevice.ip} votes (${summarize(status)})`, facts: { pvecmStatus: status } };
+    await qdeviceHostDrift(ctx, config);
+    const qnetd = await qnetdServes(ctx, config, status);
+    return { summary: `QDevice on ${config.qdevice.ip} votes (${summarize(status)}); ${qnetd}`, facts: { pvecmStatus: status } };
   },
 });

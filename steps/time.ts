@@ -125,8 +125,16 @@ export const time = defineStep({
     const values = Object.values(offsets);
     const skewMs = Math.round(Math.max(...values) - Math.min(...values));
     const facts: TimeFacts = { ntpSynchronized: true, skewMs, offsetsMs: Object.fromEntries(Object.entries(offsets).map(([k, v]) => [k, Math.round(v)])) };
-    if (skewMs > config.ntp.max_skew_ms)
-      throw postconditionFailed(`clock skew between hosts is ${skewMs} ms, above ntp.max_skew_ms ${config.ntp.max_skew_ms}`, facts);
+    if (skewMs > config.ntp.max_skew_ms) {
+      // Name the host furthest from the middle of the three: with one clock off, that is the one to fix.
+      const median = [...values].sort((a, b) => a - b)[1];
+      const [worst, offset] = Object.entries(offsets).reduce((w, e) => (Math.abs(e[1] - median) > Math.abs(w[1] - median) ? e : w));
+      const off = `${worst} ${offset > median ? 'ahead of' : 'behind'} the others by ${Math.round(Math.abs(offset - median))} ms`;
+      throw postconditionFailed(
+        `clock skew between hosts is ${skewMs} ms, above ntp.max_skew_ms ${config.ntp.max_skew_ms} (${off}; check its NTP source: timedatectl timesync-status, chronyc sources)`,
+        facts,
+      );
+    }
     return { summary: `NTP synchronised on all 3 hosts, skew ${skewMs} ms`, facts };
   },
 });

@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseHaManagerStatus, parsePveversion, parsePvecmStatus, parseTimedatectlShow } from '../src';
+import { parseCorosyncConf } from '../src/parsers/corosync-conf';
 import { joinFailure } from '../src/parsers/pvecm-add';
+import { parseQnetdList, votesFor } from '../src/parsers/qnetd-tool';
+import { hasHealthyQdevice, qdeviceProblems } from '../src/step-kit/cluster-state';
+import { testConfig } from './helpers/config';
 import { realPvecm } from './helpers/real-pvecm';
 
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
@@ -249,5 +253,80 @@ describe('parsers take every format seen in the field (test/fixtures/SOURCES.md)
       ['detected time drift!', 'maintenance mode', 'unable to read lrm status'],
     );
     assert.deepEqual(drift.services, [{ sid: 'vm:100', node: 'pve1', state: 'started' }]);
+  });
+});
+
+describe('corosync-qnetd-tool -l', () => {
+  it("reads each cluster and each node's vote, with and without -v", () => {
+    const real = parseQnetdList(fixture('qnetd-tool-lv.txt'));
+    assert.deepEqual(
+      real.map((c) => [c.name, c.algorithm, c.nodes.map((n) => [n.nodeId, n.clientAddress, n.vote, votesFor(n)])]),
+      [
+        [
+          'krogan0',
+          'Fifty-Fifty split',
+          [
+            [2, '::ffff:192.168.89.2:50028', 'ACK (ACK)', true],
+            [1, '::ffff:192.168.89.1:41980', 'No change (ACK)', true],
+          ],
+        ],
+      ],
+    );
+    const lab = parseQnetdList(fixture('qnetd-tool-list.txt'));
+    assert.deepEqual(
+      lab.map((c) => [c.name, c.nodes.map((n) => n.nodeId)]),
+      [['labclu', [1, 2]]],
+    );
+    assert.deepEqual(parseQnetdList(''), [], 'no cluster connected: nothing listed');
+    assert.equal(votesFor({ nodeId: 1, clientAddress: '', vote: 'NACK (NACK)' }), false);
+  });
+});
+
+describe('corosync.conf', () => {
+  it('reads the node list, the cluster name and the QDevice host as pvecm writes them', () => {
+    const conf = parseCorosyncConf(fixture('corosync-conf-qdevice-lab.txt'));
+    assert.deepEqual(conf, {
+      clusterName: 'labclu',
+      configVersion: 3,
+      nodes: [
+        { name: 'pve1', nodeid: 1, ring0Addr: '10.213.7.11', quorumVotes: 1 },
+        { name: 'pve2', nodeid: 2, ring0Addr: '10.213.7.12', quorumVotes: 1 },
+      ],
+      qdeviceHost: '10.213.7.13',
+    });
+    const noDevice = parseCorosyncConf('nodelist {\n  node {\n    name: a # comment\n    nodeid: 1\n    ring0_addr: 192.0.2.1\n  }\n}\n');
+    assert.deepEqual([noDevice.qdeviceHost, noDevice.clusterName, noDevice.nodes[0].name], [null, null, 'a']);
+  });
+});
+
+describe('qdeviceProblems: why the third vote is not healthy, in words naming the node', () => {
+  const config = testConfig({
+    nodes: [
+      { name: 'rp1', ip: '10.213.9.11', ssh: { host_key: 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8', auth: { key_file: '/k' } } },
+      { name: 'rp2', ip: '10.213.9.12', ssh: { host_key: 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8', auth: { key_file: '/k' } } },
+    ],
+    ha: { resources: [{ sid: 'vm:100', preferred_node: 'rp1' }] },
+  });
+  const healthy = realPvecm('status-qdevice').stdout;
+
+  it('none on a healthy cluster', () => {
+    const s = parsePvecmStatus(healthy);
+    assert.deepEqual([hasHealthyQdevice(s), qdeviceProblems(config, s)], [true, []]);
+  });
+
+  it('NR and NA name the node and the daemon', () => {
+    const nr = parsePvecmStatus(healthy.replace(/A,V,NMW 10\.213\.9\.12/, '     NR 10.213.9.12'));
+    assert.deepEqual(qdeviceProblems(config, nr), [
+      'rp2 shows NR: corosync-qdevice is not registered there (not running, or unable to start: its certificate store /etc/corosync/qdevice/net/nssdb missing or wrong)',
+    ]);
+    const na = parsePvecmStatus(healthy.replace(/A,V,NMW 10\.213\.9\.12/, 'NA,NV,NMW 10.213.9.12'));
+    assert.match(qdeviceProblems(config, na)[0], /^rp2 shows NA,NV,NMW: its corosync-qdevice does not reach corosync-qnetd/);
+  });
+
+  it('an Expected votes below 3 is named as a pvecm expected override', () => {
+    const low = parsePvecmStatus(healthy.replace(/Expected votes:\s+3/, 'Expected votes:   2').replace(/Total votes:\s+3/, 'Total votes:      2'));
+    const problems = qdeviceProblems(config, low);
+    assert.match(problems[0], /^Expected votes is 2, not 3: a `pvecm expected` override is in place/);
+    assert.ok(problems.includes('only 2 of 3 votes'), problems.join(' | '));
   });
 });

@@ -1,4 +1,5 @@
 /** Reads a node's real cluster state; shared by the steps that must not trust pvecm's exit codes. */
+import type { ClusterConfig } from '../config/schema';
 import { parsePvecmStatus, type PvecmStatus } from '../parsers/pvecm-status';
 import type { HostCommand } from './commands';
 import type { StepContext } from './descriptor';
@@ -34,4 +35,44 @@ export function hasHealthyQdevice(status: PvecmStatus | null): boolean {
     status.members.length === 2 &&
     status.members.every((m) => m.qdeviceFlags?.startsWith('A,V,') === true)
   );
+}
+
+// pvecm.adoc "QDevice Status Flags": what each flag of a member says, in the words of the fix.
+const FLAG_MEANING: Record<string, string> = {
+  NR: 'corosync-qdevice is not registered there (not running, or unable to start: its certificate store /etc/corosync/qdevice/net/nssdb missing or wrong)',
+  NA: 'its corosync-qdevice does not reach corosync-qnetd (daemon down, or port 5403 blocked)',
+  NV: 'the QDevice does not vote for it',
+};
+
+/**
+ * Why the QDevice's third vote is not healthy, one clause each, naming the node (members print their ring address,
+ * so addresses are matched to cluster.yaml's names) and the Proxmox fact behind it; empty when hasHealthyQdevice.
+ */
+export function qdeviceProblems(config: ClusterConfig, status: PvecmStatus | null): string[] {
+  if (!status) return [`${config.nodes[0].name} is in no cluster`];
+  const problems: string[] = [];
+  if (!status.quorate) problems.push('the cluster is not quorate');
+  const nodeName = (member: string) => config.nodes.find((n) => n.ip === member || n.name === member)?.name ?? member;
+  if (status.expectedVotes < 3)
+    problems.push(
+      `Expected votes is ${status.expectedVotes}, not 3: a \`pvecm expected\` override is in place (corosync drops it once every node is back; until then a cut-off node may count itself quorate)`,
+    );
+  if (status.qdevice === null || !status.flags.includes('Qdevice'))
+    problems.push('no QDevice is registered in corosync (pvecm qdevice setup has not run, or was removed)');
+  for (const member of status.members) {
+    const flags = member.qdeviceFlags;
+    if (flags === null || flags.startsWith('A,V,')) continue;
+    const meaning = flags === 'NR' ? FLAG_MEANING.NR : flags.startsWith('NA') ? FLAG_MEANING.NA : FLAG_MEANING.NV;
+    problems.push(`${nodeName(member.name)} shows ${flags}: ${meaning}`);
+  }
+  const missing = config.nodes.filter((n) => !status.members.some((m) => nodeName(m.name) === n.name)).map((n) => n.name);
+  if (missing.length > 0) problems.push(`${missing.join(' and ')} not in the membership`);
+  if (status.totalVotes < 3) problems.push(`only ${status.totalVotes} of 3 votes`);
+  return problems;
+}
+
+/** "<cluster summary>: <each problem>", for a failure message about the third vote. */
+export function describeQdeviceHealth(config: ClusterConfig, status: PvecmStatus | null): string {
+  const problems = qdeviceProblems(config, status);
+  return `${summarize(status)}${problems.length ? `: ${problems.join('; ')}` : ''}`;
 }

@@ -4,6 +4,7 @@ export const NON_RETRYABLE = [
   'AuthenticationFailed',
   'PreconditionFailed',
   'PostconditionFailed',
+  'Degraded',
   'SecretUnavailable',
   'CommandAborted',
 ] as const;

@@ -1,4 +1,4 @@
-/** The two named outcomes a step's own logic can fail with; neither is fixed by a retry. */
+/** The named outcomes a step's own logic can fail with; none is fixed by a retry. */
 import { ApplicationFailure } from '@temporalio/common';
 import type { Facts } from './descriptor';
 
@@ -10,4 +10,12 @@ export function preconditionFailed(message: string, facts: Facts = {}): Applicat
 /** The step acted (or found it done) but real state does not show the result. */
 export function postconditionFailed(message: string, facts: Facts = {}): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, 'PostconditionFailed', facts);
+}
+
+/**
+ * The result holds, but the cluster is in a degraded mode or has drifted from cluster.yaml (a node left in HA
+ * maintenance, corosync.conf naming other addresses): worth a WARNING from `check` whatever the step's own weight.
+ */
+export function degraded(message: string, facts: Facts = {}): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, 'Degraded', facts);
 }
