@@ -1,11 +1,11 @@
 /** Step 8, ha: each guest under HA, placed by an HA group (PVE 8) or a node-affinity rule (PVE 9 replaced groups, docs/proxmox-contract.md). */
 import type { ClusterConfig } from '../src/config/schema';
-import { parseHaManagerStatus, type HaService } from '../src/parsers/ha-manager-status';
+import { parseHaManagerStatus, type HaManagerStatus, type HaService } from '../src/parsers/ha-manager-status';
 import { parsePveversion } from '../src/parsers/pveversion';
 import { sh } from '../src/ssh/quote';
 import { on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep } from '../src/step-kit/descriptor';
-import { postconditionFailed } from '../src/step-kit/failures';
+import { degraded, postconditionFailed } from '../src/step-kit/failures';
 
 const STARTED_TIMEOUT_MS = 180_000;
 type Resource = ClusterConfig['ha']['resources'][number];
@@ -68,6 +68,39 @@ function configuredSids(text: string): Set<string> {
   );
 }
 
+// LRM states that manage guests: `idle` is a node with no HA guest on it (pve-ha-manager HA/LRM.pm).
+const LRM_WORKING = new Set(['active', 'idle']);
+
+/**
+ * The HA stack itself, once the guests run: a live CRM master and a working LRM on both nodes (a dead one is the
+ * next failover that does not happen: critical); a node left in maintenance takes no guest (degraded).
+ */
+function haStackProblems(config: ClusterConfig, status: HaManagerStatus): void {
+  const master = status.master;
+  if (!master || master.status.includes('dead'))
+    throw postconditionFailed(
+      `no live HA master (CRM): ${master ? `master ${master.node} is ${master.status}` : 'ha-manager status names none'}; check pve-ha-crm on both nodes`,
+      { haStatus: status },
+    );
+  const broken: string[] = [];
+  const maintenance: string[] = [];
+  for (const node of config.nodes) {
+    const lrm = status.lrms.find((l) => l.node === node.name);
+    if (lrm?.status === 'maintenance mode') maintenance.push(node.name);
+    else if (!lrm || !LRM_WORKING.has(lrm.status)) broken.push(`${node.name}: ${lrm ? `"${lrm.status}"` : 'no LRM status'}`);
+  }
+  if (broken.length > 0) throw postconditionFailed(`HA LRM not working: ${broken.join(', ')}; check pve-ha-lrm there`, { haStatus: status });
+  if (maintenance.length > 0)
+    throw degraded(
+      `${maintenance.join(' and ')} left in HA maintenance: HA moves no guest onto it, so a failure of the other node is an outage (ha-manager crm-command node-maintenance disable ${maintenance[0]})`,
+      { haStatus: status },
+    );
+}
+
+function describeServices(services: HaService[]): string {
+  return services.map((s) => `${s.sid} ${s.state} on ${s.node}`).join(', ') || 'none';
+}
+
 export interface HaState {
   pveMajor: number;
   /** Per guest: not yet under HA, and/or not yet placed by our group or rule. */
@@ -84,7 +117,7 @@ export const ha = defineStep({
   activity: 'ha',
   kind: 'cluster',
   acts: '`ha-manager add` + group (PVE 8) or node-affinity rule (PVE 9)',
-  verifiedBy: '`ha-manager status`: started',
+  verifiedBy: '`ha-manager status`: started, a live master, both LRMs working, no node in maintenance',
   gatedByDefault: true,
   health: 'critical',
   hosts: (config) => [config.nodes[0].name],
@@ -119,20 +152,27 @@ export const ha = defineStep({
   async verify(ctx, config, { state }) {
     const c = haCommands(config);
     const wanted = config.ha.resources.map((r) => r.sid);
-    const services = await ctx.waitFor(
+    const started = await ctx.waitFor(
       `${wanted.join(', ')} started`,
       STARTED_TIMEOUT_MS,
       async () => {
         const status = parseHaManagerStatus((await ctx.run(c.status)).stdout);
         const ours = status.services.filter((s) => wanted.includes(s.sid));
-        return ours.length === wanted.length && ours.every((s) => s.state === 'started') ? ours : undefined;
+        return ours.length === wanted.length && ours.every((s) => s.state === 'started') ? { status, ours } : undefined;
       },
       2_000,
     );
-    if (!services) {
+    if (!started) {
       const now = parseHaManagerStatus((await ctx.run(c.status)).stdout);
-      throw postconditionFailed(`HA services not started: ${JSON.stringify(now.services)}`, { haStatus: now });
+      const ours = now.services.filter((s) => wanted.includes(s.sid));
+      const absent = wanted.filter((sid) => !ours.some((s) => s.sid === sid));
+      throw postconditionFailed(
+        `HA guests not started: ${describeServices(ours.filter((s) => s.state !== 'started'))}${absent.length ? `; not managed: ${absent.join(', ')}` : ''}`,
+        { haStatus: now },
+      );
     }
+    haStackProblems(config, started.status);
+    const services = started.ours;
     const placement: Record<string, string> = Object.fromEntries(services.map((s: HaService) => [s.sid, s.node]));
     const facts: HaFacts = { placement, pveMajor: state.pveMajor };
     return { summary: `HA started: ${services.map((s) => `${s.sid} on ${s.node}`).join(', ')}`, facts };
