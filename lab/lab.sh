@@ -6,7 +6,8 @@
 #   lab.sh up | down | status
 #   lab.sh poweroff HOST | poweron HOST      hard power cut (cable pulled, every process killed) / boot, disk kept
 #   lab.sh fault HOST NAME on|off            join-exit0 (pvecm add exits 0 after a failed join), guest (a VM on the host),
-#                                            qdevice-dead, qnetd-stopped, unplugged (day-2 failures of a built cluster)
+#                                            day-2 failures of a built cluster: qdevice-dead, qdevice-certs, qnetd-stopped,
+#                                            unplugged, expected-low, ha-maintenance, clock-skew (see cmd_fault)
 #   lab.sh x HOST CMD...                     run CMD inside HOST (all its namespaces)
 set -Eeuo pipefail
 
@@ -347,6 +348,37 @@ cmd_status() {
   done
 }
 
+FAKETIME_LIB=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+
+fault_qdevice_certs() {
+  local h=$1 state=$2 nssdb=/etc/corosync/qdevice/net/nssdb kept=/run/lab/faults/qdevice-nssdb
+  if [[ $state == on ]]; then
+    x "$h" test -d $nssdb || die "no QDevice certificate store on $h"
+    # As after a reinstall: no certificates, corosync restarted, corosync-qdevice not running, so the node shows NR.
+    # (A corosync-qdevice started without certificates registers, then dies: that shows NA,NV instead.)
+    x "$h" sh -c "systemctl stop corosync-qdevice; mv $nssdb $kept && systemctl restart corosync" >/dev/null
+  else
+    x "$h" sh -c "test -d $kept && mv $kept $nssdb; systemctl start corosync-qdevice" >/dev/null
+  fi
+}
+
+votes_on() { x "$1" corosync-quorumtool -s 2>/dev/null | awk '/^Total votes:/ {print $3}'; }
+
+# What an owner does when a node is away and the QDevice stops voting: `pvecm expected 1` to get /etc/pve writable.
+# corosync refuses an expected count below the votes present, so it is set while this node holds the only vote;
+# then the QDevice votes again and the override stays until the other node is back (corosync restores it then).
+fault_expected_low() {
+  local h=$1 state=$2 other i
+  other=$([[ $h == pve1 ]] && echo pve2 || echo pve1)
+  if [[ $state == off ]]; then poweron "$other"; return 0; fi
+  poweroff "$other"
+  x "$h" sh -c 'kill -KILL $(pidof corosync-qdevice)'
+  for i in $(seq 120); do [[ $(votes_on "$h") == 1 ]] && break; sleep 0.5; done
+  [[ $(votes_on "$h") == 1 ]] || die "$h still counts more than its own vote"
+  x "$h" pvecm expected 1
+  x "$h" systemctl start corosync-qdevice >/dev/null
+}
+
 cmd_fault() {
   local h=$1 name=$2 state=$3
   known_host "$h"
@@ -363,7 +395,18 @@ cmd_fault() {
     unplugged)      # the host's cable pulled (it keeps running, nobody reaches it)
       if [[ $state == on ]]; then unplug "$h"; else plug "$h"; fi
       log "fault $name on $h: $state"; return 0 ;;
-    *) die "unknown fault '$name' (join-exit0, guest, qdevice-dead, qnetd-stopped, unplugged)" ;;
+    qdevice-certs)  # a node's QDevice certificate store gone and corosync restarted (a reinstall): it shows NR
+      fault_qdevice_certs "$h" "$state"; log "fault $name on $h: $state"; return 0 ;;
+    expected-low)   # the other node away, the owner ran `pvecm expected 1` on this one, the QDevice is back
+      fault_expected_low "$h" "$state"; log "fault $name on $h: $state"; return 0 ;;
+    ha-maintenance) # the node put into HA maintenance and left there
+      x "$h" ha-manager crm-command node-maintenance "$([[ $state == on ]] && echo enable || echo disable)" "$h"
+      log "fault $name on $h: $state"; return 0 ;;
+    clock-skew)     # the host's clock 5 s ahead for everything run over SSH (libfaketime, see lab-audit); NTP still says synchronised
+      [[ -e $FAKETIME_LIB ]] || die "clock-skew needs libfaketime ($FAKETIME_LIB): apt-get install libfaketime"
+      if [[ $state == on ]]; then echo "+5s" >"$LAB/hosts/$h/state/faults/clock-skew"; else rm -f "$LAB/hosts/$h/state/faults/clock-skew"; fi
+      log "fault $name on $h: $state"; return 0 ;;
+    *) die "unknown fault '$name' (join-exit0, guest, qdevice-dead, qdevice-certs, qnetd-stopped, unplugged, expected-low, ha-maintenance, clock-skew)" ;;
   esac
   if [[ $name == guest ]]; then
     local dir; dir=$(cat "$LAB/hosts/$h/state/pve-dir")/nodes/$h/qemu-server
