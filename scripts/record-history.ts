@@ -1,12 +1,18 @@
 /**
- * Records the history of one complete guide run (every gate approved, failover included) on the time-skipping
- * server with stand-in activities, into test/histories/. Replaying it guards the workflow's determinism:
- * re-record only together with a patched() change, keeping the old history.
+ * Records a history on the time-skipping server with stand-in activities, into test/histories/: `guide-vN.json`, one
+ * complete guide run (every gate approved, failover included); `health-vN.json`, the guard's health state through
+ * OK, UNKNOWN, CRITICAL, a reminder and back to OK. Replaying them guards the workflows' determinism: re-record only
+ * together with a patched() change, keeping the old history.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import type { History } from '@temporalio/common/lib/proto-utils';
+import type { Health, HealthReport } from '../src/health/report';
+import { EXIT_CODE } from '../src/health/report';
+import { healthResultSignal, healthStateIdFor } from '../workflows/health-messages';
 import { startGuide } from '../cli/start';
 import { projectRoot } from '../src/paths';
 import { testConfig } from '../test/helpers/config';
@@ -14,30 +20,66 @@ import { answerGates } from '../test/helpers/drive';
 import { mockActivities } from '../test/helpers/mock-activities';
 import { timeSkippingEnv } from '../test/helpers/temporal';
 
+async function recordGuide(env: TestWorkflowEnvironment): Promise<History> {
+  const { impl } = mockActivities();
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'record',
+    workflowsPath: require.resolve('../workflows'),
+    activities: impl,
+  });
+  return worker.runUntil(async () => {
+    const handle = await startGuide(
+      env.client,
+      // notify: set, so the gate notices (patch gate-notice) are in the history too.
+      testConfig({
+        failover: { enabled: true, power_off: { manual: true }, power_on: { command: ['true'] } },
+        notify: { webhook: { url: 'http://127.0.0.1:9/hook' } },
+      }),
+      'record',
+    );
+    await answerGates(handle, { stopAfter: 'failover-power-off' });
+    await handle.result();
+    return handle.fetchHistory();
+  });
+}
+
+function healthReport(status: Health): HealthReport {
+  return {
+    version: 1,
+    cluster: 'homelab',
+    status,
+    exitCode: EXIT_CODE[status],
+    summary: `PVE-TWONODE ${status} - homelab`,
+    checkedAt: new Date().toISOString(),
+    wallMs: 2500,
+    facts: [],
+  };
+}
+
+async function recordHealth(env: TestWorkflowEnvironment): Promise<History> {
+  const activities = { sendAlert: () => Promise.resolve(['webhook']) };
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowsPath: require.resolve('../workflows'), activities });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start('clusterHealth', { taskQueue: 'record', workflowId: healthStateIdFor('homelab'), args: ['homelab'] });
+    const notify = { webhook: { url: 'http://127.0.0.1:9/hook' }, remind: '6h', unknown_after: '2m' };
+    for (const status of ['OK', 'UNKNOWN', 'UNKNOWN', 'CRITICAL', 'CRITICAL'] as const) {
+      await handle.signal(healthResultSignal, { report: healthReport(status), notify });
+      await env.sleep('1m');
+    }
+    await env.sleep('6h');
+    await handle.signal(healthResultSignal, { report: healthReport('OK'), notify });
+    await env.sleep('1m');
+    const history = await handle.fetchHistory();
+    await handle.terminate('recorded');
+    return history;
+  });
+}
+
 async function record(name: string): Promise<void> {
   const env = await timeSkippingEnv();
   try {
-    const { impl } = mockActivities();
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: 'record',
-      workflowsPath: require.resolve('../workflows'),
-      activities: impl,
-    });
-    const history = await worker.runUntil(async () => {
-      const handle = await startGuide(
-        env.client,
-        // notify: set, so the gate notices (patch gate-notice) are in the history too.
-        testConfig({
-          failover: { enabled: true, power_off: { manual: true }, power_on: { command: ['true'] } },
-          notify: { webhook: { url: 'http://127.0.0.1:9/hook' } },
-        }),
-        'record',
-      );
-      await answerGates(handle, { stopAfter: 'failover-power-off' });
-      await handle.result();
-      return handle.fetchHistory();
-    });
+    const history = name.startsWith('health-') ? await recordHealth(env) : await recordGuide(env);
     const path = join(projectRoot(), 'test', 'histories', name);
     writeFileSync(path, `${historyToJSON(history)}\n`);
     console.log(`wrote ${path} (${history.events?.length} events)`);

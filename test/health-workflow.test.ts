@@ -1,7 +1,8 @@
 /**
  * The guard's health state on the real time-skipping server, with a stand-in alert sender (the test is about the
  * workflow's logic): alerts on changes only, a reminder every notify.remind while not OK, none while OK, a
- * recovery notice, a failed delivery recorded without stopping the guard, the state in PveHealth and the query.
+ * recovery notice, a failed delivery recorded without stopping the guard, the state in PveHealth and the query;
+ * UNKNOWN held back for notify.unknown_after.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -14,9 +15,9 @@ import { EXIT_CODE, type Health, type HealthReport } from '../src/health/report'
 import { healthAttribute, healthQuery, healthResultSignal, healthStateIdFor } from '../workflows/health-messages';
 import { timeSkippingEnv } from './helpers/temporal';
 
-const notify: NotifyConfig = { webhook: { url: 'http://127.0.0.1:9/hook' }, remind: '6h' };
+const notify: NotifyConfig = { webhook: { url: 'http://127.0.0.1:9/hook' }, remind: '6h', unknown_after: '2m' };
 
-function report(status: Health): HealthReport {
+function report(status: Health, checkedAt = new Date().toISOString()): HealthReport {
   const bad = status !== 'OK';
   return {
     version: 1,
@@ -24,7 +25,7 @@ function report(status: Health): HealthReport {
     status,
     exitCode: EXIT_CODE[status],
     summary: `PVE-TWONODE ${status} - homelab: ${bad ? 'qdevice: votes 2/3' : 'QDevice votes'}`,
-    checkedAt: new Date().toISOString(),
+    checkedAt,
     wallMs: 2500,
     facts: [{ name: 'qdevice', status, verdict: bad ? 'fail' : 'pass', hosts: ['proxmox1'], reason: bad ? 'votes 2/3' : 'votes 3/3', facts: {} }],
   };
@@ -85,6 +86,43 @@ describe('the guard health state (time-skipping server)', () => {
       assert.equal(typedSearchAttributes.get(healthAttribute), 'WARNING');
       await feed('OK');
       assert.deepEqual(kinds().at(-1), 'change:WARNING->OK', 'the guard kept going after a failed delivery');
+      await handle.terminate('test done');
+    });
+  });
+
+  it('UNKNOWN is announced only once it lasted notify.unknown_after; a definite verdict meanwhile is announced at once', async () => {
+    const got: Alert[] = [];
+    const activities = { sendAlert: (_n: NotifyConfig, alert: Alert) => (got.push(alert), Promise.resolve(['webhook'])) };
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'grace', workflowsPath: require.resolve('../workflows'), activities });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('clusterHealth', { taskQueue: 'grace', workflowId: healthStateIdFor('grace'), args: ['grace'] });
+      const t0 = Date.parse('2026-11-25T10:00:00Z');
+      const at = (seconds: number) => new Date(t0 + seconds * 1000).toISOString();
+      const feed = async (status: Health, seconds: number) => {
+        await handle.signal(healthResultSignal, { report: report(status, at(seconds)), notify });
+        await env.sleep('1s');
+      };
+      const kinds = () => got.map((a) => `${a.previous ?? '-'}->${a.status}`);
+
+      await feed('OK', 0);
+      await feed('UNKNOWN', 60);
+      await feed('UNKNOWN', 90);
+      assert.deepEqual(kinds(), [], 'a VM unreadable for 30 s is not announced');
+      assert.equal((await handle.query(healthQuery)).status, 'OK');
+      await feed('CRITICAL', 120);
+      assert.deepEqual(kinds(), ['OK->CRITICAL'], 'the lost vote is announced at once, the UNKNOWN before it never');
+      await feed('UNKNOWN', 150);
+      await feed('OK', 180);
+      assert.deepEqual(kinds(), ['OK->CRITICAL', 'CRITICAL->OK'], 'one alert, one recovery: the UNKNOWN between them stayed quiet');
+
+      await feed('UNKNOWN', 300);
+      await feed('UNKNOWN', 360);
+      assert.equal(got.length, 2, 'held for 1 of 2 minutes');
+      await feed('UNKNOWN', 420);
+      assert.deepEqual(kinds().slice(2), ['OK->UNKNOWN'], 'announced once it lasted 2 minutes');
+      assert.equal(got[2].since, at(300), 'since the first UNKNOWN check');
+      await feed('UNKNOWN', 480);
+      assert.equal(got.length, 3, 'no repeat while still UNKNOWN');
       await handle.terminate('test done');
     });
   });

@@ -41,7 +41,12 @@ describe('sendAlert', () => {
 
   it('posts the JSON body to the webhook and the summary with title, priority and token to ntfy', async () => {
     process.env.PVE_TWONODE_TEST_NTFY = 'tk_secret';
-    const sent = await send({ webhook: { url: `${base}/hook` }, ntfy: { url: `${base}/topic`, token: { env: 'PVE_TWONODE_TEST_NTFY' } }, remind: '6h' });
+    const sent = await send({
+      webhook: { url: `${base}/hook` },
+      ntfy: { url: `${base}/topic`, token: { env: 'PVE_TWONODE_TEST_NTFY' } },
+      remind: '6h',
+      unknown_after: '2m',
+    });
     assert.deepEqual(sent, ['webhook', 'ntfy']);
     assert.deepEqual(JSON.parse(got[0].body), alert);
     assert.deepEqual(
@@ -51,10 +56,12 @@ describe('sendAlert', () => {
   });
 
   it('a refused URL and a missing token fail without retries (AlertRefused, SecretUnavailable)', async () => {
-    const refused = await send({ webhook: { url: `${base}/refuse` }, remind: '6h' }).catch((e: unknown) => e);
+    const refused = await send({ webhook: { url: `${base}/refuse` }, remind: '6h', unknown_after: '2m' }).catch((e: unknown) => e);
     assert.ok(refused instanceof ApplicationFailure);
     assert.deepEqual([refused.type, refused.nonRetryable], ['AlertRefused', true]);
-    const noToken = await send({ ntfy: { url: `${base}/topic`, token: { env: 'PVE_TWONODE_TEST_UNSET' } }, remind: '6h' }).catch((e: unknown) => e);
+    const noToken = await send({ ntfy: { url: `${base}/topic`, token: { env: 'PVE_TWONODE_TEST_UNSET' } }, remind: '6h', unknown_after: '2m' }).catch(
+      (e: unknown) => e,
+    );
     assert.ok(noToken instanceof ApplicationFailure, String(noToken));
     assert.deepEqual([noToken.type, noToken.nonRetryable], ['SecretUnavailable', true]);
   });

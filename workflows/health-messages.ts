@@ -25,6 +25,8 @@ export interface HealthState {
   lastAlertAt: string | null;
   /** Every alert decided, newest last (the last 50), with where it went or why it could not be delivered. */
   alerts: { at: string; alert: Alert; delivered: string[]; error?: string }[];
+  /** Since when the checks say UNKNOWN without it being announced yet (notify.unknown_after); absent before that patch. */
+  unknownSince?: string | null;
 }
 
 export const healthResultSignal = defineSignal<[HealthResult]>('healthResult');

@@ -3,6 +3,8 @@
  * the cluster's long-lived `clusterHealth` workflow, which keeps the state (search attribute PveHealth, query
  * `health`) and alerts on changes only (OK -> CRITICAL, CRITICAL -> OK, ...), plus a reminder every notify.remind
  * while not OK. An alert that cannot be delivered is retried, then recorded; it never fails the check.
+ * UNKNOWN (a host that cannot be read) is announced only once it lasted notify.unknown_after: an SSH hiccup is not an
+ * outage, and a host that is really gone shows as a definite verdict (the QDevice's lost vote) within a minute.
  */
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -28,11 +30,12 @@ export async function clusterHealthCheck(config: ClusterConfig): Promise<Health>
 }
 
 const KEEP_ALERTS = 50;
+const DEFAULT_UNKNOWN_AFTER = '2m';
 // A check every minute for weeks: start afresh long before the history grows large.
 const RESULTS_PER_RUN = 500;
 
 export async function clusterHealth(cluster: string, carried?: HealthState): Promise<void> {
-  const state: HealthState = carried ?? { cluster, status: null, since: null, lastReport: null, lastAlertAt: null, alerts: [] };
+  const state: HealthState = carried ?? { cluster, status: null, since: null, lastReport: null, lastAlertAt: null, alerts: [], unknownSince: null };
   const inbox: HealthResult[] = [];
   let notify: HealthResult['notify'] = null;
   wf.setHandler(healthResultSignal, (result) => void inbox.push(result));
@@ -69,9 +72,16 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
     notify = result.notify;
     const previous = state.status;
     state.lastReport = result.report;
-    if (result.report.status === previous) continue;
-    state.status = result.report.status;
-    state.since = result.report.checkedAt;
+    const status = result.report.status;
+    if (status !== 'UNKNOWN') state.unknownSince = null;
+    if (status === previous) continue;
+    if (status === 'UNKNOWN' && wf.patched('unknown-grace')) {
+      state.unknownSince ??= result.report.checkedAt;
+      const heldMs = Date.parse(result.report.checkedAt) - Date.parse(state.unknownSince);
+      if (heldMs < durationMs(notify?.unknown_after ?? DEFAULT_UNKNOWN_AFTER)) continue;
+    }
+    state.status = status;
+    state.since = status === 'UNKNOWN' ? (state.unknownSince ?? result.report.checkedAt) : result.report.checkedAt;
     wf.upsertSearchAttributes([{ key: healthAttribute, value: state.status }]);
     // The first result alerts only when it is bad; later ones on every change.
     if (previous !== null || state.status !== 'OK') await deliver(alertFor('change', result.report, previous, state.since));

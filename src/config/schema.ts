@@ -101,6 +101,11 @@ const notify = z
     ntfy: z.strictObject({ url: z.url({ error: 'must be the topic URL, e.g. https://ntfy.sh/my-cluster-alerts' }), token: secretRef.optional() }).optional(),
     /** While not OK, repeat the alert this often. */
     remind: duration.default('6h'),
+    /**
+     * A host that cannot be read (UNKNOWN) is announced only once it lasted this long: an SSH hiccup is no outage,
+     * and a host that is really gone shows sooner as a definite verdict (the QDevice's lost vote is CRITICAL).
+     */
+    unknown_after: duration.default('2m'),
   })
   .refine((n) => n.webhook || n.ntfy, { error: 'give at least one of webhook or ntfy' });
 export type NotifyConfig = z.infer<typeof notify>;
