@@ -20,6 +20,8 @@ export function qdeviceCommands(config: ClusterConfig) {
   return {
     status: on(node1, 'check', 'pvecm status'),
     qnetdClients: on(config.qdevice, 'verify', 'corosync-qnetd-tool -l'),
+    node1Daemon: on(config.nodes[0], 'verify', 'systemctl is-active corosync-qdevice'),
+    node2Daemon: on(config.nodes[1], 'verify', 'systemctl is-active corosync-qdevice'),
     configured: on(node1, 'check', "grep -Eq '^\\s*device\\s*\\{' /etc/pve/corosync.conf && echo configured"),
     corosyncConf: on(node1, 'verify', 'cat /etc/pve/corosync.conf'),
     leftoverNssdb: on(node1, 'check', 'test -d /etc/corosync/qdevice/net/nssdb && echo leftover'),
@@ -31,8 +33,23 @@ export function qdeviceCommands(config: ClusterConfig) {
 
 const voting = (ctx: StepContext, config: ClusterConfig) => statusWhere(ctx, qdeviceCommands(config).status, hasHealthyQdevice);
 
-function notVoting(config: ClusterConfig, status: PvecmStatus | null): string {
-  return `the QDevice's vote is not healthy (${describeQdeviceHealth(config, status)})`;
+function notVoting(config: ClusterConfig, status: PvecmStatus | null, stopped: string[] = []): string {
+  const daemons = stopped.length ? `; corosync-qdevice is not running on ${stopped.join(' and ')}` : '';
+  return `the QDevice's vote is not healthy (${describeQdeviceHealth(config, status)})${daemons}`;
+}
+
+/** Which nodes' corosync-qdevice is down: said beside the flags. A node that cannot be asked is left out, not a failure. */
+async function stoppedDaemons(ctx: StepContext, config: ClusterConfig): Promise<string[]> {
+  const down: string[] = [];
+  const c = qdeviceCommands(config);
+  for (const [i, cmd] of [c.node1Daemon, c.node2Daemon].entries()) {
+    const state = await ctx.run(cmd).then(
+      (r) => r.stdout.trim(),
+      () => 'unknown',
+    );
+    if (state !== 'active' && state !== 'unknown') down.push(config.nodes[i].name);
+  }
+  return down;
 }
 
 /** The QDevice corosync uses is the VM cluster.yaml names (a qnetd moved without updating the config is drift). */
@@ -49,22 +66,27 @@ async function qnetdServes(ctx: StepContext, config: ClusterConfig, status: Pvec
   const vm = config.qdevice.name;
   const listed = parseQnetdList(await ctx.output(qdeviceCommands(config).qnetdClients)).find((c) => c.name === config.cluster.name);
   const ids = status.members.map((m) => m.nodeId);
-  const missing = ids.filter((id) => !listed?.nodes.some((n) => n.nodeId === id && votesFor(n)));
-  if (!listed || missing.length > 0)
-    throw postconditionFailed(
-      `corosync-qnetd on ${vm} does not ${listed ? `give its vote to node id ${missing.join(', ')}` : `list cluster ${config.cluster.name}`} (corosync-qnetd-tool -l on ${vm}), though the nodes count the QDevice's vote`,
-    );
+  // qnetd sees a qdevice daemon go away at once; the nodes notice a few seconds later.
+  const missing = status.members.filter((m) => !listed?.nodes.some((n) => n.nodeId === m.nodeId && votesFor(n)));
+  if (!listed || missing.length > 0) {
+    const names = missing.map((m) => `${config.nodes.find((n) => n.ip === m.name || n.name === m.name)?.name ?? m.name} (node id ${m.nodeId})`);
+    const what = listed
+      ? `give its vote to ${names.join(' and ')}: no corosync-qdevice connected from there, or refused`
+      : `list cluster ${config.cluster.name}`;
+    throw postconditionFailed(`corosync-qnetd on ${vm} does not ${what} (corosync-qnetd-tool -l on ${vm})`);
+  }
   return `corosync-qnetd on ${vm} votes for node ids ${ids.join(', ')}`;
 }
+
 export const qdevice = defineStep({
   name: 'qdevice',
   activity: 'qdevice',
   kind: 'cluster',
   acts: '`pvecm qdevice setup <vm-ip>`',
-  verifiedBy: 'Expected 3, Total 3, `Quorate Qdevice`, both members `A,V,NMW`',
+  verifiedBy: 'Expected 3, Total 3, `Quorate Qdevice`, both members `A,V,NMW`; `corosync-qnetd-tool -l` on the VM votes for both',
   gatedByDefault: true,
   health: 'critical',
-  hosts: (config) => [config.nodes[0].name, config.qdevice.name],
+  hosts: (config) => [config.nodes[0].name, config.nodes[1].name, config.qdevice.name],
   summary: (config) => `pvecm qdevice setup on ${config.nodes[0].name}`,
   commands: (config) => [qdeviceCommands(config)],
   async check(ctx, config) {
@@ -96,7 +118,8 @@ export const qdevice = defineStep({
     const status = await ctx.waitFor('3 of 3 votes with Qdevice', VOTES_TIMEOUT_MS, () => voting(ctx, config));
     if (!status) {
       const now = await readClusterStatus(ctx, qdeviceCommands(config).status);
-      throw postconditionFailed(`${notVoting(config, now)}.${acted?.evidence ? ` ${acted.evidence}` : ''}`, { pvecmStatus: now });
+      const stopped = await stoppedDaemons(ctx, config);
+      throw postconditionFailed(`${notVoting(config, now, stopped)}.${acted?.evidence ? ` ${acted.evidence}` : ''}`, { pvecmStatus: now, stopped });
     }
     await qdeviceHostDrift(ctx, config);
     const qnetd = await qnetdServes(ctx, config, status);

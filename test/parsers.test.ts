@@ -320,7 +320,7 @@ describe('qdeviceProblems: why the third vote is not healthy, in words naming th
       'rp2 shows NR: corosync-qdevice is not registered there (not running, or unable to start: its certificate store /etc/corosync/qdevice/net/nssdb missing or wrong)',
     ]);
     const na = parsePvecmStatus(healthy.replace(/A,V,NMW 10\.213\.9\.12/, 'NA,NV,NMW 10.213.9.12'));
-    assert.match(qdeviceProblems(config, na)[0], /^rp2 shows NA,NV,NMW: its corosync-qdevice does not reach corosync-qnetd/);
+    assert.match(qdeviceProblems(config, na)[0], /^rp2 shows NA,NV,NMW: its corosync-qdevice daemon is not alive/);
   });
 
   it('an Expected votes below 3 is named as a pvecm expected override', () => {

@@ -37,11 +37,13 @@ export function hasHealthyQdevice(status: PvecmStatus | null): boolean {
   );
 }
 
-// pvecm.adoc "QDevice Status Flags": what each flag of a member says, in the words of the fix.
+// What each flag of a member says, in the words of the fix. pvecm.adoc "QDevice Status Flags" names them; what sets
+// them was observed on the real corosync/corosync-qdevice (docs/proxmox-contract.md): NA when the node's qdevice
+// daemon stops polling corosync (killed, hung), A,NV when the daemon runs but qnetd gives no vote (down, unreachable).
 const FLAG_MEANING: Record<string, string> = {
   NR: 'corosync-qdevice is not registered there (not running, or unable to start: its certificate store /etc/corosync/qdevice/net/nssdb missing or wrong)',
-  NA: 'its corosync-qdevice does not reach corosync-qnetd (daemon down, or port 5403 blocked)',
-  NV: 'the QDevice does not vote for it',
+  NA: 'its corosync-qdevice daemon is not alive (killed or hung: systemctl restart corosync-qdevice there)',
+  NV: 'corosync-qnetd gives it no vote (qnetd down or unreachable on 5403/tcp, or it refused the node)',
 };
 
 /**

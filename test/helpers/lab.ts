@@ -1,5 +1,6 @@
 /** The rehearsal lab from tests: lab/lab.sh as root, its hosts' audit logs, faults. */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load';
@@ -18,6 +19,14 @@ export function labUnavailable(): string | false {
 
 export function lab(...args: string[]): string {
   return execFileSync('bash', [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * lab.sh without blocking this process: a fault that takes half a minute to inject (expected-low) must not stall a
+ * webhook receiver running here (a stalled receiver makes the guard retry its alert, and it arrives twice).
+ */
+export async function labAsync(...args: string[]): Promise<string> {
+  return (await promisify(execFile)('bash', [script, ...args], { encoding: 'utf8' })).stdout;
 }
 
 /** A fresh lab and its cluster.yaml. */
