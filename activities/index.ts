@@ -1,6 +1,8 @@
-/** What the worker registers: one activity per guide step (from the registry), the failover stages, the read-only pass. */
+/** What the worker registers: one activity per guide step (from the registry) and per repair, the failover stages, the read-only pass and the diagnosis. */
 import type { AnyStep } from '../src/step-kit/descriptor';
 import { GUIDE_STEPS } from '../steps';
+import { QDEVICE_REPAIRS } from '../steps/repair';
+import { diagnoseQdevice } from './diagnose-qdevice';
 import * as failoverStages from './failover';
 import { stepActivities } from './guide-steps';
 import { readOnlyPass } from './read-only-pass';
@@ -13,12 +15,14 @@ export type Activities = typeof failoverStages & {
   healthCheck: typeof healthCheck;
   sendAlert: typeof sendAlert;
   sendGateNotice: typeof sendGateNotice;
+  diagnoseQdevice: typeof diagnoseQdevice;
 };
 
 /** Every activity the worker registers, by activity type. */
 export type ActivityImplementations = Record<string, (...args: never[]) => Promise<unknown>>;
 
 export function createActivities(steps: readonly AnyStep[] = GUIDE_STEPS): ActivityImplementations {
-  const named: Activities = { ...failoverStages, readOnlyPass, healthCheck, sendAlert, sendGateNotice };
-  return { ...stepActivities(steps), ...named };
+  const named: Activities = { ...failoverStages, readOnlyPass, healthCheck, sendAlert, sendGateNotice, diagnoseQdevice };
+  // The repairs' own activities (the guide's qnetd step among them is registered by the guide already).
+  return { ...stepActivities(QDEVICE_REPAIRS), ...stepActivities(steps), ...named };
 }

@@ -2,7 +2,7 @@
 /** pve-twonode: validate, plan, start, approve, reject, status, watch, cancel, worker, server. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../src/config/load';
 import { RunAlreadyActiveError, startGuide, type GuideHandle } from './start';
 import { connectClient, temporalSettings } from '../src/temporal/connection';
@@ -22,10 +22,12 @@ import { initConfig, writeConfig, type Ask, type InitOptions } from './init';
 import { EXIT_CODE, HEALTH_JSON_VERSION, renderHealth } from '../src/health/report';
 import { healthCheck } from '../activities/health-check';
 import { guard, guardAction } from './guard';
+import { isRepairGate, startRepairQdevice } from './repair';
+import { REPAIR_GATES, repairQdeviceIdFor } from '../workflows/repair-messages';
 import { healthAttribute, healthQuery, healthStateIdFor } from '../workflows/health-messages';
 
 function requireGate(gate: string): void {
-  if (!isGate(gate)) throw new CliError(`unknown gate "${gate}"; one of: ${ALL_GATES.join(', ')}`, EXIT.usage);
+  if (!isGate(gate) && !isRepairGate(gate)) throw new CliError(`unknown gate "${gate}"; one of: ${[...ALL_GATES, ...REPAIR_GATES].join(', ')}`, EXIT.usage);
 }
 
 function configOrExit(file: string) {
@@ -40,28 +42,29 @@ function configOrExit(file: string) {
   }
 }
 
-async function handleFor(cluster: string): Promise<GuideHandle> {
+/** The guide's run, or the repair's when the gate is one of a repair's. */
+async function handleFor(cluster: string, gate?: string): Promise<GuideHandle> {
   const client = await connectClient();
-  return client.workflow.getHandle(workflowIdFor(cluster));
+  return client.workflow.getHandle(gate && isRepairGate(gate) ? repairQdeviceIdFor(cluster) : workflowIdFor(cluster));
 }
 
-function link(cluster: string): string {
+function link(cluster: string, workflowId = workflowIdFor(cluster)): string {
   const { connectionOptions, namespace } = temporalSettings();
-  return uiLink(connectionOptions.address, namespace, workflowIdFor(cluster));
+  return uiLink(connectionOptions.address, namespace, workflowId);
 }
 
 /** Prints the report; also writes it as Markdown when asked (--report FILE.md). */
-function report(progress: RunProgress, cluster: string, markdownFile?: string): void {
-  console.log(renderReport(progress, link(cluster)));
+function report(progress: RunProgress, cluster: string, markdownFile?: string, workflowId?: string): void {
+  console.log(renderReport(progress, link(cluster, workflowId)));
   if (markdownFile) {
-    writeFileSync(markdownFile, renderMarkdownReport(progress, link(cluster)));
+    writeFileSync(markdownFile, renderMarkdownReport(progress, link(cluster, workflowId)));
     console.log(`  report written to ${markdownFile}`);
   }
 }
 
 async function followAndReport(handle: GuideHandle, cluster: string, autoApprove: boolean, markdownFile?: string): Promise<void> {
   const progress = await follow(handle, { autoApprove });
-  report(progress, cluster, markdownFile);
+  report(progress, cluster, markdownFile, handle.workflowId);
   if (progress.state !== 'completed') process.exitCode = 1;
 }
 
@@ -147,7 +150,9 @@ program
       console.log(`PVE-TWONODE UNKNOWN - ${config.cluster.name}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
       process.exit(EXIT_CODE.UNKNOWN);
     });
-    console.log(opts.json ? JSON.stringify(report, null, 2) : renderHealth(report));
+    // The repairs a verdict names, with this very file in them.
+    const text = opts.json ? JSON.stringify(report, null, 2) : renderHealth(report);
+    console.log(text.replaceAll('<cluster.yaml>', file));
     process.exitCode = report.exitCode;
   });
 
@@ -211,11 +216,26 @@ program
   });
 
 program
+  .command('repair')
+  .description('repair what the health check found, gated like the guide (one repair per cluster at a time)')
+  .addArgument(new Argument('<what>', 'what to repair').choices(['qdevice']))
+  .argument('<config>')
+  .option('--auto-approve', 'approve every gate as it is reached (rehearsal lab); implies --follow')
+  .option('--follow', 'show live progress until the repair ends, then the report')
+  .action(async (_what: string, file: string, opts: { autoApprove?: boolean; follow?: boolean }) => {
+    const config = configOrExit(file);
+    const handle = await startRepairQdevice(await connectClient(), config);
+    console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
+    if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
+    else console.log(`it diagnoses, then waits: pve-twonode approve ${config.cluster.name} ${REPAIR_GATES[0]}`);
+  });
+
+program
   .command('approve <cluster> <gate>')
   .description(`let a waiting step go ahead; gates: ${ALL_GATES.join(', ')}`)
   .action(async (cluster: string, gate: string) => {
     requireGate(gate);
-    const handle = await handleFor(cluster);
+    const handle = await handleFor(cluster, gate);
     // A signal needs no worker: the approval waits in the history for the next one.
     const progress = await readRun(handle).then(
       (run) => run.progress,
@@ -240,7 +260,7 @@ program
   .requiredOption('--reason <text>', 'why (kept in the history and the report)')
   .action(async (cluster: string, gate: string, opts: { reason: string }) => {
     requireGate(gate);
-    const handle = await handleFor(cluster);
+    const handle = await handleFor(cluster, gate);
     await handle.signal(rejectSignal, { step: gate, reason: opts.reason });
     console.log(`rejected ${gate}: ${opts.reason}`);
   });

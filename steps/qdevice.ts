@@ -33,6 +33,9 @@ export function qdeviceCommands(config: ClusterConfig) {
 
 const voting = (ctx: StepContext, config: ClusterConfig) => statusWhere(ctx, qdeviceCommands(config).status, hasHealthyQdevice);
 
+/** What a verdict on the third vote names as the way out (issue: every verdict a repair can fix names the repair). */
+export const REPAIR_QDEVICE_HINT = 'repair: pve-twonode repair qdevice <cluster.yaml>';
+
 function notVoting(config: ClusterConfig, status: PvecmStatus | null, stopped: string[] = []): string {
   const daemons = stopped.length ? `; corosync-qdevice is not running on ${stopped.join(' and ')}` : '';
   return `the QDevice's vote is not healthy (${describeQdeviceHealth(config, status)})${daemons}`;
@@ -73,7 +76,7 @@ async function qnetdServes(ctx: StepContext, config: ClusterConfig, status: Pvec
     const what = listed
       ? `give its vote to ${names.join(' and ')}: no corosync-qdevice connected from there, or refused`
       : `list cluster ${config.cluster.name}`;
-    throw postconditionFailed(`corosync-qnetd on ${vm} does not ${what} (corosync-qnetd-tool -l on ${vm})`);
+    throw postconditionFailed(`corosync-qnetd on ${vm} does not ${what} (corosync-qnetd-tool -l on ${vm}); ${REPAIR_QDEVICE_HINT}`);
   }
   return `corosync-qnetd on ${vm} votes for node ids ${ids.join(', ')}`;
 }
@@ -119,7 +122,10 @@ export const qdevice = defineStep({
     if (!status) {
       const now = await readClusterStatus(ctx, qdeviceCommands(config).status);
       const stopped = await stoppedDaemons(ctx, config);
-      throw postconditionFailed(`${notVoting(config, now, stopped)}.${acted?.evidence ? ` ${acted.evidence}` : ''}`, { pvecmStatus: now, stopped });
+      throw postconditionFailed(`${notVoting(config, now, stopped)}; ${REPAIR_QDEVICE_HINT}.${acted?.evidence ? ` ${acted.evidence}` : ''}`, {
+        pvecmStatus: now,
+        stopped,
+      });
     }
     await qdeviceHostDrift(ctx, config);
     const qnetd = await qnetdServes(ctx, config, status);

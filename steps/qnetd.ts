@@ -4,6 +4,7 @@ import { sh } from '../src/ssh/quote';
 import { on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed } from '../src/step-kit/failures';
+import { REPAIR_QDEVICE_HINT } from './qdevice';
 
 export function qnetdCommands(config: ClusterConfig) {
   const vm = config.qdevice;
@@ -63,7 +64,7 @@ export const qnetd = defineStep({
     const up = await ctx.waitFor('corosync-qnetd listening on 5403', 30_000, async () => ((await serving(ctx, c)) ? true : undefined));
     if (!up)
       throw postconditionFailed(
-        `corosync-qnetd is not active and listening on 5403/tcp on ${vm} (systemctl status corosync-qnetd; journalctl -u corosync-qnetd)`,
+        `corosync-qnetd is not active and listening on 5403/tcp on ${vm} (systemctl status corosync-qnetd; journalctl -u corosync-qnetd); ${REPAIR_QDEVICE_HINT}`,
       );
     const ufw = state.ufwActive ? ', allowed in ufw from both nodes' : '';
     return { summary: `corosync-qnetd active on ${vm}, listening on 5403/tcp${ufw}`, facts: { ufwActive: state.ufwActive } };

@@ -1,3 +1,4 @@
 /** Workflows registered by the worker. */
 export { clusterGuide } from './guide';
 export { clusterHealth, clusterHealthCheck } from './health';
+export { repairQdevice } from './repair-qdevice';

@@ -7,8 +7,8 @@ export type StepState =
 
 export type RunState = 'running' | 'waiting-for-approval' | 'completed' | 'failed' | 'rejected' | 'cancelled';
 
-export interface StepProgress {
-  step: StepName;
+export interface StepProgress<N extends string = StepName> {
+  step: N;
   hosts: string[];
   needsApproval: boolean;
   state: StepState;
@@ -26,12 +26,12 @@ export interface Awaiting {
   instruction: string;
 }
 
-export interface RunProgress {
+export interface RunProgress<N extends string = StepName> {
   cluster: string;
   state: RunState;
-  currentStep: StepName | null;
+  currentStep: N | null;
   awaiting: Awaiting | null;
-  steps: StepProgress[];
+  steps: StepProgress<N>[];
   /** Set by the failover test: node loss to guest started on the survivor. */
   failoverRecoveryMs: number | null;
   endedReason: string | null;
@@ -39,10 +39,11 @@ export interface RunProgress {
 
 const now = () => new Date().toISOString();
 
-export class Progress {
-  readonly data: RunProgress;
+/** The guide's progress, and a repair's (its own step names, the same shape, so watch and --follow show both). */
+export class Progress<N extends string = StepName> {
+  readonly data: RunProgress<N>;
 
-  constructor(cluster: string, steps: { step: StepName; hosts: string[]; needsApproval: boolean }[]) {
+  constructor(cluster: string, steps: { step: N; hosts: string[]; needsApproval: boolean }[]) {
     this.data = {
       cluster,
       state: 'running',
@@ -54,13 +55,13 @@ export class Progress {
     };
   }
 
-  step(step: StepName): StepProgress {
+  step(step: N): StepProgress<N> {
     const found = this.data.steps.find((s) => s.step === step);
     if (!found) throw new Error(`unknown step ${step}`);
     return found;
   }
 
-  awaitGate(step: StepName, gate: string, instruction: string): void {
+  awaitGate(step: N, gate: string, instruction: string): void {
     this.data.awaiting = { gate, since: now(), instruction };
     this.data.state = 'waiting-for-approval';
     this.data.currentStep = step;
@@ -69,13 +70,13 @@ export class Progress {
     s.message = instruction;
   }
 
-  gateOpened(step: StepName, message: string): void {
+  gateOpened(step: N, message: string): void {
     this.data.awaiting = null;
     this.data.state = 'running';
     this.step(step).message = message;
   }
 
-  start(step: StepName, message: string): void {
+  start(step: N, message: string): void {
     const s = this.step(step);
     this.data.currentStep = step;
     this.data.state = 'running';
@@ -84,11 +85,11 @@ export class Progress {
     s.message = message;
   }
 
-  note(step: StepName, message: string): void {
+  note(step: N, message: string): void {
     this.step(step).message = message;
   }
 
-  finish(step: StepName, result: StepResult): void {
+  finish(step: N, result: StepResult): void {
     const s = this.step(step);
     s.state = result.outcome;
     s.endedAt = now();
@@ -98,7 +99,7 @@ export class Progress {
     s.actions = [...s.actions, ...result.actions];
   }
 
-  end(step: StepName | null, state: Extract<StepState, 'failed' | 'rejected' | 'cancelled'>, reason: string, attempts = 0): void {
+  end(step: N | null, state: Extract<StepState, 'failed' | 'rejected' | 'cancelled'>, reason: string, attempts = 0): void {
     if (step) {
       const s = this.step(step);
       s.state = state;

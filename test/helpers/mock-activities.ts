@@ -5,10 +5,21 @@ import type { FailoverTarget } from '../../steps/failover';
 import type { AnyStep } from '../../src/step-kit/descriptor';
 import type { StepResult } from '../../src/step-kit/result';
 import { GUIDE_STEPS } from '../../steps';
+import { QDEVICE_REPAIRS } from '../../steps/repair';
+import type { QdeviceDiagnosis } from '../../activities/diagnose-qdevice';
 
 export type Behaviour = { failTransiently?: number; failPermanently?: string; run?: () => Promise<void>; untilCancelled?: boolean };
 
-export function mockActivities(behaviour: Partial<Record<string, Behaviour>> = {}, steps: readonly AnyStep[] = GUIDE_STEPS) {
+/** What the stand-in diagnosis finds: by default, a node's daemon down (restart, then the full re-setup). */
+export const DIAGNOSIS: QdeviceDiagnosis = {
+  healthy: false,
+  verdict: 'pve2 shows NA,NV,NMW',
+  nodes: [],
+  findings: [],
+  plan: ['restart-qdevice', 'resetup-qdevice'],
+};
+
+export function mockActivities(behaviour: Partial<Record<string, Behaviour>> = {}, steps: readonly AnyStep[] = GUIDE_STEPS, diagnosis = DIAGNOSIS) {
   const calls: string[] = [];
   const step =
     <F extends Record<string, unknown>>(name: string, facts: F = {} as F) =>
@@ -38,11 +49,16 @@ export function mockActivities(behaviour: Partial<Record<string, Behaviour>> = {
     readOnlyPass: () => Promise.reject(new Error('the read-only pass is not part of the guide')),
     healthCheck: () => Promise.reject(new Error('the health check is not part of the guide')),
     sendAlert: () => Promise.reject(new Error('alerts are not part of the guide')),
+    diagnoseQdevice: () => {
+      calls.push('diagnoseQdevice');
+      return Promise.resolve(diagnosis);
+    },
     sendGateNotice: (_notify, gate) => {
       calls.push(`sendGateNotice:${gate.gate}`);
       return Promise.resolve(['webhook']);
     },
   };
-  const impl = { ...Object.fromEntries(steps.flatMap((s) => (s.activity === null ? [] : [[s.activity, step(s.activity)]]))), ...named };
+  const names = [...QDEVICE_REPAIRS, ...steps].flatMap((s): string[] => (s.activity === null ? [] : [s.activity]));
+  const impl = { ...Object.fromEntries(names.map((name) => [name, step(name)])), ...named };
   return { impl, calls };
 }

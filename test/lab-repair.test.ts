@@ -1,0 +1,88 @@
+/**
+ * `pve-twonode repair qdevice --auto-approve` on a cluster the guide built in the lab, starting from the guardian's
+ * faults: each ends with `check` exiting 0, and per the hosts' audit logs the repair ran its acting command once and
+ * nothing more invasive than needed (no `pvecm qdevice` unless it was the repair chosen).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { healthCheck } from '../activities/health-check';
+import type { ClusterConfig } from '../src/config/schema';
+import type { Health } from '../src/health/report';
+import { buildLabCluster } from './helpers/guard';
+import { LAB_DIR, audit, freshLab, labAsync, labUnavailable } from './helpers/lab';
+import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
+
+const PORT = 18433;
+
+async function healthBecomes(config: ClusterConfig, want: Health, timeoutMs = 90_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; ; await delay(1_000)) {
+    const report = await healthCheck(config);
+    if (report.status === want) return;
+    if (Date.now() > deadline) assert.fail(`still ${report.summary}`);
+  }
+}
+
+/** Audit lines of a host received since `from` (an index into its log) that match. */
+const since = (host: string, from: number, pattern: RegExp) =>
+  audit(host)
+    .slice(from)
+    .filter((l) => pattern.test(l));
+
+describe('pve-twonode repair qdevice on the lab', { skip: labUnavailable() }, () => {
+  let config: ClusterConfig;
+  let path: string;
+  const procs: Proc[] = [];
+  before(async () => {
+    ({ config, path } = freshLab());
+    await buildLabCluster(config);
+    procs.push(await startDevServer(PORT, join(LAB_DIR, 'repair.db')));
+    procs.push(startWorker(PORT));
+  });
+  after(async () => {
+    for (const p of procs) await stop(p, 'SIGKILL');
+    await labAsync('down');
+  });
+
+  async function repair(fault: { host: string; name: string } | null, expect: RegExp) {
+    if (fault) {
+      await labAsync('fault', fault.host, fault.name, 'on');
+      await healthBecomes(config, 'CRITICAL');
+    }
+    const marks = Object.fromEntries(['pve1', 'pve2', 'qnetd'].map((h) => [h, audit(h).length]));
+    const started = Date.now();
+    const run = cli(PORT, 'repair', 'qdevice', path, '--auto-approve');
+    assert.equal(await exited(run), 0, run.output());
+    const wallMs = Date.now() - started;
+    assert.match(run.output(), expect);
+    const check = cliWithEnv({}, 'check', path);
+    assert.equal(await exited(check), 0, check.output());
+    console.log(`# repair qdevice after ${fault?.name ?? 'nothing'}: ${(wallMs / 1000).toFixed(1)} s wall (CLI start to report)`);
+    return marks;
+  }
+
+  it('a healthy QDevice: nothing to repair, no gate, nothing acted', async () => {
+    const marks = await repair(null, /nothing to repair/);
+    for (const h of ['pve1', 'pve2', 'qnetd']) assert.deepEqual(since(h, marks[h], /restart|certutil|pvecm qdevice|enable --now/), [], h);
+  });
+
+  it('corosync-qdevice killed on pve2: the daemon restarted there, once; no pvecm qdevice', async () => {
+    const marks = await repair({ host: 'pve2', name: 'qdevice-dead' }, /restart-qdevice\s+done/);
+    assert.equal(since('pve2', marks.pve2, /^systemctl restart corosync-qdevice$/).length, 1);
+    assert.deepEqual(since('pve1', marks.pve1, /pvecm qdevice|restart corosync-qdevice/), []);
+  });
+
+  it("pve2's certificate store removed (NR): certificates re-imported there, once; no pvecm qdevice", async () => {
+    const marks = await repair({ host: 'pve2', name: 'qdevice-certs' }, /reimport-qdevice-certs\s+done/);
+    assert.equal(since('pve2', marks.pve2, /corosync-qdevice-net-certutil -i -c \/etc\/pve\/qnetd-cacert\.crt/).length, 1);
+    assert.deepEqual(since('pve1', marks.pve1, /pvecm qdevice/), []);
+    assert.deepEqual(since('pve2', marks.pve2, /^systemctl restart corosync-qdevice$/), [], 'a restart alone could not help: not tried');
+  });
+
+  it("corosync-qnetd stopped on the VM: started again by the guide's own qnetd step, once", async () => {
+    const marks = await repair({ host: 'qnetd', name: 'qnetd-stopped' }, /start-qnetd\s+done/);
+    assert.equal(since('qnetd', marks.qnetd, /^systemctl enable --now corosync-qnetd$/).length, 1);
+    assert.deepEqual(since('pve1', marks.pve1, /pvecm qdevice/), []);
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * `repair qdevice`'s workflow logic on the real time-skipping server with stand-in activities: nothing happens
+ * before the approval (the gate holds for an hour), the least invasive repair first, the re-setup behind a gate of
+ * its own, rejection ends it cleanly, a healthy QDevice needs no approval, a replaced worker repeats no repair.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { QdeviceDiagnosis } from '../activities/diagnose-qdevice';
+import { GUIDE_STEPS } from '../steps';
+import { approveSignal, progressQuery, rejectSignal } from '../workflows/messages';
+import { repairQdeviceIdFor } from '../workflows/repair-messages';
+import type { RepairReport } from '../workflows/repair-qdevice';
+import { testConfig } from './helpers/config';
+import { DIAGNOSIS, mockActivities, type Behaviour } from './helpers/mock-activities';
+import { timeSkippingEnv } from './helpers/temporal';
+
+const config = testConfig({ notify: { webhook: { url: 'http://127.0.0.1:9/hook' } } });
+const REPAIRS = ['repairStartQnetd', 'repairRestartQdevice', 'repairReimportQdeviceCerts', 'repairResetupQdevice'];
+
+describe('repair qdevice workflow (time-skipping server)', () => {
+  let env: TestWorkflowEnvironment;
+  let bundle: WorkflowBundleWithSourceMap;
+  before(async () => {
+    env = await timeSkippingEnv();
+    bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../workflows'),
+      logger: { warn() {}, info() {}, debug() {}, trace() {}, error: console.error, log() {} },
+    });
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  async function worker(taskQueue: string, behaviour: Partial<Record<string, Behaviour>> = {}, diagnosis: QdeviceDiagnosis = DIAGNOSIS) {
+    const { impl, calls } = mockActivities(behaviour, GUIDE_STEPS, diagnosis);
+    // No workflow cache: the time-skipping server does not move work off a stopped worker's sticky queue.
+    const options = { connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: impl, maxCachedWorkflows: 0 };
+    return { worker: await Worker.create(options), calls };
+  }
+  const start = (taskQueue: string) =>
+    env.client.workflow.start('repairQdevice', { taskQueue, workflowId: repairQdeviceIdFor(`c${randomUUID().slice(0, 8)}`), args: [config] });
+  const repairs = (calls: string[]) => calls.filter((c) => REPAIRS.includes(c));
+
+  it('holds at the gate for an hour without acting, then runs the least invasive repair only', async () => {
+    const q = randomUUID();
+    const { worker: w, calls } = await worker(q);
+    await w.runUntil(async () => {
+      const handle = await start(q);
+      await env.sleep('1h');
+      const progress = await handle.query(progressQuery);
+      assert.deepEqual([progress.state, progress.awaiting?.gate], ['waiting-for-approval', 'repair-qdevice']);
+      assert.match(progress.awaiting?.instruction ?? '', /restart-qdevice -> resetup-qdevice; approve with: pve-twonode approve homelab repair-qdevice/);
+      assert.deepEqual(repairs(calls), [], 'nothing acted before the approval');
+      assert.ok(calls.includes('sendGateNotice:repair-qdevice'), 'the gate was notified');
+      await handle.signal(approveSignal, { step: 'repair-qdevice' });
+      const report = (await handle.result()) as RepairReport;
+      assert.equal(report.outcome, 'repaired');
+      assert.deepEqual(repairs(calls), ['repairRestartQdevice']);
+    });
+  });
+
+  it('escalates to pvecm qdevice remove + setup only after a gate of its own', async () => {
+    const q = randomUUID();
+    const { worker: w, calls } = await worker(q, { repairRestartQdevice: { failPermanently: 'pve2 still shows NA,NV,NMW' } });
+    await w.runUntil(async () => {
+      const handle = await start(q);
+      await handle.signal(approveSignal, { step: 'repair-qdevice' });
+      await env.sleep('1h');
+      const progress = await handle.query(progressQuery);
+      assert.equal(progress.awaiting?.gate, 'repair-qdevice-resetup');
+      assert.match(progress.awaiting?.instruction ?? '', /restart-qdevice: pve2 still shows NA,NV,NMW/);
+      assert.deepEqual(repairs(calls), ['repairRestartQdevice'], 'the re-setup waits');
+      await handle.signal(approveSignal, { step: 'repair-qdevice-resetup' });
+      const report = (await handle.result()) as RepairReport;
+      assert.equal(report.outcome, 'repaired');
+      assert.deepEqual(repairs(calls), ['repairRestartQdevice', 'repairResetupQdevice']);
+      assert.deepEqual(
+        report.progress.steps.map((s) => `${s.step}:${s.state}`),
+        ['diagnose:done', 'start-qnetd:pending', 'restart-qdevice:failed', 'reimport-qdevice-certs:pending', 'resetup-qdevice:done'],
+      );
+    });
+  });
+
+  it('a rejection ends it cleanly with nothing acted', async () => {
+    const q = randomUUID();
+    const { worker: w, calls } = await worker(q);
+    await w.runUntil(async () => {
+      const handle = await start(q);
+      await handle.signal(rejectSignal, { step: 'repair-qdevice', reason: 'not now' });
+      const report = (await handle.result()) as RepairReport;
+      assert.deepEqual([report.outcome, report.progress.state, report.progress.endedReason], ['rejected', 'rejected', 'rejected at repair-qdevice: not now']);
+      assert.deepEqual(repairs(calls), []);
+    });
+  });
+
+  it('a healthy QDevice: no gate, nothing acted', async () => {
+    const q = randomUUID();
+    const { worker: w, calls } = await worker(q, {}, { ...DIAGNOSIS, healthy: true, plan: [] });
+    await w.runUntil(async () => {
+      const report = (await (await start(q)).result()) as RepairReport;
+      assert.equal(report.outcome, 'healthy');
+      assert.deepEqual(repairs(calls), []);
+      assert.ok(!calls.some((c) => c.startsWith('sendGateNotice')));
+    });
+  });
+
+  it('a worker replaced while the re-setup waits for approval repeats no repair', async () => {
+    const q = randomUUID();
+    const first = await worker(q, { repairRestartQdevice: { failPermanently: 'still NR' } });
+    const handle = await first.worker.runUntil(async () => {
+      const h = await start(q);
+      await h.signal(approveSignal, { step: 'repair-qdevice' });
+      while ((await h.query(progressQuery)).awaiting?.gate !== 'repair-qdevice-resetup') await env.sleep('1s');
+      return h;
+    });
+    assert.deepEqual(repairs(first.calls), ['repairRestartQdevice']);
+    const second = await worker(q);
+    await second.worker.runUntil(async () => {
+      await handle.signal(approveSignal, { step: 'repair-qdevice-resetup' });
+      assert.equal(((await handle.result()) as RepairReport).outcome, 'repaired');
+    });
+    assert.deepEqual(repairs(second.calls), ['repairResetupQdevice'], 'the new worker ran only what was left');
+  });
+});

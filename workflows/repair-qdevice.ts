@@ -1,0 +1,112 @@
+/**
+ * `pve-twonode repair qdevice`: diagnose (read-only), show the plan, wait for approval, then the least invasive
+ * repair that verifies: qnetd started, the node's daemon restarted, its certificates re-imported, and last the
+ * QDevice removed and set up again (that one waits for an approval of its own). Each repair is a step descriptor
+ * run as the guide runs its steps (check -> act -> verify), verified like the guide's qdevice step.
+ */
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { ClusterConfig } from '../src/config/schema';
+import type { StepResult } from '../src/step-kit/result';
+import { INVASIVE_REPAIR, QDEVICE_REPAIRS, type QdeviceRepairName } from '../steps/repair';
+import { approveSignal, clusterNameAttribute, finalReportMemoKey, progressQuery, rejectSignal, type ApproveInput, type RejectInput } from './messages';
+import { alertDelivery, clusterStep, quickStep } from './policies';
+import { Progress, type RunProgress } from './progress';
+import { REPAIR_QDEVICE_GATE, RESETUP_GATE } from './repair-messages';
+
+type RepairStep = 'diagnose' | QdeviceRepairName;
+
+export interface RepairReport {
+  outcome: 'healthy' | 'repaired' | 'rejected';
+  progress: RunProgress<RepairStep>;
+}
+
+const { diagnoseQdevice } = wf.proxyActivities<Activities>({ ...quickStep, summary: 'diagnose the QDevice (read-only)' });
+const notices = wf.proxyActivities<Activities>({ ...alertDelivery, summary: 'notify: a repair waits for approval' });
+
+class Rejected extends Error {}
+
+export async function repairQdevice(config: ClusterConfig): Promise<RepairReport> {
+  const cluster = config.cluster.name;
+  const hosts = [config.nodes[0].name, config.nodes[1].name, config.qdevice.name];
+  const progress = new Progress<RepairStep>(cluster, [
+    { step: 'diagnose', hosts, needsApproval: false },
+    ...QDEVICE_REPAIRS.map((r) => ({ step: r.name, hosts: r.hosts(config), needsApproval: true })),
+  ]);
+  const approved = new Set<string>();
+  const rejections = new Map<string, string>();
+  wf.setHandler(progressQuery, () => progress.data as unknown as RunProgress);
+  wf.setHandler(approveSignal, (input: ApproveInput) => void approved.add(typeof input === 'string' ? input : input.step));
+  wf.setHandler(rejectSignal, (input: RejectInput) => void rejections.set(input.step, input.reason ?? 'no reason given'));
+  wf.upsertSearchAttributes([{ key: clusterNameAttribute, value: cluster }]);
+
+  async function gate(step: RepairStep, name: string, plan: string): Promise<void> {
+    const instruction = `${plan}; approve with: pve-twonode approve ${cluster} ${name}`;
+    progress.awaitGate(step, name, instruction);
+    if (config.notify)
+      void notices
+        .sendGateNotice(config.notify, { cluster, gate: name, instruction, workflowId: wf.workflowInfo().workflowId })
+        .catch((err: unknown) => wf.log.warn(`could not send the notice for gate ${name}: ${String(err)}`));
+    await wf.condition(() => approved.has(name) || rejections.has(name), '3650 days', { summary: `approval of ${name}` });
+    const reason = rejections.get(name);
+    if (reason !== undefined) {
+      progress.end(step, 'rejected', `rejected at ${name}: ${reason}`);
+      throw new Rejected(reason);
+    }
+    progress.gateOpened(step, `approved: ${name}`);
+  }
+
+  const finish = (outcome: RepairReport['outcome']): RepairReport => {
+    wf.upsertMemo({ [finalReportMemoKey]: progress.data });
+    return { outcome, progress: progress.data };
+  };
+
+  try {
+    progress.start('diagnose', 'reading the QDevice on all three hosts');
+    const diagnosis = await diagnoseQdevice(config);
+    progress.finish('diagnose', {
+      outcome: 'done',
+      message: diagnosis.healthy ? `nothing to repair: ${diagnosis.verdict}` : `${diagnosis.verdict} | plan: ${diagnosis.plan.join(' -> ')}`,
+      facts: { nodes: diagnosis.nodes, findings: diagnosis.findings, plan: diagnosis.plan },
+      actions: [],
+      attempt: 1,
+    });
+    if (diagnosis.healthy) {
+      progress.complete();
+      return finish('healthy');
+    }
+    const first = diagnosis.plan[0];
+    await gate(first, REPAIR_QDEVICE_GATE, `repair the QDevice, least invasive first: ${diagnosis.plan.join(' -> ')}`);
+    const failures: string[] = [];
+    for (const name of diagnosis.plan) {
+      if (name === INVASIVE_REPAIR && name !== first)
+        await gate(name, RESETUP_GATE, `the lighter repairs did not bring the vote back (${failures.join('; ')}); next: pvecm qdevice remove + setup --force`);
+      const repair = QDEVICE_REPAIRS.find((r) => r.name === name)!;
+      const run = wf.proxyActivities<Record<string, (c: ClusterConfig) => Promise<StepResult>>>({
+        ...clusterStep,
+        summary: `${name}: ${repair.summary(config)}`,
+      })[repair.activity as string];
+      progress.start(name, 'running');
+      try {
+        progress.finish(name, await run(config));
+        progress.complete();
+        return finish('repaired');
+      } catch (err) {
+        const message = err instanceof wf.ActivityFailure && err.cause ? err.cause.message : String(err);
+        // A repair that ran and did not verify hands over to the next; anything else (a worker fault) ends the run.
+        if (!(err instanceof wf.ActivityFailure) || !(err.cause instanceof wf.ApplicationFailure) || !err.cause.nonRetryable) throw err;
+        progress.end(name, 'failed', message);
+        progress.data.state = 'running';
+        progress.data.endedReason = null;
+        failures.push(`${name}: ${message.split('\n')[0]}`);
+      }
+    }
+    const reason = `no repair brought the QDevice's vote back: ${failures.join('; ')}`;
+    progress.end(null, 'failed', reason);
+    throw wf.ApplicationFailure.nonRetryable(reason, 'RepairFailed');
+  } catch (err) {
+    if (err instanceof Rejected) return finish('rejected');
+    wf.upsertMemo({ [finalReportMemoKey]: progress.data });
+    throw err;
+  }
+}
