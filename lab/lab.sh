@@ -7,7 +7,7 @@
 #   lab.sh poweroff HOST | poweron HOST      hard power cut (cable pulled, every process killed) / boot, disk kept
 #   lab.sh fault HOST NAME on|off            join-exit0 (pvecm add exits 0 after a failed join), guest (a VM on the host),
 #                                            day-2 failures of a built cluster: qdevice-dead, qdevice-certs, qnetd-stopped,
-#                                            unplugged, expected-low, ha-maintenance, clock-skew (see cmd_fault)
+#                                            unplugged, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew (see cmd_fault)
 #   lab.sh x HOST CMD...                     run CMD inside HOST (all its namespaces)
 set -Eeuo pipefail
 
@@ -362,6 +362,18 @@ fault_qdevice_certs() {
   fi
 }
 
+# As Debian's corosync-qnetd postinst does on a fresh install: a new certificate store, readable by coroqnetd.
+# off puts the old store back (the VM restored from its backup).
+fault_qnetd_rebuilt() {
+  local h=$1 state=$2 db=/etc/corosync/qnetd/nssdb kept=/run/lab/faults/qnetd-nssdb
+  if [[ $state == on ]]; then
+    x "$h" sh -c "systemctl stop corosync-qnetd; mv $db $kept && corosync-qnetd-certutil -i >/dev/null 2>&1 &&
+      chown root:coroqnetd $db $db/* && chmod 750 $db && systemctl start corosync-qnetd" >/dev/null
+  else
+    x "$h" sh -c "test -d $kept && { systemctl stop corosync-qnetd; rm -rf $db; mv $kept $db; systemctl start corosync-qnetd; }" >/dev/null
+  fi
+}
+
 votes_on() { x "$1" corosync-quorumtool -s 2>/dev/null | awk '/^Total votes:/ {print $3}'; }
 
 # What an owner does when a node is away and the QDevice stops voting: `pvecm expected 1` to get /etc/pve writable.
@@ -397,6 +409,8 @@ cmd_fault() {
       log "fault $name on $h: $state"; return 0 ;;
     qdevice-certs)  # a node's QDevice certificate store gone and corosync restarted (a reinstall): it shows NR
       fault_qdevice_certs "$h" "$state"; log "fault $name on $h: $state"; return 0 ;;
+    qnetd-rebuilt)  # the VM reinstalled: corosync-qnetd with a new CA, so the nodes' certificates no longer pass (A,NV)
+      fault_qnetd_rebuilt "$h" "$state"; log "fault $name on $h: $state"; return 0 ;;
     expected-low)   # the other node away, the owner ran `pvecm expected 1` on this one, the QDevice is back
       fault_expected_low "$h" "$state"; log "fault $name on $h: $state"; return 0 ;;
     ha-maintenance) # the node put into HA maintenance and left there
@@ -406,7 +420,7 @@ cmd_fault() {
       [[ -e $FAKETIME_LIB ]] || die "clock-skew needs libfaketime ($FAKETIME_LIB): apt-get install libfaketime"
       if [[ $state == on ]]; then echo "+5s" >"$LAB/hosts/$h/state/faults/clock-skew"; else rm -f "$LAB/hosts/$h/state/faults/clock-skew"; fi
       log "fault $name on $h: $state"; return 0 ;;
-    *) die "unknown fault '$name' (join-exit0, guest, qdevice-dead, qdevice-certs, qnetd-stopped, unplugged, expected-low, ha-maintenance, clock-skew)" ;;
+    *) die "unknown fault '$name' (join-exit0, guest, qdevice-dead, qdevice-certs, qnetd-stopped, unplugged, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew)" ;;
   esac
   if [[ $name == guest ]]; then
     local dir; dir=$(cat "$LAB/hosts/$h/state/pve-dir")/nodes/$h/qemu-server

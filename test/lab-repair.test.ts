@@ -50,7 +50,7 @@ describe('pve-twonode repair qdevice on the lab', { skip: labUnavailable() }, ()
       await labAsync('fault', fault.host, fault.name, 'on');
       await healthBecomes(config, 'CRITICAL');
     }
-    const marks = Object.fromEntries(['pve1', 'pve2', 'qnetd'].map((h) => [h, audit(h).length]));
+    const marks: Record<string, number> = Object.fromEntries(['pve1', 'pve2', 'qnetd'].map((h) => [h, audit(h).length]));
     const started = Date.now();
     const run = cli(PORT, 'repair', 'qdevice', path, '--auto-approve');
     assert.equal(await exited(run), 0, run.output());
@@ -59,12 +59,12 @@ describe('pve-twonode repair qdevice on the lab', { skip: labUnavailable() }, ()
     const check = cliWithEnv({}, 'check', path);
     assert.equal(await exited(check), 0, check.output());
     console.log(`# repair qdevice after ${fault?.name ?? 'nothing'}: ${(wallMs / 1000).toFixed(1)} s wall (CLI start to report)`);
-    return marks;
+    return { pve1: marks.pve1, pve2: marks.pve2, qnetd: marks.qnetd, output: run.output() };
   }
 
   it('a healthy QDevice: nothing to repair, no gate, nothing acted', async () => {
     const marks = await repair(null, /nothing to repair/);
-    for (const h of ['pve1', 'pve2', 'qnetd']) assert.deepEqual(since(h, marks[h], /restart|certutil|pvecm qdevice|enable --now/), [], h);
+    for (const h of ['pve1', 'pve2', 'qnetd'] as const) assert.deepEqual(since(h, marks[h], /restart|certutil|pvecm qdevice|enable --now/), [], h);
   });
 
   it('corosync-qdevice killed on pve2: the daemon restarted there, once; no pvecm qdevice', async () => {
@@ -84,5 +84,13 @@ describe('pve-twonode repair qdevice on the lab', { skip: labUnavailable() }, ()
     const marks = await repair({ host: 'qnetd', name: 'qnetd-stopped' }, /start-qnetd\s+done/);
     assert.equal(since('qnetd', marks.qnetd, /^systemctl enable --now corosync-qnetd$/).length, 1);
     assert.deepEqual(since('pve1', marks.pve1, /pvecm qdevice/), []);
+  });
+
+  it('the qnetd VM rebuilt (a new CA): the lighter repairs do not apply, pvecm qdevice remove + setup --force, once each', async () => {
+    const marks = await repair({ host: 'qnetd', name: 'qnetd-rebuilt' }, /resetup-qdevice\s+done/);
+    assert.equal(since('pve1', marks.pve1, /^pvecm qdevice remove$/).length, 1);
+    assert.equal(since('pve1', marks.pve1, /^pvecm qdevice setup 10\.213\.7\.13 --force$/).length, 1);
+    // pvecm qdevice setup itself imports the certificates on pve2; the repairs before it were not tried.
+    assert.match(marks.output, /restart-qdevice\s+pending[\s\S]*reimport-qdevice-certs\s+pending/, 'nothing lighter was tried: it could not help');
   });
 });
