@@ -33,6 +33,7 @@ describe('cluster.yaml validation', () => {
       webhook: { url: 'http://homeassistant.local:8123/api/webhook/pve-twonode' },
       ntfy: { url: 'https://ntfy.sh/my-homelab-alerts', token: { env: 'NTFY_TOKEN' } },
       remind: '6h',
+      unknown_after: '2m',
     });
   });
 
