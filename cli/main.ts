@@ -22,12 +22,13 @@ import { initConfig, writeConfig, type Ask, type InitOptions } from './init';
 import { EXIT_CODE, HEALTH_JSON_VERSION, renderHealth } from '../src/health/report';
 import { healthCheck } from '../activities/health-check';
 import { guard, guardAction } from './guard';
-import { isRepairGate, startRepairQdevice } from './repair';
-import { REPAIR_GATES, repairQdeviceIdFor } from '../workflows/repair-messages';
+import { isDay2Gate, startMaintenance, startRepairQdevice } from './repair';
+import { MAINTENANCE_GATES, REPAIR_GATES, day2WorkflowIdFor } from '../workflows/repair-messages';
 import { healthAttribute, healthQuery, healthStateIdFor } from '../workflows/health-messages';
 
 function requireGate(gate: string): void {
-  if (!isGate(gate) && !isRepairGate(gate)) throw new CliError(`unknown gate "${gate}"; one of: ${[...ALL_GATES, ...REPAIR_GATES].join(', ')}`, EXIT.usage);
+  if (!isGate(gate) && !isDay2Gate(gate))
+    throw new CliError(`unknown gate "${gate}"; one of: ${[...ALL_GATES, ...REPAIR_GATES, ...MAINTENANCE_GATES].join(', ')}`, EXIT.usage);
 }
 
 function configOrExit(file: string) {
@@ -42,10 +43,10 @@ function configOrExit(file: string) {
   }
 }
 
-/** The guide's run, or the repair's when the gate is one of a repair's. */
+/** The guide's run, or a repair's or maintenance's when the gate is one of theirs. */
 async function handleFor(cluster: string, gate?: string): Promise<GuideHandle> {
   const client = await connectClient();
-  return client.workflow.getHandle(gate && isRepairGate(gate) ? repairQdeviceIdFor(cluster) : workflowIdFor(cluster));
+  return client.workflow.getHandle((gate && day2WorkflowIdFor(cluster, gate)) || workflowIdFor(cluster));
 }
 
 function link(cluster: string, workflowId = workflowIdFor(cluster)): string {
@@ -228,6 +229,24 @@ program
     console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
     if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
     else console.log(`it diagnoses, then waits: pve-twonode approve ${config.cluster.name} ${REPAIR_GATES[0]}`);
+  });
+
+program
+  .command('maintenance')
+  .description('put a node into HA maintenance (its guests move to the other node) or take it out; refused while the third vote is not healthy')
+  .argument('<config>')
+  .argument('<node>', 'the node, by its name in cluster.yaml')
+  .addArgument(new Argument('<action>').choices(['on', 'off']))
+  .option('--auto-approve', 'approve the gate when it is reached (rehearsal lab); implies --follow')
+  .option('--follow', 'show live progress until it ends, then the report')
+  .action(async (file: string, node: string, action: 'on' | 'off', opts: { autoApprove?: boolean; follow?: boolean }) => {
+    const config = configOrExit(file);
+    const names = config.nodes.map((n) => n.name);
+    if (!names.includes(node)) throw new CliError(`node "${node}" is not in ${file}; one of: ${names.join(', ')}`, EXIT.usage);
+    const handle = await startMaintenance(await connectClient(), config, node, action);
+    console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
+    if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
+    else console.log(`it checks, then waits: pve-twonode approve ${config.cluster.name} maintenance-${action}`);
   });
 
 program

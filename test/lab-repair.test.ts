@@ -1,7 +1,8 @@
 /**
- * `pve-twonode repair qdevice --auto-approve` on a cluster the guide built in the lab, starting from the guardian's
- * faults: each ends with `check` exiting 0, and per the hosts' audit logs the repair ran its acting command once and
- * nothing more invasive than needed (no `pvecm qdevice` unless it was the repair chosen).
+ * The day-2 workflows on a cluster the guide built in the lab. `repair qdevice --auto-approve`, starting from the
+ * guardian's faults: each ends with `check` exiting 0, and per the hosts' audit logs the repair ran its acting command
+ * once and nothing more invasive than needed (no `pvecm qdevice` unless it was the repair chosen). `maintenance`:
+ * refused while the QDevice is down, on (the HA guest moves to the other node), off (it comes back, 3 of 3 votes).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ const since = (host: string, from: number, pattern: RegExp) =>
     .slice(from)
     .filter((l) => pattern.test(l));
 
-describe('pve-twonode repair qdevice on the lab', { skip: labUnavailable() }, () => {
+describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUnavailable() }, () => {
   let config: ClusterConfig;
   let path: string;
   const procs: Proc[] = [];
@@ -92,5 +93,42 @@ describe('pve-twonode repair qdevice on the lab', { skip: labUnavailable() }, ()
     assert.equal(since('pve1', marks.pve1, /^pvecm qdevice setup 10\.213\.7\.13 --force$/).length, 1);
     // pvecm qdevice setup itself imports the certificates on pve2; the repairs before it were not tried.
     assert.match(marks.output, /restart-qdevice\s+pending[\s\S]*reimport-qdevice-certs\s+pending/, 'nothing lighter was tried: it could not help');
+  });
+
+  async function maintenance(node: string, action: 'on' | 'off', exit: number) {
+    const mark = audit('pve1').length;
+    const started = Date.now();
+    const run = cli(PORT, 'maintenance', path, node, action, '--auto-approve');
+    assert.equal(await exited(run), exit, run.output());
+    console.log(`# maintenance ${node} ${action}: ${((Date.now() - started) / 1000).toFixed(1)} s wall, exit ${exit}`);
+    return { output: run.output(), enables: since('pve1', mark, /^ha-manager crm-command node-maintenance (enable|disable) /) };
+  }
+
+  it('maintenance on is refused while the QDevice does not vote: nothing asked, nothing changed', async () => {
+    await labAsync('fault', 'pve2', 'qdevice-dead', 'on');
+    try {
+      await healthBecomes(config, 'CRITICAL');
+      const { output, enables } = await maintenance('pve1', 'on', 1);
+      assert.match(output, /refused: taking pve1 down now would leave the other node without quorum/);
+      assert.doesNotMatch(output, /WAITING FOR APPROVAL/);
+      assert.deepEqual(enables, []);
+    } finally {
+      await labAsync('fault', 'pve2', 'qdevice-dead', 'off');
+    }
+    await healthBecomes(config, 'OK');
+  });
+
+  it('maintenance on: vm:100 moves to pve2, check says WARNING; off: it comes back, 3 of 3 votes, check OK', async () => {
+    const on = await maintenance('pve1', 'on', 0);
+    assert.match(on.output, /pve1 in HA maintenance; vm:100 started on pve2: pve1 can go down/);
+    assert.deepEqual(on.enables, ['ha-manager crm-command node-maintenance enable pve1']);
+    const warning = cliWithEnv({}, 'check', path);
+    assert.equal(await exited(warning), 1, warning.output());
+    assert.match(warning.output(), /pve1 left in HA maintenance/);
+    const off = await maintenance('pve1', 'off', 0);
+    assert.match(off.output, /pve1 back in HA \((active|idle)\), 3 of 3 votes; vm:100 started on pve1/);
+    assert.deepEqual(off.enables, ['ha-manager crm-command node-maintenance disable pve1']);
+    const ok = cliWithEnv({}, 'check', path);
+    assert.equal(await exited(ok), 0, ok.output());
   });
 });

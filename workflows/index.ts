@@ -2,3 +2,4 @@
 export { clusterGuide } from './guide';
 export { clusterHealth, clusterHealthCheck } from './health';
 export { repairQdevice } from './repair-qdevice';
+export { nodeMaintenance } from './node-maintenance';

@@ -1,7 +1,17 @@
-/** Ids and gates of the repair workflows (the CLI imports these without the workflow code). */
+/** Ids and gates of the day-2 workflows, repairs and maintenance (the CLI imports these without the workflow code). */
 export const REPAIR_QDEVICE_GATE = 'repair-qdevice';
 /** The second gate, before `pvecm qdevice remove` + setup, when the lighter repairs did not verify. */
 export const RESETUP_GATE = 'repair-qdevice-resetup';
 export const REPAIR_GATES = [REPAIR_QDEVICE_GATE, RESETUP_GATE] as const;
 
 export const repairQdeviceIdFor = (cluster: string) => `pve-twonode-repair-qdevice-${cluster}`;
+
+export const maintenanceIdFor = (cluster: string) => `pve-twonode-maintenance-${cluster}`;
+export const MAINTENANCE_GATES = ['maintenance-on', 'maintenance-off'] as const;
+
+/** The day-2 workflow a gate belongs to (the CLI's approve and reject find the run by it); null for the guide's gates. */
+export function day2WorkflowIdFor(cluster: string, gate: string): string | null {
+  if ((REPAIR_GATES as readonly string[]).includes(gate)) return repairQdeviceIdFor(cluster);
+  if ((MAINTENANCE_GATES as readonly string[]).includes(gate)) return maintenanceIdFor(cluster);
+  return null;
+}

@@ -9,9 +9,9 @@ import type { Activities } from '../activities';
 import type { ClusterConfig } from '../src/config/schema';
 import type { StepResult } from '../src/step-kit/result';
 import { INVASIVE_REPAIR, QDEVICE_REPAIRS, type QdeviceRepairName } from '../steps/repair';
-import { approveSignal, clusterNameAttribute, finalReportMemoKey, progressQuery, rejectSignal, type ApproveInput, type RejectInput } from './messages';
-import { alertDelivery, clusterStep, quickStep } from './policies';
-import { Progress, type RunProgress } from './progress';
+import { GatedRun, Rejected } from './gated-run';
+import { clusterStep, quickStep } from './policies';
+import type { RunProgress } from './progress';
 import { REPAIR_QDEVICE_GATE, RESETUP_GATE } from './repair-messages';
 
 type RepairStep = 'diagnose' | QdeviceRepairName;
@@ -22,44 +22,15 @@ export interface RepairReport {
 }
 
 const { diagnoseQdevice } = wf.proxyActivities<Activities>({ ...quickStep, summary: 'diagnose the QDevice (read-only)' });
-const notices = wf.proxyActivities<Activities>({ ...alertDelivery, summary: 'notify: a repair waits for approval' });
-
-class Rejected extends Error {}
 
 export async function repairQdevice(config: ClusterConfig): Promise<RepairReport> {
-  const cluster = config.cluster.name;
   const hosts = [config.nodes[0].name, config.nodes[1].name, config.qdevice.name];
-  const progress = new Progress<RepairStep>(cluster, [
+  const run = new GatedRun<RepairStep>(config, [
     { step: 'diagnose', hosts, needsApproval: false },
     ...QDEVICE_REPAIRS.map((r) => ({ step: r.name, hosts: r.hosts(config), needsApproval: true })),
   ]);
-  const approved = new Set<string>();
-  const rejections = new Map<string, string>();
-  wf.setHandler(progressQuery, () => progress.data as unknown as RunProgress);
-  wf.setHandler(approveSignal, (input: ApproveInput) => void approved.add(typeof input === 'string' ? input : input.step));
-  wf.setHandler(rejectSignal, (input: RejectInput) => void rejections.set(input.step, input.reason ?? 'no reason given'));
-  wf.upsertSearchAttributes([{ key: clusterNameAttribute, value: cluster }]);
-
-  async function gate(step: RepairStep, name: string, plan: string): Promise<void> {
-    const instruction = `${plan}; approve with: pve-twonode approve ${cluster} ${name}`;
-    progress.awaitGate(step, name, instruction);
-    if (config.notify)
-      void notices
-        .sendGateNotice(config.notify, { cluster, gate: name, instruction, workflowId: wf.workflowInfo().workflowId })
-        .catch((err: unknown) => wf.log.warn(`could not send the notice for gate ${name}: ${String(err)}`));
-    await wf.condition(() => approved.has(name) || rejections.has(name), '3650 days', { summary: `approval of ${name}` });
-    const reason = rejections.get(name);
-    if (reason !== undefined) {
-      progress.end(step, 'rejected', `rejected at ${name}: ${reason}`);
-      throw new Rejected(reason);
-    }
-    progress.gateOpened(step, `approved: ${name}`);
-  }
-
-  const finish = (outcome: RepairReport['outcome']): RepairReport => {
-    wf.upsertMemo({ [finalReportMemoKey]: progress.data });
-    return { outcome, progress: progress.data };
-  };
+  const { progress } = run;
+  const finish = (outcome: RepairReport['outcome']): RepairReport => ({ outcome, progress: run.keepReport() });
 
   try {
     progress.start('diagnose', 'reading the QDevice on all three hosts');
@@ -76,19 +47,23 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
       return finish('healthy');
     }
     const first = diagnosis.plan[0];
-    await gate(first, REPAIR_QDEVICE_GATE, `repair the QDevice, least invasive first: ${diagnosis.plan.join(' -> ')}`);
+    await run.gate(first, REPAIR_QDEVICE_GATE, `repair the QDevice, least invasive first: ${diagnosis.plan.join(' -> ')}`);
     const failures: string[] = [];
     for (const name of diagnosis.plan) {
       if (name === INVASIVE_REPAIR && name !== first)
-        await gate(name, RESETUP_GATE, `the lighter repairs did not bring the vote back (${failures.join('; ')}); next: pvecm qdevice remove + setup --force`);
+        await run.gate(
+          name,
+          RESETUP_GATE,
+          `the lighter repairs did not bring the vote back (${failures.join('; ')}); next: pvecm qdevice remove + setup --force`,
+        );
       const repair = QDEVICE_REPAIRS.find((r) => r.name === name)!;
-      const run = wf.proxyActivities<Record<string, (c: ClusterConfig) => Promise<StepResult>>>({
+      const repairActivity = wf.proxyActivities<Record<string, (c: ClusterConfig) => Promise<StepResult>>>({
         ...clusterStep,
         summary: `${name}: ${repair.summary(config)}`,
       })[repair.activity as string];
       progress.start(name, 'running');
       try {
-        progress.finish(name, await run(config));
+        progress.finish(name, await repairActivity(config));
         progress.complete();
         return finish('repaired');
       } catch (err) {
@@ -106,7 +81,7 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
     throw wf.ApplicationFailure.nonRetryable(reason, 'RepairFailed');
   } catch (err) {
     if (err instanceof Rejected) return finish('rejected');
-    wf.upsertMemo({ [finalReportMemoKey]: progress.data });
+    run.keepReport();
     throw err;
   }
 }

@@ -49,6 +49,13 @@ export function mockActivities(behaviour: Partial<Record<string, Behaviour>> = {
     readOnlyPass: () => Promise.reject(new Error('the read-only pass is not part of the guide')),
     healthCheck: () => Promise.reject(new Error('the health check is not part of the guide')),
     sendAlert: () => Promise.reject(new Error('alerts are not part of the guide')),
+    // A refusal comes as the failPermanently text of behaviour.maintenanceCheck.
+    maintenanceCheck: () => {
+      calls.push('maintenanceCheck');
+      return Promise.resolve({ refused: behaviour.maintenanceCheck?.failPermanently ?? null, done: false });
+    },
+    maintenanceOnStep: step('maintenanceOnStep'),
+    maintenanceOffStep: step('maintenanceOffStep'),
     diagnoseQdevice: () => {
       calls.push('diagnoseQdevice');
       return Promise.resolve(diagnosis);

@@ -1,0 +1,41 @@
+/** What the maintenance steps read of HA: one node's LRM state and where the configured HA guests run. */
+import type { ClusterConfig } from '../../src/config/schema';
+import { parseHaManagerStatus, type HaManagerStatus } from '../../src/parsers/ha-manager-status';
+import { on } from '../../src/step-kit/commands';
+import type { StepContext } from '../../src/step-kit/descriptor';
+
+export interface HaPlacement {
+  status: HaManagerStatus;
+  /** The node's LRM state word (`active`, `idle`, `maintenance mode`, ...), or null when it has none. */
+  lrm: string | null;
+  /** Configured HA guests: sid -> "<state> on <node>". */
+  guests: Record<string, string>;
+  /** Every configured HA guest started, none of them on the node. */
+  guestsOffNode: boolean;
+  guestsStarted: boolean;
+}
+
+export function haStatusCommand(config: ClusterConfig) {
+  return on(config.nodes[0], 'check', 'ha-manager status');
+}
+
+export async function readHaPlacement(ctx: StepContext, config: ClusterConfig, node: string): Promise<HaPlacement> {
+  const status = parseHaManagerStatus(await ctx.output(haStatusCommand(config)));
+  const ours = status.services.filter((s) => config.ha.resources.some((r) => r.sid === s.sid));
+  const guestsStarted = ours.length === config.ha.resources.length && ours.every((s) => s.state === 'started');
+  return {
+    status,
+    lrm: status.lrms.find((l) => l.node === node)?.status ?? null,
+    guests: Object.fromEntries(ours.map((s) => [s.sid, `${s.state} on ${s.node}`])),
+    guestsStarted,
+    guestsOffNode: guestsStarted && ours.every((s) => s.node !== node),
+  };
+}
+
+export function describeGuests(p: HaPlacement): string {
+  return (
+    Object.entries(p.guests)
+      .map(([sid, where]) => `${sid} ${where}`)
+      .join(', ') || 'no HA guests'
+  );
+}
