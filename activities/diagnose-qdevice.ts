@@ -34,7 +34,7 @@ export async function diagnoseQdevice(config: ClusterConfig): Promise<QdeviceDia
       try {
         const checked = await repair.check(ctx(repair.name), config);
         const targets = (checked.state as { targets?: string[] }).targets;
-        const applicable = repair.name === 'start-qnetd' || repair.name === 'resetup-qdevice' ? !checked.done : (targets?.length ?? 0) > 0;
+        const applicable = ['start-qnetd', 'install-qdevice', 'resetup-qdevice'].includes(repair.name) ? !checked.done : (targets?.length ?? 0) > 0;
         if (applicable) plan.push(repair.name);
         findings.push(`${repair.name}: ${applicable ? `applies${targets?.length ? ` to ${targets.join(', ')}` : ''}` : 'nothing to do'}`);
       } catch (err) {

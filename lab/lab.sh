@@ -7,7 +7,7 @@
 #   lab.sh poweroff HOST | poweron HOST      hard power cut (cable pulled, every process killed) / boot, disk kept
 #   lab.sh fault HOST NAME on|off            join-exit0 (pvecm add exits 0 after a failed join), guest (a VM on the host),
 #                                            day-2 failures of a built cluster: qdevice-dead, qdevice-certs, qnetd-stopped,
-#                                            unplugged, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew (see cmd_fault)
+#                                            unplugged, qdevice-half, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew (see cmd_fault)
 #   lab.sh x HOST CMD...                     run CMD inside HOST (all its namespaces)
 set -Eeuo pipefail
 
@@ -362,6 +362,18 @@ fault_qdevice_certs() {
   fi
 }
 
+# The case bcleonard#26 describes (docs/proxmox-contract.md): the QDevice removed, corosync-qdevice "not installed" on
+# this node (its binaries hidden again, as at boot), then `pvecm qdevice setup` on node 1 stops with exit 127 after node 1
+# got its certificates. off installs the package on this node (the owner's fix), nothing more.
+fault_qdevice_half() {
+  local h=$1 state=$2 first=pve1 t
+  if [[ $state == off ]]; then x "$h" apt-get install -y corosync-qdevice >/dev/null; return 0; fi
+  x "$first" sh -c 'pvecm qdevice remove >/dev/null 2>&1; true'
+  x "$h" sh -c "sed -i '/^corosync-qdevice\$/d' /run/lab/packages" 
+  for t in $(awk '$1 == "corosync-qdevice" {$1 = ""; print}' "$SHIMS/.package-binaries"); do x "$h" mount --bind "$SHIMS/.not-installed" "$t"; done
+  x "$first" sh -c "pvecm qdevice setup ${IP[qnetd]} >/dev/null 2>&1; true"
+}
+
 # As Debian's corosync-qnetd postinst does on a fresh install: a new certificate store, readable by coroqnetd.
 # off puts the old store back (the VM restored from its backup).
 fault_qnetd_rebuilt() {
@@ -409,6 +421,8 @@ cmd_fault() {
       log "fault $name on $h: $state"; return 0 ;;
     qdevice-certs)  # a node's QDevice certificate store gone and corosync restarted (a reinstall): it shows NR
       fault_qdevice_certs "$h" "$state"; log "fault $name on $h: $state"; return 0 ;;
+    qdevice-half)   # a QDevice setup that stopped half-way: corosync-qdevice not installed on this node (exit 127)
+      fault_qdevice_half "$h" "$state"; log "fault $name on $h: $state"; return 0 ;;
     qnetd-rebuilt)  # the VM reinstalled: corosync-qnetd with a new CA, so the nodes' certificates no longer pass (A,NV)
       fault_qnetd_rebuilt "$h" "$state"; log "fault $name on $h: $state"; return 0 ;;
     expected-low)   # the other node away, the owner ran `pvecm expected 1` on this one, the QDevice is back
@@ -420,7 +434,7 @@ cmd_fault() {
       [[ -e $FAKETIME_LIB ]] || die "clock-skew needs libfaketime ($FAKETIME_LIB): apt-get install libfaketime"
       if [[ $state == on ]]; then echo "+5s" >"$LAB/hosts/$h/state/faults/clock-skew"; else rm -f "$LAB/hosts/$h/state/faults/clock-skew"; fi
       log "fault $name on $h: $state"; return 0 ;;
-    *) die "unknown fault '$name' (join-exit0, guest, qdevice-dead, qdevice-certs, qnetd-stopped, unplugged, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew)" ;;
+    *) die "unknown fault '$name' (join-exit0, guest, qdevice-dead, qdevice-certs, qnetd-stopped, unplugged, qdevice-half, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew)" ;;
   esac
   if [[ $name == guest ]]; then
     local dir; dir=$(cat "$LAB/hosts/$h/state/pve-dir")/nodes/$h/qemu-server

@@ -92,7 +92,7 @@ function haStackProblems(config: ClusterConfig, status: HaManagerStatus): void {
   if (broken.length > 0) throw postconditionFailed(`HA LRM not working: ${broken.join(', ')}; check pve-ha-lrm there`, { haStatus: status });
   if (maintenance.length > 0)
     throw degraded(
-      `${maintenance.join(' and ')} left in HA maintenance: HA moves no guest onto it, so a failure of the other node is an outage (ha-manager crm-command node-maintenance disable ${maintenance[0]})`,
+      `${maintenance.join(' and ')} left in HA maintenance: HA moves no guest onto it, so a failure of the other node is an outage; end it: pve-twonode maintenance <cluster.yaml> ${maintenance[0]} off`,
       { haStatus: status },
     );
 }

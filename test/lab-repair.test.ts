@@ -1,7 +1,8 @@
 /**
  * The day-2 workflows on a cluster the guide built in the lab. `repair qdevice --auto-approve`, starting from the
  * guardian's faults: each ends with `check` exiting 0, and per the hosts' audit logs the repair ran its acting command
- * once and nothing more invasive than needed (no `pvecm qdevice` unless it was the repair chosen). `maintenance`:
+ * once and nothing more invasive than needed (no `pvecm qdevice` unless it was the repair chosen), a half-finished
+ * setup included. `maintenance`:
  * refused while the QDevice is down, on (the HA guest moves to the other node), off (it comes back, 3 of 3 votes).
  */
 import assert from 'node:assert/strict';
@@ -93,6 +94,14 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
     assert.equal(since('pve1', marks.pve1, /^pvecm qdevice setup 10\.213\.7\.13 --force$/).length, 1);
     // pvecm qdevice setup itself imports the certificates on pve2; the repairs before it were not tried.
     assert.match(marks.output, /restart-qdevice\s+pending[\s\S]*reimport-qdevice-certs\s+pending/, 'nothing lighter was tried: it could not help');
+  });
+
+  it('a setup that stopped half-way (corosync-qdevice missing on pve2): installed there, then setup --force, once each', async () => {
+    const marks = await repair({ host: 'pve2', name: 'qdevice-half' }, /install-qdevice\s+done[\s\S]*resetup-qdevice\s+done/);
+    assert.equal(since('pve2', marks.pve2, /apt-get install -y corosync-qdevice$/).length, 1);
+    assert.equal(since('pve1', marks.pve1, /apt-get install -y corosync-qdevice$/).length, 0, 'pve1 had it');
+    assert.equal(since('pve1', marks.pve1, /^pvecm qdevice setup 10\.213\.7\.13 --force$/).length, 1);
+    assert.deepEqual(since('pve1', marks.pve1, /^pvecm qdevice remove$/), [], 'nothing to remove: the device never reached corosync.conf');
   });
 
   async function maintenance(node: string, action: 'on' | 'off', exit: number) {

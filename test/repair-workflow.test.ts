@@ -18,7 +18,7 @@ import { DIAGNOSIS, mockActivities, type Behaviour } from './helpers/mock-activi
 import { timeSkippingEnv } from './helpers/temporal';
 
 const config = testConfig({ notify: { webhook: { url: 'http://127.0.0.1:9/hook' } } });
-const REPAIRS = ['repairStartQnetd', 'repairRestartQdevice', 'repairReimportQdeviceCerts', 'repairResetupQdevice'];
+const REPAIRS = ['repairStartQnetd', 'repairInstallQdevice', 'repairRestartQdevice', 'repairReimportQdeviceCerts', 'repairResetupQdevice'];
 
 describe('repair qdevice workflow (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;
@@ -79,7 +79,7 @@ describe('repair qdevice workflow (time-skipping server)', () => {
       assert.deepEqual(repairs(calls), ['repairRestartQdevice', 'repairResetupQdevice']);
       assert.deepEqual(
         report.progress.steps.map((s) => `${s.step}:${s.state}`),
-        ['diagnose:done', 'start-qnetd:pending', 'restart-qdevice:failed', 'reimport-qdevice-certs:pending', 'resetup-qdevice:done'],
+        ['diagnose:done', 'start-qnetd:pending', 'install-qdevice:pending', 'restart-qdevice:failed', 'reimport-qdevice-certs:pending', 'resetup-qdevice:done'],
       );
     });
   });
@@ -123,5 +123,16 @@ describe('repair qdevice workflow (time-skipping server)', () => {
       assert.equal(((await handle.result()) as RepairReport).outcome, 'repaired');
     });
     assert.deepEqual(repairs(second.calls), ['repairResetupQdevice'], 'the new worker ran only what was left');
+  });
+
+  it('a preparation (corosync-qdevice installed) hands over to the next repair; no second gate when nothing failed', async () => {
+    const q = randomUUID();
+    const { worker: w, calls } = await worker(q, {}, { ...DIAGNOSIS, plan: ['install-qdevice', 'resetup-qdevice'] });
+    await w.runUntil(async () => {
+      const handle = await start(q);
+      await handle.signal(approveSignal, { step: 'repair-qdevice' });
+      assert.equal(((await handle.result()) as RepairReport).outcome, 'repaired');
+      assert.deepEqual(repairs(calls), ['repairInstallQdevice', 'repairResetupQdevice']);
+    });
   });
 });

@@ -8,7 +8,7 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ClusterConfig } from '../src/config/schema';
 import type { StepResult } from '../src/step-kit/result';
-import { INVASIVE_REPAIR, QDEVICE_REPAIRS, type QdeviceRepairName } from '../steps/repair';
+import { INVASIVE_REPAIR, PREPARATIONS, QDEVICE_REPAIRS, type QdeviceRepairName } from '../steps/repair';
 import { GatedRun, Rejected } from './gated-run';
 import { clusterStep, quickStep } from './policies';
 import type { RunProgress } from './progress';
@@ -50,7 +50,7 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
     await run.gate(first, REPAIR_QDEVICE_GATE, `repair the QDevice, least invasive first: ${diagnosis.plan.join(' -> ')}`);
     const failures: string[] = [];
     for (const name of diagnosis.plan) {
-      if (name === INVASIVE_REPAIR && name !== first)
+      if (name === INVASIVE_REPAIR && failures.length > 0)
         await run.gate(
           name,
           RESETUP_GATE,
@@ -64,6 +64,8 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
       progress.start(name, 'running');
       try {
         progress.finish(name, await repairActivity(config));
+        // A preparation (corosync-qdevice installed) brings no vote by itself: the next repair follows.
+        if (PREPARATIONS.includes(name)) continue;
         progress.complete();
         return finish('repaired');
       } catch (err) {

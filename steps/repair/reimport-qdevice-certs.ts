@@ -37,9 +37,9 @@ export const reimportQdeviceCerts = defineStep({
   summary: () => 're-import the QDevice certificates where they are missing',
   commands: (config) => config.nodes.map((n) => reimportCommands(config, n)),
   async check(ctx, config) {
-    const { healthy, nodes } = await readNodeQdevices(ctx, config);
+    const { healthy, configured, nodes } = await readNodeQdevices(ctx, config);
     const sources = (await ctx.run(reimportCommands(config, config.nodes[0]).sources)).stdout.includes('present');
-    const targets = sources ? nodes.filter((n) => !n.certStore).map((n) => n.node) : [];
+    const targets = sources && configured ? nodes.filter((n) => !n.certStore).map((n) => n.node) : [];
     return { done: healthy && targets.length === 0, state: { targets, sources } };
   },
   async act(ctx, config, { targets }) {

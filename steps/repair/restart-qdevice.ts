@@ -30,8 +30,10 @@ export interface NodeQdevice {
  * Each node's qdevice daemon, certificate store and member flags (read-only; shared by the QDevice repairs). healthy:
  * the nodes count the vote and every node's daemon runs from its store (qnetd's side is the verify's to read).
  */
-export async function readNodeQdevices(ctx: StepContext, config: ClusterConfig): Promise<{ healthy: boolean; nodes: NodeQdevice[] }> {
+export async function readNodeQdevices(ctx: StepContext, config: ClusterConfig): Promise<{ healthy: boolean; configured: boolean; nodes: NodeQdevice[] }> {
   const status = await readClusterStatus(ctx, qdeviceCommands(config).status);
+  // Without a device in corosync.conf (never set up, removed, or a setup that stopped half-way) no daemon can vote.
+  const configured = (await ctx.run(qdeviceCommands(config).configured)).stdout.includes('configured');
   const nodes: NodeQdevice[] = [];
   for (const node of config.nodes) {
     const c = restartQdeviceCommands(node);
@@ -43,7 +45,7 @@ export async function readNodeQdevices(ctx: StepContext, config: ClusterConfig):
       flags: member?.qdeviceFlags ?? null,
     });
   }
-  return { healthy: hasHealthyQdevice(status) && nodes.every((n) => n.daemon === 'active' && n.certStore), nodes };
+  return { healthy: hasHealthyQdevice(status) && nodes.every((n) => n.daemon === 'active' && n.certStore), configured, nodes };
 }
 
 /** A node this repair can fix: its store is there, and its daemon is down, or up but not alive or not registered. */
@@ -63,8 +65,8 @@ export const restartQdevice = defineStep({
   summary: () => 'restart corosync-qdevice where it is down',
   commands: (config) => config.nodes.map((n) => restartQdeviceCommands(n)),
   async check(ctx, config) {
-    const { healthy, nodes } = await readNodeQdevices(ctx, config);
-    const targets = nodes.filter(needsRestart).map((n) => n.node);
+    const { healthy, configured, nodes } = await readNodeQdevices(ctx, config);
+    const targets = configured ? nodes.filter(needsRestart).map((n) => n.node) : [];
     return { done: healthy && targets.length === 0, state: { targets, nodes } };
   },
   async act(ctx, config, { targets }) {

@@ -1,0 +1,15 @@
+/**
+ * A preparation before the QDevice repairs: what `pvecm qdevice setup` needs and a half-finished setup lacked, the
+ * guide's own qdevice-prereqs step (corosync-qdevice on both nodes, node 1 trusted on the VM). It does not bring the
+ * vote back by itself: the repair goes on to the next repair after it.
+ */
+import { defineStep } from '../../src/step-kit/descriptor';
+import { qdevicePrereqs } from '../qdevice-prereqs';
+
+export const installQdevice = defineStep({
+  ...qdevicePrereqs,
+  name: 'install-qdevice',
+  activity: 'repairInstallQdevice',
+  gatedByDefault: true,
+  health: 'none',
+});
