@@ -33,8 +33,9 @@ export async function diagnoseQdevice(config: ClusterConfig): Promise<QdeviceDia
     for (const repair of QDEVICE_REPAIRS) {
       try {
         const checked = await repair.check(ctx(repair.name), config);
-        const targets = (checked.state as { targets?: string[] }).targets;
-        const applicable = ['start-qnetd', 'install-qdevice', 'resetup-qdevice'].includes(repair.name) ? !checked.done : (targets?.length ?? 0) > 0;
+        // A repair that names its targets applies to them; one that does not applies when its check finds work left.
+        const targets = (checked.state as { targets?: string[] } | null)?.targets;
+        const applicable = targets === undefined ? !checked.done : targets.length > 0;
         if (applicable) plan.push(repair.name);
         findings.push(`${repair.name}: ${applicable ? `applies${targets?.length ? ` to ${targets.join(', ')}` : ''}` : 'nothing to do'}`);
       } catch (err) {

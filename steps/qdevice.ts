@@ -2,17 +2,22 @@
  * Step 7, qdevice: `pvecm qdevice setup <vm-ip>` on node1 (an IP, never a name: docs/proxmox-contract.md), verified by
  * the third vote as both sides see it: node1's `pvecm status` and corosync-qnetd's own list of this cluster's nodes.
  */
-import type { ClusterConfig } from '../src/config/schema';
+import type { ClusterConfig, HostConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
 import { parseCorosyncConf } from '../src/parsers/corosync-conf';
 import { parseQnetdList, votesFor } from '../src/parsers/qnetd-tool';
 import type { PvecmStatus } from '../src/parsers/pvecm-status';
-import { describeQdeviceHealth, hasHealthyQdevice, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
-import { exitReport, on, type CommandSet } from '../src/step-kit/commands';
+import { describeQdeviceHealth, hasHealthyQdevice, memberNodeName, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
+import { exitReport, on, type CommandSet, type HostCommand } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { degraded, postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
 
 const VOTES_TIMEOUT_MS = 90_000;
+
+/** Whether a node's qdevice daemon runs (the qdevice step's failure words and the QDevice repairs read it). */
+export function qdeviceDaemonCommand(node: HostConfig): HostCommand {
+  return on(node, 'check', 'systemctl is-active corosync-qdevice');
+}
 
 export function qdeviceCommands(config: ClusterConfig) {
   const node1 = config.nodes[0];
@@ -20,8 +25,8 @@ export function qdeviceCommands(config: ClusterConfig) {
   return {
     status: on(node1, 'check', 'pvecm status'),
     qnetdClients: on(config.qdevice, 'verify', 'corosync-qnetd-tool -l'),
-    node1Daemon: on(config.nodes[0], 'verify', 'systemctl is-active corosync-qdevice'),
-    node2Daemon: on(config.nodes[1], 'verify', 'systemctl is-active corosync-qdevice'),
+    node1Daemon: qdeviceDaemonCommand(config.nodes[0]),
+    node2Daemon: qdeviceDaemonCommand(config.nodes[1]),
     configured: on(node1, 'check', "grep -Eq '^\\s*device\\s*\\{' /etc/pve/corosync.conf && echo configured"),
     corosyncConf: on(node1, 'verify', 'cat /etc/pve/corosync.conf'),
     leftoverNssdb: on(node1, 'check', 'test -d /etc/corosync/qdevice/net/nssdb && echo leftover'),
@@ -72,7 +77,7 @@ async function qnetdServes(ctx: StepContext, config: ClusterConfig, status: Pvec
   // qnetd sees a qdevice daemon go away at once; the nodes notice a few seconds later.
   const missing = status.members.filter((m) => !listed?.nodes.some((n) => n.nodeId === m.nodeId && votesFor(n)));
   if (!listed || missing.length > 0) {
-    const names = missing.map((m) => `${config.nodes.find((n) => n.ip === m.name || n.name === m.name)?.name ?? m.name} (node id ${m.nodeId})`);
+    const names = missing.map((m) => `${memberNodeName(config, m.name)} (node id ${m.nodeId})`);
     const what = listed
       ? `give its vote to ${names.join(' and ')}: no corosync-qdevice connected from there, or refused`
       : `list cluster ${config.cluster.name}`;

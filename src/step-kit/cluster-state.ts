@@ -46,6 +46,11 @@ const FLAG_MEANING: Record<string, string> = {
   NV: 'corosync-qnetd gives it no vote (qnetd down or unreachable on 5403/tcp, or it refused the node)',
 };
 
+/** cluster.yaml's name for a membership row (rows print the ring address, or the name), or the row's own text. */
+export function memberNodeName(config: ClusterConfig, member: string): string {
+  return config.nodes.find((n) => n.ip === member || n.name === member)?.name ?? member;
+}
+
 /**
  * Why the QDevice's third vote is not healthy, one clause each, naming the node (members print their ring address,
  * so addresses are matched to cluster.yaml's names) and the Proxmox fact behind it; empty when hasHealthyQdevice.
@@ -54,7 +59,7 @@ export function qdeviceProblems(config: ClusterConfig, status: PvecmStatus | nul
   if (!status) return [`${config.nodes[0].name} is in no cluster`];
   const problems: string[] = [];
   if (!status.quorate) problems.push('the cluster is not quorate');
-  const nodeName = (member: string) => config.nodes.find((n) => n.ip === member || n.name === member)?.name ?? member;
+  const nodeName = (member: string) => memberNodeName(config, member);
   if (status.expectedVotes < 3)
     problems.push(
       `Expected votes is ${status.expectedVotes}, not 3: a \`pvecm expected\` override is in place (corosync drops it once every node is back; until then a cut-off node may count itself quorate)`,

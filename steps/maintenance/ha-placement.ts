@@ -1,7 +1,8 @@
 /** What the maintenance steps read of HA: one node's LRM state and where the configured HA guests run. */
 import type { ClusterConfig } from '../../src/config/schema';
 import { parseHaManagerStatus, type HaManagerStatus } from '../../src/parsers/ha-manager-status';
-import { on } from '../../src/step-kit/commands';
+import { sh } from '../../src/ssh/quote';
+import { on, type CommandSet } from '../../src/step-kit/commands';
 import type { StepContext } from '../../src/step-kit/descriptor';
 
 export interface HaPlacement {
@@ -17,6 +18,15 @@ export interface HaPlacement {
 
 export function haStatusCommand(config: ClusterConfig) {
   return on(config.nodes[0], 'check', 'ha-manager status');
+}
+
+/** The commands of node maintenance on and off: what `plan` shows and what the steps run. */
+export function maintenanceCommands(config: ClusterConfig, node: string) {
+  return {
+    haStatus: haStatusCommand(config),
+    enable: on(config.nodes[0], 'act', sh`ha-manager crm-command node-maintenance enable ${node}`),
+    disable: on(config.nodes[0], 'act', sh`ha-manager crm-command node-maintenance disable ${node}`),
+  } satisfies CommandSet;
 }
 
 export async function readHaPlacement(ctx: StepContext, config: ClusterConfig, node: string): Promise<HaPlacement> {

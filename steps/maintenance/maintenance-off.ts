@@ -2,13 +2,11 @@
  * Node maintenance off: `ha-manager crm-command node-maintenance disable <node>`; verified when the node's LRM works
  * again, the cluster has 3 of 3 votes and every HA guest runs (PVE moves them back to the node they came from).
  */
-import { sh } from '../../src/ssh/quote';
 import { describeQdeviceHealth, hasHealthyQdevice, readClusterStatus } from '../../src/step-kit/cluster-state';
-import { on } from '../../src/step-kit/commands';
 import { defineStep } from '../../src/step-kit/descriptor';
 import { postconditionFailed } from '../../src/step-kit/failures';
 import { qdeviceCommands } from '../qdevice';
-import { describeGuests, haStatusCommand, readHaPlacement } from './ha-placement';
+import { describeGuests, maintenanceCommands, readHaPlacement } from './ha-placement';
 
 const BACK_TIMEOUT_MS = 300_000;
 
@@ -23,15 +21,16 @@ export function maintenanceOff(node: string) {
     health: 'none',
     hosts: (config) => [config.nodes[0].name],
     summary: () => `HA maintenance off for ${node}`,
-    commands: (config) => [
-      { haStatus: haStatusCommand(config), disable: on(config.nodes[0], 'act', sh`ha-manager crm-command node-maintenance disable ${node}`) },
-    ],
+    commands: (config) => {
+      const { haStatus, disable } = maintenanceCommands(config, node);
+      return [{ haStatus, disable }];
+    },
     async check(ctx, config) {
       const placement = await readHaPlacement(ctx, config, node);
       return { done: placement.lrm !== 'maintenance mode', state: null };
     },
     async act(ctx, config) {
-      await ctx.output(on(config.nodes[0], 'act', sh`ha-manager crm-command node-maintenance disable ${node}`));
+      await ctx.output(maintenanceCommands(config, node).disable);
       return { changes: [`HA maintenance disabled for ${node}`] };
     },
     async verify(ctx, config) {

@@ -3,13 +3,11 @@
  * enable <node>` (PVE 8 and 9); verified when the node's LRM is in maintenance mode and every HA guest runs on the
  * other node. Refused while the third vote is not healthy: with the node down the survivor would lose quorum.
  */
-import { sh } from '../../src/ssh/quote';
 import { ApplicationFailure } from '@temporalio/common';
-import { on } from '../../src/step-kit/commands';
 import { defineStep } from '../../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../../src/step-kit/failures';
 import { qdevice } from '../qdevice';
-import { describeGuests, haStatusCommand, readHaPlacement } from './ha-placement';
+import { describeGuests, maintenanceCommands, readHaPlacement } from './ha-placement';
 
 const MOVED_TIMEOUT_MS = 300_000;
 
@@ -24,9 +22,10 @@ export function maintenanceOn(node: string) {
     health: 'none',
     hosts: (config) => [config.nodes[0].name],
     summary: () => `HA maintenance on for ${node}`,
-    commands: (config) => [
-      { haStatus: haStatusCommand(config), enable: on(config.nodes[0], 'act', sh`ha-manager crm-command node-maintenance enable ${node}`) },
-    ],
+    commands: (config) => {
+      const { haStatus, enable } = maintenanceCommands(config, node);
+      return [{ haStatus, enable }];
+    },
     async check(ctx, config) {
       const placement = await readHaPlacement(ctx, config, node);
       if (placement.lrm === 'maintenance mode') return { done: placement.guestsOffNode, state: { enabled: true } };
@@ -39,7 +38,7 @@ export function maintenanceOn(node: string) {
       return { done: false, state: { enabled: false } };
     },
     async act(ctx, config, { enabled }) {
-      if (!enabled) await ctx.output(on(config.nodes[0], 'act', sh`ha-manager crm-command node-maintenance enable ${node}`));
+      if (!enabled) await ctx.output(maintenanceCommands(config, node).enable);
       return { changes: enabled ? [] : [`HA maintenance enabled for ${node}`] };
     },
     async verify(ctx, config) {

@@ -4,16 +4,16 @@
  * sides.
  */
 import type { ClusterConfig } from '../../src/config/schema';
-import { hasHealthyQdevice, readClusterStatus } from '../../src/step-kit/cluster-state';
+import { hasHealthyQdevice, memberNodeName, readClusterStatus } from '../../src/step-kit/cluster-state';
 import { on, type CommandSet } from '../../src/step-kit/commands';
 import { defineStep, type StepContext } from '../../src/step-kit/descriptor';
-import { qdevice, qdeviceCommands } from '../qdevice';
+import { qdevice, qdeviceCommands, qdeviceDaemonCommand } from '../qdevice';
 
 export const NSSDB = '/etc/corosync/qdevice/net/nssdb';
 
 export function restartQdeviceCommands(node: ClusterConfig['nodes'][number]) {
   return {
-    daemon: on(node, 'check', 'systemctl is-active corosync-qdevice'),
+    daemon: qdeviceDaemonCommand(node),
     certStore: on(node, 'check', `test -f ${NSSDB}/cert9.db && echo present`),
     restart: on(node, 'act', 'systemctl restart corosync-qdevice'),
   } satisfies CommandSet;
@@ -37,7 +37,7 @@ export async function readNodeQdevices(ctx: StepContext, config: ClusterConfig):
   const nodes: NodeQdevice[] = [];
   for (const node of config.nodes) {
     const c = restartQdeviceCommands(node);
-    const member = status?.members.find((m) => m.name === node.ip || m.name === node.name);
+    const member = status?.members.find((m) => memberNodeName(config, m.name) === node.name);
     nodes.push({
       node: node.name,
       daemon: (await ctx.run(c.daemon)).stdout.trim() || 'unknown',
