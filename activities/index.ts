@@ -1,8 +1,10 @@
-/** What the worker registers: one activity per guide step (from the registry) and per repair, the failover stages, the read-only pass and the diagnosis. */
+/** What the worker registers: one activity per guide step (from the registry) and per repair, the failover stages, the read-only pass, the diagnosis and the move's first look. */
 import type { AnyStep } from '../src/step-kit/descriptor';
 import { GUIDE_STEPS } from '../steps';
 import { QDEVICE_REPAIRS } from '../steps/repair';
+import { moveQnetd } from '../steps/repair/move-qnetd';
 import { diagnoseQdevice } from './diagnose-qdevice';
+import { locateQnetd } from './locate-qnetd';
 import { maintenanceCheck, maintenanceOffStep, maintenanceOnStep } from './maintenance';
 import * as failoverStages from './failover';
 import { stepActivities } from './guide-steps';
@@ -17,6 +19,7 @@ export type Activities = typeof failoverStages & {
   sendAlert: typeof sendAlert;
   sendGateNotice: typeof sendGateNotice;
   diagnoseQdevice: typeof diagnoseQdevice;
+  locateQnetd: typeof locateQnetd;
   maintenanceCheck: typeof maintenanceCheck;
   maintenanceOnStep: typeof maintenanceOnStep;
   maintenanceOffStep: typeof maintenanceOffStep;
@@ -33,10 +36,11 @@ export function createActivities(steps: readonly AnyStep[] = GUIDE_STEPS): Activ
     sendAlert,
     sendGateNotice,
     diagnoseQdevice,
+    locateQnetd,
     maintenanceCheck,
     maintenanceOnStep,
     maintenanceOffStep,
   };
-  // The repairs' own activities (the guide's qnetd step among them is registered by the guide already).
-  return { ...stepActivities(QDEVICE_REPAIRS), ...stepActivities(steps), ...named };
+  // The repairs' own activities (the guide's steps they reuse, qnetd among them, are registered by the guide already).
+  return { ...stepActivities([...QDEVICE_REPAIRS, moveQnetd]), ...stepActivities(steps), ...named };
 }

@@ -2,13 +2,12 @@
  * Node maintenance: the on/off steps run as the guide runs its steps, and their own check, run read-only before the
  * gate, so a refusal (the third vote not healthy) comes before anyone is asked to approve anything.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterConfig } from '../src/config/schema';
 import type { StepResult } from '../src/step-kit/result';
 import { maintenanceOff } from '../steps/maintenance/maintenance-off';
 import { maintenanceOn } from '../steps/maintenance/maintenance-on';
+import { checkOnly } from './runtime/check-only';
 import { runStep } from './runtime/run-step';
-import { HostSessions, SshStepContext } from './runtime/step-context';
 
 export type MaintenanceAction = 'on' | 'off';
 
@@ -16,17 +15,8 @@ const stepFor = (node: string, action: MaintenanceAction) => (action === 'on' ? 
 
 /** The step's check, read-only: refused (with the reason), already done, or work to do. */
 export async function maintenanceCheck(config: ClusterConfig, node: string, action: MaintenanceAction): Promise<{ refused: string | null; done: boolean }> {
-  const sessions = new HostSessions(config, false);
-  try {
-    const step = stepFor(node, action);
-    const checked = await step.check(new SshStepContext(config, step.name, true, sessions), config);
-    return { refused: null, done: checked.done };
-  } catch (err) {
-    if (err instanceof ApplicationFailure && err.type === 'PreconditionFailed') return { refused: err.message, done: false };
-    throw err;
-  } finally {
-    sessions.close();
-  }
+  const { refused, done } = await checkOnly(stepFor(node, action), config);
+  return { refused, done };
 }
 
 export function maintenanceOnStep(config: ClusterConfig, node: string): Promise<StepResult> {

@@ -22,13 +22,20 @@ import { initConfig, writeConfig, type Ask, type InitOptions } from './init';
 import { EXIT_CODE, HEALTH_JSON_VERSION, renderHealth } from '../src/health/report';
 import { healthCheck } from '../activities/health-check';
 import { guard, guardAction } from './guard';
-import { isDay2Gate, startMaintenance, startRepairQdevice } from './repair';
-import { MAINTENANCE_GATES, REPAIR_GATES, day2WorkflowIdFor } from '../workflows/repair-messages';
+import { isDay2Gate, startMaintenance, startMoveQnetd, startRepairQdevice } from './repair';
+import { MAINTENANCE_GATES, MOVE_QNETD_GATE, REPAIR_GATES, day2WorkflowIdFor } from '../workflows/repair-messages';
 import { healthAttribute, healthQuery, healthStateIdFor } from '../workflows/health-messages';
 
 function requireGate(gate: string): void {
   if (!isGate(gate) && !isDay2Gate(gate))
-    throw new CliError(`unknown gate "${gate}"; one of: ${[...ALL_GATES, ...REPAIR_GATES, ...MAINTENANCE_GATES].join(', ')}`, EXIT.usage);
+    throw new CliError(`unknown gate "${gate}"; one of: ${[...ALL_GATES, ...REPAIR_GATES, MOVE_QNETD_GATE, ...MAINTENANCE_GATES].join(', ')}`, EXIT.usage);
+}
+
+/** The move goes where the file's qdevice block says; --to must say the same, so a stale file cannot move it wrongly. */
+function requireMoveTarget(file: string, qdevice: { name: string; ip: string }, to: string | undefined): void {
+  const fix = `name the new VM in ${file}'s qdevice block (name, ip, ssh.host_key), then: pve-twonode repair move-qnetd ${file} --to <its ip>`;
+  if (!to) throw new CliError(`repair move-qnetd needs --to <ip>; ${fix}`, EXIT.usage);
+  if (to !== qdevice.ip) throw new CliError(`--to ${to} is not qdevice.ip in ${file} (${qdevice.name}, ${qdevice.ip}); ${fix}`, EXIT.usage);
 }
 
 function configOrExit(file: string) {
@@ -218,17 +225,29 @@ program
 
 program
   .command('repair')
-  .description('repair what the health check found, gated like the guide (one repair per cluster at a time)')
-  .addArgument(new Argument('<what>', 'what to repair').choices(['qdevice']))
+  .description('repair what the health check found, gated like the guide (one repair of each kind per cluster at a time)')
+  .addArgument(
+    new Argument('<what>', 'qdevice: bring the third vote back; move-qnetd: move the QDevice to the VM the qdevice block names').choices([
+      'qdevice',
+      'move-qnetd',
+    ]),
+  )
   .argument('<config>')
+  .option('--to <ip>', "move-qnetd: the new VM's IP, as the config's qdevice.ip says (a check that the file names the right host)")
   .option('--auto-approve', 'approve every gate as it is reached (rehearsal lab); implies --follow')
   .option('--follow', 'show live progress until the repair ends, then the report')
-  .action(async (_what: string, file: string, opts: { autoApprove?: boolean; follow?: boolean }) => {
+  .action(async (what: 'qdevice' | 'move-qnetd', file: string, opts: { to?: string; autoApprove?: boolean; follow?: boolean }) => {
     const config = configOrExit(file);
-    const handle = await startRepairQdevice(await connectClient(), config);
+    if (what === 'move-qnetd') requireMoveTarget(file, config.qdevice, opts.to);
+    else if (opts.to) throw new CliError('--to belongs to repair move-qnetd; repair qdevice repairs the QDevice where it is', EXIT.usage);
+    const client = await connectClient();
+    const handle = what === 'qdevice' ? await startRepairQdevice(client, config) : await startMoveQnetd(client, config);
     console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
     if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
-    else console.log(`it diagnoses, then waits: pve-twonode approve ${config.cluster.name} ${REPAIR_GATES[0]}`);
+    else
+      console.log(
+        `it ${what === 'qdevice' ? 'diagnoses' : 'prepares the new VM'}, then waits: pve-twonode approve ${config.cluster.name} ${what === 'qdevice' ? REPAIR_GATES[0] : MOVE_QNETD_GATE}`,
+      );
   });
 
 program

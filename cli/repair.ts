@@ -4,53 +4,70 @@ import type { ClusterConfig } from '../src/config/schema';
 import { TASK_QUEUE } from '../src/temporal/connection';
 import { clusterNameAttribute } from '../workflows/messages';
 import type { MaintenanceAction } from '../activities/maintenance';
-import type { nodeMaintenance } from '../workflows/node-maintenance';
-import { day2WorkflowIdFor, maintenanceIdFor, repairQdeviceIdFor } from '../workflows/repair-messages';
-import type { repairQdevice } from '../workflows/repair-qdevice';
+import { day2WorkflowIdFor, maintenanceIdFor, moveQnetdIdFor, repairQdeviceIdFor } from '../workflows/repair-messages';
 import { RunAlreadyActiveError, type GuideHandle } from './start';
 
 export function isDay2Gate(gate: string): boolean {
   return day2WorkflowIdFor('', gate) !== null;
 }
 
-/** The repair's handle; its progress query and report have the guide's shape, so watch, follow and report serve both. */
-export async function startRepairQdevice(client: Client, config: ClusterConfig): Promise<GuideHandle> {
-  const workflowId = repairQdeviceIdFor(config.cluster.name);
+interface Day2Run {
+  workflowType: 'repairQdevice' | 'repairMoveQnetd' | 'nodeMaintenance';
+  workflowId: string;
+  args: unknown[];
+  /** What the Temporal UI shows for the run. */
+  summary: string;
+  /** What is already in progress when the id is taken, e.g. "a QDevice repair". */
+  what: string;
+}
+
+/** The run's handle; its progress query and report have the guide's shape, so watch, follow and report serve all. */
+async function startDay2(client: Client, config: ClusterConfig, run: Day2Run): Promise<GuideHandle> {
   try {
-    const handle = await client.workflow.start<typeof repairQdevice>('repairQdevice', {
+    const handle = await client.workflow.start(run.workflowType, {
       taskQueue: config.cluster.task_queue ?? TASK_QUEUE,
-      workflowId,
-      args: [config],
+      workflowId: run.workflowId,
+      args: run.args,
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       typedSearchAttributes: [{ key: clusterNameAttribute, value: config.cluster.name }],
-      staticSummary: `Repair the QDevice of ${config.cluster.name} (${config.qdevice.name}, ${config.qdevice.ip})`,
+      staticSummary: run.summary,
     });
-    return handle as unknown as GuideHandle;
+    return handle;
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)
-      throw new RunAlreadyActiveError(`a QDevice repair for cluster ${config.cluster.name} is already in progress (workflow ${workflowId})`);
+      throw new RunAlreadyActiveError(`${run.what} for cluster ${config.cluster.name} is already in progress (workflow ${run.workflowId})`);
     throw err;
   }
 }
 
-/** Starting node maintenance on or off: one maintenance run per cluster at a time. */
-export async function startMaintenance(client: Client, config: ClusterConfig, node: string, action: MaintenanceAction): Promise<GuideHandle> {
-  const workflowId = maintenanceIdFor(config.cluster.name);
-  try {
-    const handle = await client.workflow.start<typeof nodeMaintenance>('nodeMaintenance', {
-      taskQueue: config.cluster.task_queue ?? TASK_QUEUE,
-      workflowId,
-      args: [config, node, action],
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-      typedSearchAttributes: [{ key: clusterNameAttribute, value: config.cluster.name }],
-      staticSummary: `HA maintenance ${action} for ${node} (cluster ${config.cluster.name})`,
-    });
-    return handle as unknown as GuideHandle;
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError)
-      throw new RunAlreadyActiveError(`a maintenance run for cluster ${config.cluster.name} is already in progress (workflow ${workflowId})`);
-    throw err;
-  }
+export function startRepairQdevice(client: Client, config: ClusterConfig): Promise<GuideHandle> {
+  return startDay2(client, config, {
+    workflowType: 'repairQdevice',
+    workflowId: repairQdeviceIdFor(config.cluster.name),
+    args: [config],
+    summary: `Repair the QDevice of ${config.cluster.name} (${config.qdevice.name}, ${config.qdevice.ip})`,
+    what: 'a QDevice repair',
+  });
+}
+
+/** The move goes to the VM the config's qdevice block names; the CLI has checked --to against it. */
+export function startMoveQnetd(client: Client, config: ClusterConfig): Promise<GuideHandle> {
+  return startDay2(client, config, {
+    workflowType: 'repairMoveQnetd',
+    workflowId: moveQnetdIdFor(config.cluster.name),
+    args: [config],
+    summary: `Move the QDevice of ${config.cluster.name} to ${config.qdevice.name} (${config.qdevice.ip})`,
+    what: 'a QDevice move',
+  });
+}
+
+export function startMaintenance(client: Client, config: ClusterConfig, node: string, action: MaintenanceAction): Promise<GuideHandle> {
+  return startDay2(client, config, {
+    workflowType: 'nodeMaintenance',
+    workflowId: maintenanceIdFor(config.cluster.name),
+    args: [config, node, action],
+    summary: `HA maintenance ${action} for ${node} (cluster ${config.cluster.name})`,
+    what: 'a maintenance run',
+  });
 }

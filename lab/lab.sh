@@ -4,6 +4,8 @@
 # and a Proxmox emulation (shims in lab/shims) on pve1/pve2. Design and pitfalls: the README section "The rehearsal lab".
 #
 #   lab.sh up | down | status
+#   lab.sh add-qnetd2                        the optional fourth host: a fresh Debian VM at .14 (repair move-qnetd moves
+#                                            the QDevice there); writes cluster-qnetd2.yaml, the lab's cluster.yaml naming it
 #   lab.sh poweroff HOST | poweron HOST      hard power cut (cable pulled, every process killed) / boot, disk kept
 #   lab.sh fault HOST NAME on|off            join-exit0 (pvecm add exits 0 after a failed join), guest (a VM on the host),
 #                                            day-2 failures of a built cluster: qdevice-dead, qdevice-certs, qnetd-stopped,
@@ -14,7 +16,7 @@ set -Eeuo pipefail
 LAB=${PVE_TWONODE_LAB:-/var/lib/pve-twonode-lab}
 SUBNET=10.213.7                     # exists only inside the lab
 HOSTS=(pve1 pve2 qnetd)
-declare -A IP=([pve1]=$SUBNET.11 [pve2]=$SUBNET.12 [qnetd]=$SUBNET.13)
+declare -A IP=([pve1]=$SUBNET.11 [pve2]=$SUBNET.12 [qnetd]=$SUBNET.13 [qnetd2]=$SUBNET.14)
 SW=pvetn-sw                         # netns holding the bridge
 BR=br0
 ROOT_IF=pvetn0                      # root-namespace end of the uplink
@@ -26,10 +28,13 @@ SHIMS=$LAB/shims                    # copied there: a checkout under /tmp is hid
 KEY=$LAB/keys/id_ed25519
 RUN=$LAB/run
 HOST_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# qnetd2 is one of the lab's hosts once add-qnetd2 has made its disk.
+[[ -e $LAB/hosts/qnetd2/.prepared ]] && HOSTS+=(qnetd2)
 
 log() { printf '[lab %(%T)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 need_root() { [[ $EUID -eq 0 ]] || die "the lab needs root (network namespaces, mounts): run it with sudo"; }
+is_vm() { [[ $1 == qnetd || $1 == qnetd2 ]]; }
 known_host() { [[ " ${HOSTS[*]} " == *" $1 "* ]] || die "unknown host '$1' (one of: ${HOSTS[*]})"; }
 
 # Never send a packet unless the lab subnet is routed to our own veth.
@@ -122,7 +127,7 @@ ForceCommand /usr/local/sbin/lab-audit
 CONF
     # The lab's stand-in for the HTTPS API and pmxcfs between the PVE nodes (see install_pve_node): a key that is in
     # no file root owns, so the SSH trust between the nodes is only what PVE and the guide create.
-    [[ $h == qnetd ]] || echo 'AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/lab_api_keys' >>"$H/etc-ssh/sshd_config.d/lab.conf"
+    is_vm "$h" || echo 'AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/lab_api_keys' >>"$H/etc-ssh/sshd_config.d/lab.conf"
     printf '%s\n' "$h" >"$H/etc-hostname"
     # Debian's installer default: the host's own name on 127.0.1.1 (the guide's hosts step fixes it).
     printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' "$h" >"$H/etc-hosts"
@@ -130,7 +135,7 @@ CONF
     # Per-host package state: what `apt-get install` adds; binaries of missing packages are hidden at boot.
     case $h in
       pve1|pve2) printf '%s\n' openssh-server corosync chrony pve-manager >"$H/state/packages"; touch "$H/state/services/chrony" "$H/state/services/pveproxy" ;;
-      qnetd) printf '%s\n' openssh-server >"$H/state/packages" ;;
+      qnetd|qnetd2) printf '%s\n' openssh-server >"$H/state/packages" ;;
     esac
     printf '%s\n' "$PVE_MAJOR" >"$H/state/pve-major"
     printf '%s\n' "$LAB" >"$H/state/lab-dir"
@@ -138,7 +143,7 @@ CONF
     case $h in
       pve1) printf '%s\n' "$LAB/pve" >"$H/state/pve-dir"; install_pve_node "$h" "$LAB/pve" ;;
       pve2) printf '%s\n' "$H/pve-local" >"$H/state/pve-dir"; install_pve_node "$h" "$H/pve-local" ;;
-      qnetd) install -m 600 "$KEY.pub" "$H/root/.ssh/authorized_keys" ;;   # the owner's key, nothing else
+      qnetd|qnetd2) install -m 600 "$KEY.pub" "$H/root/.ssh/authorized_keys" ;;   # the owner's key, nothing else
     esac
     printf '%s\n' "$HA_FENCE_DELAY" >"$H/state/ha-fence-delay"
     touch "$H/.prepared"
@@ -270,8 +275,9 @@ wait_ssh() {
 fingerprint() { ssh-keygen -lf "$LAB/hosts/$1/etc-ssh/ssh_host_ed25519_key.pub" | cut -d' ' -f2; }
 api_fingerprint() { openssl x509 -noout -fingerprint -sha256 -in "$LAB/pve/nodes/pve1/pve-ssl.pem" | cut -d= -f2; }
 
+# The lab as a cluster.yaml, its QDevice on VM $1 (qnetd, or qnetd2 after a move), written to $2.
 write_cluster_yaml() {
-  local h
+  local vm=$1 out=$2 h
   {
     echo "# Written by 'pve-twonode lab up': the rehearsal lab as a cluster.yaml (host keys pinned, secrets by reference)."
     echo "cluster:"
@@ -280,7 +286,7 @@ write_cluster_yaml() {
     for h in pve1 pve2; do
       printf '  - name: %s\n    ip: %s\n    ssh:\n      host_key: %s\n      auth: { key_file: %s }\n' "$h" "${IP[$h]}" "$(fingerprint "$h")" "$KEY"
     done
-    printf 'qdevice:\n  name: qnetd\n  ip: %s\n  ssh:\n    host_key: %s\n    auth: { key_file: %s }\n' "${IP[qnetd]}" "$(fingerprint qnetd)" "$KEY"
+    printf 'qdevice:\n  name: %s\n  ip: %s\n  ssh:\n    host_key: %s\n    auth: { key_file: %s }\n' "$vm" "${IP[$vm]}" "$(fingerprint "$vm")" "$KEY"
     echo "ntp:"
     echo "  servers: [0.debian.pool.ntp.org, 1.debian.pool.ntp.org]"
     echo "join:"
@@ -301,7 +307,7 @@ write_cluster_yaml() {
     echo "  power_on: { command: [$(cd "$(dirname "$0")" && pwd)/lab.sh, poweron, '{node}'] }"
     echo "  down_for: 30s"
     echo "  recovery_timeout: 3m"
-  } >"$LAB/cluster.yaml"
+  } >"$out"
 }
 
 cmd_up() {
@@ -318,9 +324,24 @@ cmd_up() {
   for h in "${HOSTS[@]}"; do boot "$h"; done
   for h in "${HOSTS[@]}"; do start_services "$h"; done
   for h in "${HOSTS[@]}"; do wait_ssh "$h"; done
-  write_cluster_yaml
+  write_cluster_yaml qnetd "$LAB/cluster.yaml"
   log "lab up in $((SECONDS - t0)) s; config: $LAB/cluster.yaml"
   echo "$LAB/cluster.yaml"
+}
+
+# A second Debian VM, fresh (sshd and the owner's key, nothing else), on the same lab network.
+cmd_add_qnetd2() {
+  need_root
+  [[ -e $LAB/cluster.yaml ]] || die "the lab is not up (run lab up first)"
+  [[ " ${HOSTS[*]} " == *" qnetd2 "* ]] || HOSTS+=(qnetd2)
+  net_up
+  prepare_disks
+  boot qnetd2
+  start_services qnetd2
+  wait_ssh qnetd2
+  write_cluster_yaml qnetd2 "$LAB/cluster-qnetd2.yaml"
+  log "qnetd2 up at ${IP[qnetd2]}; config naming it: $LAB/cluster-qnetd2.yaml"
+  echo "$LAB/cluster-qnetd2.yaml"
 }
 
 cmd_down() {
@@ -342,7 +363,7 @@ cmd_status() {
   for h in "${HOSTS[@]}"; do
     if running "$h"; then
       echo "== $h ${IP[$h]}: on (init pid $(init_pid "$h"))"
-      if [[ $h == qnetd ]]; then x qnetd sh -c 'corosync-qnetd-tool -s 2>&1 | head -3' || true
+      if is_vm "$h"; then x "$h" sh -c 'corosync-qnetd-tool -s 2>&1 | head -3' || true
       else x "$h" sh -c 'corosync-quorumtool -s 2>&1 | grep -E "Quorate|Total votes|Expected votes|Flags" || echo "not in a cluster"' || true; fi
     else echo "== $h ${IP[$h]}: off"; fi
   done
@@ -446,11 +467,12 @@ cmd_fault() {
 
 case "${1:-}" in
   up) cmd_up ;;
+  add-qnetd2) cmd_add_qnetd2 ;;
   down) cmd_down ;;
   status) cmd_status ;;
   poweroff) need_root; known_host "${2:-}"; poweroff "$2"; log "$2 powered off" ;;
   poweron) need_root; known_host "${2:-}"; poweron "$2"; log "$2 powered on" ;;
   fault) need_root; cmd_fault "${2:-}" "${3:-}" "${4:-on}" ;;
   x) need_root; shift; known_host "${1:-}"; x "$@" ;;
-  *) sed -n '2,13p' "$0"; exit 2 ;;
+  *) sed -n '2,15p' "$0"; exit 2 ;;
 esac

@@ -60,12 +60,16 @@ async function stoppedDaemons(ctx: StepContext, config: ClusterConfig): Promise<
   return down;
 }
 
-/** The QDevice corosync uses is the VM cluster.yaml names (a qnetd moved without updating the config is drift). */
+/**
+ * The QDevice corosync uses is the VM cluster.yaml names. Either the config is stale (the device was moved by hand)
+ * or the owner named a new VM and the move is still to do: the verdict names both ways out.
+ */
 async function qdeviceHostDrift(ctx: StepContext, config: ClusterConfig): Promise<void> {
   const host = parseCorosyncConf(await ctx.output(qdeviceCommands(config).corosyncConf)).qdeviceHost;
   if (host !== config.qdevice.ip)
     throw degraded(
-      `/etc/pve/corosync.conf points the QDevice at ${host ?? 'no host'}, cluster.yaml at ${config.qdevice.name} (${config.qdevice.ip}); correct cluster.yaml`,
+      `/etc/pve/corosync.conf points the QDevice at ${host ?? 'no host'}, cluster.yaml at ${config.qdevice.name} (${config.qdevice.ip}); ` +
+        `correct cluster.yaml, or move the QDevice there: pve-twonode repair move-qnetd <cluster.yaml> --to ${config.qdevice.ip}`,
     );
 }
 

@@ -4,6 +4,7 @@
  * once and nothing more invasive than needed (no `pvecm qdevice` unless it was the repair chosen), a half-finished
  * setup included. `maintenance`:
  * refused while the QDevice is down, on (the HA guest moves to the other node), off (it comes back, 3 of 3 votes).
+ * `repair move-qnetd`: to a fourth lab host, fresh (qnetd2), then back; the VM left behind is never contacted.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { healthCheck } from '../activities/health-check';
 import type { ClusterConfig } from '../src/config/schema';
 import type { Health } from '../src/health/report';
 import { buildLabCluster } from './helpers/guard';
+import { loadConfig } from '../src/config/load';
 import { LAB_DIR, audit, freshLab, labAsync, labUnavailable } from './helpers/lab';
 import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
 
@@ -139,5 +141,48 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
     assert.deepEqual(off.enables, ['ha-manager crm-command node-maintenance disable pve1']);
     const ok = cliWithEnv({}, 'check', path);
     assert.equal(await exited(ok), 0, ok.output());
+  });
+
+  async function move(file: string, to: string) {
+    const marks: Record<string, number> = Object.fromEntries(['pve1', 'pve2', 'qnetd', 'qnetd2'].map((h) => [h, audit(h).length]));
+    const started = Date.now();
+    const run = cli(PORT, 'repair', 'move-qnetd', file, '--to', to, '--auto-approve');
+    assert.equal(await exited(run), 0, run.output());
+    console.log(`# repair move-qnetd --to ${to}: ${((Date.now() - started) / 1000).toFixed(1)} s wall (CLI start to report)`);
+    const check = cliWithEnv({}, 'check', file);
+    assert.equal(await exited(check), 0, check.output());
+    return { marks, output: run.output() };
+  }
+
+  it("move-qnetd to a fresh VM (qnetd2): prepared by the guide's steps, remove + setup once each, the old VM not contacted; then back", async () => {
+    const moved = (await labAsync('add-qnetd2')).trim();
+    const target = loadConfig(moved).qdevice.ip;
+    // The config names the new VM, which has no corosync-qnetd yet: CRITICAL, and the verdict names the move.
+    const before = cliWithEnv({}, 'check', moved);
+    assert.equal(await exited(before), 2, before.output());
+    assert.ok(before.output().includes(`repair move-qnetd ${moved} --to ${target}`), before.output());
+
+    const there = await move(moved, target);
+    assert.match(there.output, /qnetd\s+done[\s\S]*qdevice-prereqs\s+done[\s\S]*move-qnetd\s+done/);
+    assert.match(there.output, /moved from 10\.213\.7\.13 to 10\.213\.7\.14; the old qnetd host 10\.213\.7\.13 was not contacted/);
+    assert.equal(since('qnetd2', there.marks.qnetd2, /apt-get install -y corosync-qnetd$/).length, 1);
+    assert.equal(since('pve1', there.marks.pve1, /^pvecm qdevice remove$/).length, 1);
+    assert.equal(since('pve1', there.marks.pve1, /^pvecm qdevice setup 10\.213\.7\.14 --force$/).length, 1);
+    assert.deepEqual(since('qnetd', there.marks.qnetd, /./), [], 'the old VM received no command');
+    const old = cliWithEnv({}, 'check', path);
+    assert.equal(await exited(old), 1, 'the old cluster.yaml is now the stale one');
+
+    // Back to the first VM: corosync-qnetd is still installed there, so only the move acts.
+    const back = await move(path, config.qdevice.ip);
+    assert.match(back.output, /qnetd\s+skipped-already-done/);
+    assert.deepEqual(since('qnetd', back.marks.qnetd, /apt-get install/), []);
+    assert.equal(since('pve1', back.marks.pve1, /^pvecm qdevice setup 10\.213\.7\.13 --force$/).length, 1);
+    assert.deepEqual(since('qnetd2', back.marks.qnetd2, /./), [], 'the VM left behind received no command');
+  });
+
+  it('move-qnetd when the QDevice already uses the named VM: nothing to move, no gate', async () => {
+    const { output } = await move(path, config.qdevice.ip);
+    assert.match(output, /nothing to move/);
+    assert.doesNotMatch(output, /WAITING FOR APPROVAL/);
   });
 });

@@ -5,9 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { describe, it } from 'node:test';
 import type { QdeviceDiagnosis } from '../activities/diagnose-qdevice';
 import { GUIDE_STEPS } from '../steps';
 import { approveSignal, progressQuery, rejectSignal } from '../workflows/messages';
@@ -15,33 +13,20 @@ import { repairQdeviceIdFor } from '../workflows/repair-messages';
 import type { RepairReport } from '../workflows/repair-qdevice';
 import { testConfig } from './helpers/config';
 import { DIAGNOSIS, mockActivities, type Behaviour } from './helpers/mock-activities';
-import { timeSkippingEnv } from './helpers/temporal';
+import { timeSkippingSuite } from './helpers/temporal';
 
 const config = testConfig({ notify: { webhook: { url: 'http://127.0.0.1:9/hook' } } });
 const REPAIRS = ['repairStartQnetd', 'repairInstallQdevice', 'repairRestartQdevice', 'repairReimportQdeviceCerts', 'repairResetupQdevice'];
 
 describe('repair qdevice workflow (time-skipping server)', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundleWithSourceMap;
-  before(async () => {
-    env = await timeSkippingEnv();
-    bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../workflows'),
-      logger: { warn() {}, info() {}, debug() {}, trace() {}, error: console.error, log() {} },
-    });
-  });
-  after(async () => {
-    await env?.teardown();
-  });
+  const suite = timeSkippingSuite();
 
   async function worker(taskQueue: string, behaviour: Partial<Record<string, Behaviour>> = {}, diagnosis: QdeviceDiagnosis = DIAGNOSIS) {
     const { impl, calls } = mockActivities(behaviour, GUIDE_STEPS, diagnosis);
-    // No workflow cache: the time-skipping server does not move work off a stopped worker's sticky queue.
-    const options = { connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: impl, maxCachedWorkflows: 0 };
-    return { worker: await Worker.create(options), calls };
+    return { worker: await suite.worker(taskQueue, impl), calls };
   }
   const start = (taskQueue: string) =>
-    env.client.workflow.start('repairQdevice', { taskQueue, workflowId: repairQdeviceIdFor(`c${randomUUID().slice(0, 8)}`), args: [config] });
+    suite.env.client.workflow.start('repairQdevice', { taskQueue, workflowId: repairQdeviceIdFor(`c${randomUUID().slice(0, 8)}`), args: [config] });
   const repairs = (calls: string[]) => calls.filter((c) => REPAIRS.includes(c));
 
   it('holds at the gate for an hour without acting, then runs the least invasive repair only', async () => {
@@ -49,7 +34,7 @@ describe('repair qdevice workflow (time-skipping server)', () => {
     const { worker: w, calls } = await worker(q);
     await w.runUntil(async () => {
       const handle = await start(q);
-      await env.sleep('1h');
+      await suite.env.sleep('1h');
       const progress = await handle.query(progressQuery);
       assert.deepEqual([progress.state, progress.awaiting?.gate], ['waiting-for-approval', 'repair-qdevice']);
       assert.match(progress.awaiting?.instruction ?? '', /restart-qdevice -> resetup-qdevice; approve with: pve-twonode approve homelab repair-qdevice/);
@@ -68,7 +53,7 @@ describe('repair qdevice workflow (time-skipping server)', () => {
     await w.runUntil(async () => {
       const handle = await start(q);
       await handle.signal(approveSignal, { step: 'repair-qdevice' });
-      await env.sleep('1h');
+      await suite.env.sleep('1h');
       const progress = await handle.query(progressQuery);
       assert.equal(progress.awaiting?.gate, 'repair-qdevice-resetup');
       assert.match(progress.awaiting?.instruction ?? '', /restart-qdevice: pve2 still shows NA,NV,NMW/);
@@ -113,7 +98,7 @@ describe('repair qdevice workflow (time-skipping server)', () => {
     const handle = await first.worker.runUntil(async () => {
       const h = await start(q);
       await h.signal(approveSignal, { step: 'repair-qdevice' });
-      while ((await h.query(progressQuery)).awaiting?.gate !== 'repair-qdevice-resetup') await env.sleep('1s');
+      while ((await h.query(progressQuery)).awaiting?.gate !== 'repair-qdevice-resetup') await suite.env.sleep('1s');
       return h;
     });
     assert.deepEqual(repairs(first.calls), ['repairRestartQdevice']);

@@ -4,7 +4,7 @@ import type { Activities } from '../activities';
 import type { FailoverTarget } from '../steps/failover';
 import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/duration';
-import type { AnyStep, StepKind } from '../src/step-kit/descriptor';
+import type { AnyStep } from '../src/step-kit/descriptor';
 import type { FailureDetails, StepResult } from '../src/step-kit/result';
 import { GUIDE_STEPS, type StepName } from '../steps';
 import { isGate, powerGate, type GateName, type PowerAction } from './gates';
@@ -19,18 +19,16 @@ import {
   type ApproveInput,
   type RejectInput,
 } from './messages';
-import { alertDelivery, clusterStep, failoverStage, installStep, quickStep } from './policies';
+import { alertDelivery, failoverStage, quickStep } from './policies';
+import { stepActivity } from './step-activity';
 import { Progress, type RunProgress } from './progress';
 
-type StepActivity = (config: ClusterConfig) => Promise<StepResult>;
 type Options = wf.ActivityOptions;
 
 export interface GuideReport {
   outcome: 'completed' | 'rejected';
   progress: RunProgress;
 }
-
-const OPTIONS: Record<StepKind, Options> = { quick: quickStep, install: installStep, cluster: clusterStep };
 
 /**
  * Before this patch the failover stages returned the target and the recovery time beside their facts; runs recorded
@@ -79,8 +77,6 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
   wf.upsertSearchAttributes([{ key: clusterNameAttribute, value: config.cluster.name }]);
 
   const activity = (options: Options, step: StepName, what: string) => wf.proxyActivities<Activities>({ ...options, summary: `${step}: ${what}` });
-  const stepActivity = (step: AnyStep) =>
-    wf.proxyActivities<Record<string, StepActivity>>({ ...OPTIONS[step.kind], summary: `${step.name}: ${step.summary(config)}` })[step.activity as string];
 
   /** Waits for `approve`; a `reject` ends the run. With approvals.timeout, ends or reminds when nobody answers. */
   async function gate(step: StepName, gate: GateName, instruction: string): Promise<void> {
@@ -183,7 +179,7 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
       if (step.addedIn && !wf.patched(step.addedIn)) continue;
       if (step.activity !== null) {
         // Always called, also when not configured: the activity reports skipped-not-configured itself.
-        await runGuideStep(name, () => stepActivity(step)(config));
+        await runGuideStep(name, () => stepActivity(step, config)(config));
         continue;
       }
       const skipped = step.notConfigured?.(config);

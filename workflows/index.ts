@@ -3,3 +3,4 @@ export { clusterGuide } from './guide';
 export { clusterHealth, clusterHealthCheck } from './health';
 export { repairQdevice } from './repair-qdevice';
 export { nodeMaintenance } from './node-maintenance';
+export { repairMoveQnetd } from './move-qnetd';

@@ -6,12 +6,17 @@ export const REPAIR_GATES = [REPAIR_QDEVICE_GATE, RESETUP_GATE] as const;
 
 export const repairQdeviceIdFor = (cluster: string) => `pve-twonode-repair-qdevice-${cluster}`;
 
+/** repair move-qnetd's one gate, before the QDevice is removed and set up against the new VM. */
+export const MOVE_QNETD_GATE = 'move-qnetd';
+export const moveQnetdIdFor = (cluster: string) => `pve-twonode-repair-move-qnetd-${cluster}`;
+
 export const maintenanceIdFor = (cluster: string) => `pve-twonode-maintenance-${cluster}`;
 export const MAINTENANCE_GATES = ['maintenance-on', 'maintenance-off'] as const;
 
 /** The day-2 workflow a gate belongs to (the CLI's approve and reject find the run by it); null for the guide's gates. */
 export function day2WorkflowIdFor(cluster: string, gate: string): string | null {
   if ((REPAIR_GATES as readonly string[]).includes(gate)) return repairQdeviceIdFor(cluster);
+  if (gate === MOVE_QNETD_GATE) return moveQnetdIdFor(cluster);
   if ((MAINTENANCE_GATES as readonly string[]).includes(gate)) return maintenanceIdFor(cluster);
   return null;
 }

@@ -6,7 +6,9 @@ import type { AnyStep } from '../../src/step-kit/descriptor';
 import type { StepResult } from '../../src/step-kit/result';
 import { GUIDE_STEPS } from '../../steps';
 import { QDEVICE_REPAIRS } from '../../steps/repair';
+import { moveQnetd } from '../../steps/repair/move-qnetd';
 import type { QdeviceDiagnosis } from '../../activities/diagnose-qdevice';
+import type { QnetdLocation } from '../../activities/locate-qnetd';
 
 export type Behaviour = { failTransiently?: number; failPermanently?: string; run?: () => Promise<void>; untilCancelled?: boolean };
 
@@ -19,7 +21,15 @@ export const DIAGNOSIS: QdeviceDiagnosis = {
   plan: ['restart-qdevice', 'resetup-qdevice'],
 };
 
-export function mockActivities(behaviour: Partial<Record<string, Behaviour>> = {}, steps: readonly AnyStep[] = GUIDE_STEPS, diagnosis = DIAGNOSIS) {
+/** Where the stand-in finds the QDevice: on the old VM, both nodes online (the move can go ahead). */
+export const LOCATION: QnetdLocation = { refused: null, done: false, from: '192.0.2.99' };
+
+export function mockActivities(
+  behaviour: Partial<Record<string, Behaviour>> = {},
+  steps: readonly AnyStep[] = GUIDE_STEPS,
+  diagnosis = DIAGNOSIS,
+  location = LOCATION,
+) {
   const calls: string[] = [];
   const step =
     <F extends Record<string, unknown>>(name: string, facts: F = {} as F) =>
@@ -60,12 +70,16 @@ export function mockActivities(behaviour: Partial<Record<string, Behaviour>> = {
       calls.push('diagnoseQdevice');
       return Promise.resolve(diagnosis);
     },
+    locateQnetd: () => {
+      calls.push('locateQnetd');
+      return Promise.resolve(location);
+    },
     sendGateNotice: (_notify, gate) => {
       calls.push(`sendGateNotice:${gate.gate}`);
       return Promise.resolve(['webhook']);
     },
   };
-  const names = [...QDEVICE_REPAIRS, ...steps].flatMap((s): string[] => (s.activity === null ? [] : [s.activity]));
+  const names = [...QDEVICE_REPAIRS, moveQnetd, ...steps].flatMap((s): string[] => (s.activity === null ? [] : [s.activity]));
   const impl = { ...Object.fromEntries(names.map((name) => [name, step(name)])), ...named };
   return { impl, calls };
 }

@@ -1,7 +1,8 @@
 /** The real Java time-skipping server, installed by scripts/install-temporal.sh, with our search attributes registered. */
+import { after, before } from 'node:test';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
 import { timeSkippingServer } from '../../src/temporal/servers';
 
@@ -21,6 +22,34 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
     searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((a) => [a.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
   });
   return env;
+}
+
+export interface TimeSkippingSuite {
+  env: TestWorkflowEnvironment;
+  /** A worker for the workflows with these (stand-in) activities on its own queue. */
+  worker(taskQueue: string, activities: object): Promise<Worker>;
+}
+
+/** For a describe block: the server started and the workflows bundled once, both gone after it. */
+export function timeSkippingSuite(): TimeSkippingSuite {
+  let bundle: WorkflowBundleWithSourceMap;
+  const suite: TimeSkippingSuite = {
+    env: undefined as unknown as TestWorkflowEnvironment,
+    // No workflow cache: the time-skipping server does not move work off a stopped worker's sticky queue.
+    worker: (taskQueue, activities) =>
+      Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: bundle, activities, maxCachedWorkflows: 0 }),
+  };
+  before(async () => {
+    suite.env = await timeSkippingEnv();
+    bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows'),
+      logger: { warn() {}, info() {}, debug() {}, trace() {}, error: console.error, log() {} },
+    });
+  });
+  after(async () => {
+    await suite.env?.teardown();
+  });
+  return suite;
 }
 
 /** The history as text with every payload decoded, so a search for a value sees what the server stored. */
