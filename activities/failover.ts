@@ -7,8 +7,9 @@ import type { StepResult } from '../src/step-kit/result';
 import { failover, observeFailover, prepareFailover, restoreAfterFailover, type FailoverTarget, type ObserveFacts, type PrepareFacts } from '../steps/failover';
 import { runStage } from './runtime/run-step';
 
-export function failoverPrepare(config: ClusterConfig): Promise<StepResult<PrepareFacts>> {
-  return runStage(config, failover.name, (ctx) => prepareFailover(ctx, config));
+/** again: test even when the cluster records a passed test (a drill). */
+export function failoverPrepare(config: ClusterConfig, again = false): Promise<StepResult<PrepareFacts>> {
+  return runStage(config, failover.name, (ctx) => prepareFailover(ctx, config, again));
 }
 
 export function failoverObserve(config: ClusterConfig, target: FailoverTarget, powerOffAt: number): Promise<StepResult<ObserveFacts>> {

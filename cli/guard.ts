@@ -2,13 +2,13 @@
  * `pve-twonode guard`: a Temporal Schedule per cluster runs the health check every interval (overlap skip, a
  * catch-up window), and the cluster's health-state workflow keeps the result and sends the alerts.
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleOptionsAction } from '@temporalio/client';
 import type { ClusterConfig } from '../src/config/schema';
-import { durationMs } from '../src/duration';
 import { TASK_QUEUE } from '../src/temporal/connection';
 import type { clusterHealth } from '../workflows/health';
 import { guardScheduleIdFor, healthStateIdFor } from '../workflows/health-messages';
 import { clusterNameAttribute } from '../workflows/messages';
+import { upsertSchedule } from './schedules';
 
 export type GuardAction = 'pause' | 'resume' | 'delete' | 'trigger';
 
@@ -24,7 +24,6 @@ export async function guard(client: Client, config: ClusterConfig, every: string
     typedSearchAttributes: [{ key: clusterNameAttribute, value: cluster }],
     staticSummary: `health of Proxmox cluster ${cluster} (pve-twonode guard)`,
   });
-  const spec: ScheduleSpec = { intervals: [{ every: durationMs(every) }] };
   const action: ScheduleOptionsAction = {
     type: 'startWorkflow',
     workflowType: 'clusterHealthCheck',
@@ -33,21 +32,10 @@ export async function guard(client: Client, config: ClusterConfig, every: string
     workflowId: `pve-twonode-check-${cluster}`,
   };
   const scheduleId = guardScheduleIdFor(cluster);
-  try {
-    await client.schedule.create({
-      scheduleId,
-      spec,
-      action,
-      // A check still running when the next is due is not doubled; after a server outage, at most one missed check runs.
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '5m' },
-      state: { note: `pve-twonode guard, every ${every}` },
-    });
-    return `guard for ${cluster}: schedule ${scheduleId} created, a check every ${every}`;
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action }));
-    return `guard for ${cluster}: schedule ${scheduleId} updated, a check every ${every} with the current cluster.yaml`;
-  }
+  const done = await upsertSchedule(client, scheduleId, every, action, `pve-twonode guard, every ${every}`);
+  return done === 'created'
+    ? `guard for ${cluster}: schedule ${scheduleId} created, a check every ${every}`
+    : `guard for ${cluster}: schedule ${scheduleId} updated, a check every ${every} with the current cluster.yaml`;
 }
 
 export async function guardAction(client: Client, cluster: string, action: GuardAction): Promise<string> {

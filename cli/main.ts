@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../src/config/load';
 import { RunAlreadyActiveError, startGuide, type GuideHandle } from './start';
 import { connectClient, temporalSettings } from '../src/temporal/connection';
 import { ALL_GATES, isGate } from '../workflows/gates';
-import { approveSignal, clusterNameAttribute, rejectSignal, runStateAttribute, workflowIdFor } from '../workflows/messages';
+import { approveSignal, rejectSignal, workflowIdFor } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
 import { follow } from './follow';
 import { planFor, renderPlan } from './plan';
@@ -23,12 +23,18 @@ import { EXIT_CODE, HEALTH_JSON_VERSION, renderHealth } from '../src/health/repo
 import { healthCheck } from '../activities/health-check';
 import { guard, guardAction } from './guard';
 import { isDay2Gate, startMaintenance, startMoveQnetd, startRepairQdevice } from './repair';
-import { MAINTENANCE_GATES, MOVE_QNETD_GATE, REPAIR_GATES, day2WorkflowIdFor } from '../workflows/repair-messages';
-import { healthAttribute, healthQuery, healthStateIdFor } from '../workflows/health-messages';
+import { DRILL_GATE, DRILL_GATES, MAINTENANCE_GATES, MOVE_QNETD_GATE, REPAIR_GATES, day2WorkflowIdFor } from '../workflows/repair-messages';
+import { deleteDrillSchedule, runningDrillId, scheduleDrill, startDrill } from './drill';
+import { listClusters } from './clusters';
+import { EVERY } from './schedules';
+import { healthQuery, healthStateIdFor } from '../workflows/health-messages';
 
 function requireGate(gate: string): void {
   if (!isGate(gate) && !isDay2Gate(gate))
-    throw new CliError(`unknown gate "${gate}"; one of: ${[...ALL_GATES, ...REPAIR_GATES, MOVE_QNETD_GATE, ...MAINTENANCE_GATES].join(', ')}`, EXIT.usage);
+    throw new CliError(
+      `unknown gate "${gate}"; one of: ${[...ALL_GATES, ...REPAIR_GATES, MOVE_QNETD_GATE, ...MAINTENANCE_GATES, ...DRILL_GATES].join(', ')}`,
+      EXIT.usage,
+    );
 }
 
 /** The move goes where the file's qdevice block says; --to must say the same, so a stale file cannot move it wrongly. */
@@ -50,9 +56,11 @@ function configOrExit(file: string) {
   }
 }
 
-/** The guide's run, or a repair's or maintenance's when the gate is one of theirs. */
+/** The guide's run, or a repair's, maintenance's or drill's when the gate is one of theirs. */
 async function handleFor(cluster: string, gate?: string): Promise<GuideHandle> {
   const client = await connectClient();
+  if (gate && (DRILL_GATES as readonly string[]).includes(gate))
+    return client.workflow.getHandle((await runningDrillId(client, cluster)) ?? day2WorkflowIdFor(cluster, gate)!);
   return client.workflow.getHandle((gate && day2WorkflowIdFor(cluster, gate)) || workflowIdFor(cluster));
 }
 
@@ -176,7 +184,7 @@ program
     const config = configOrExit(file);
     const actions = (['pause', 'resume', 'delete', 'trigger'] as const).filter((a) => opts[a]);
     if (actions.length > 1) throw new CliError(`give one of --pause, --resume, --delete, --trigger, not ${actions.join(' and ')}`, EXIT.usage);
-    if (!/^\d+(ms|s|m|h|d)$/.test(opts.every)) throw new CliError(`--every must be a duration like 30s, 1m or 1h, not "${opts.every}"`, EXIT.usage);
+    if (!EVERY.test(opts.every)) throw new CliError(`--every must be a duration like 30s, 1m or 1h, not "${opts.every}"`, EXIT.usage);
     const client = await connectClient();
     console.log(actions[0] ? await guardAction(client, config.cluster.name, actions[0]) : await guard(client, config, opts.every));
   });
@@ -269,6 +277,27 @@ program
   });
 
 program
+  .command('drill <config>')
+  .description("the guide's failover test again, gated: the node hosting the HA guest powered off hard, the recovery time measured and kept")
+  .option('--every <duration>', 'a Schedule starts one every interval (e.g. 30d); each waits for approval')
+  .option('--delete', 'delete the schedule')
+  .option('--auto-approve', 'approve the power cut when it is reached (rehearsal lab); implies --follow')
+  .option('--follow', 'show live progress until it ends, then the report')
+  .action(async (file: string, opts: { every?: string; delete?: boolean; autoApprove?: boolean; follow?: boolean }) => {
+    const config = configOrExit(file);
+    if (!config.failover.enabled) throw new CliError(`failover.enabled is false in ${file}: set it, with failover.power_off and power_on`, EXIT.usage);
+    if (opts.every && !EVERY.test(opts.every)) throw new CliError(`--every must be a duration like 30d or 12h, not "${opts.every}"`, EXIT.usage);
+    if (opts.every && opts.delete) throw new CliError('give --every or --delete, not both', EXIT.usage);
+    const client = await connectClient();
+    if (opts.every) return console.log(await scheduleDrill(client, config, opts.every));
+    if (opts.delete) return console.log(await deleteDrillSchedule(client, config.cluster.name));
+    const handle = await startDrill(client, config);
+    console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
+    if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
+    else console.log(`it checks the cluster, then waits: pve-twonode approve ${config.cluster.name} ${DRILL_GATE}`);
+  });
+
+program
   .command('approve <cluster> <gate>')
   .description(`let a waiting step go ahead; gates: ${ALL_GATES.join(', ')}`)
   .action(async (cluster: string, gate: string) => {
@@ -323,34 +352,19 @@ program
 
 program
   .command('clusters')
-  .description('every cluster on this namespace with its last run and the health its guard saw, from search attributes (no worker needed)')
+  .description(
+    'every cluster on this namespace: its last guide run, the health its guard saw, its last drill; from search attributes and memos (no worker needed)',
+  )
   .option('--json', 'one object per cluster')
   .action(async (opts: { json?: boolean }) => {
-    const client = await connectClient();
-    const latest = new Map<string, { cluster: string; workflowId: string; status: string; state: string; started: string; health: string }>();
-    // The guard's verdict per cluster, from its health-state workflow's search attribute.
-    const health = new Map<string, string>();
-    for await (const run of client.workflow.list({ query: `WorkflowType = 'clusterHealth' AND ExecutionStatus = 'Running'` }))
-      health.set(run.typedSearchAttributes.get(clusterNameAttribute) ?? run.workflowId, run.typedSearchAttributes.get(healthAttribute) ?? '-');
-    for await (const run of client.workflow.list({ query: `WorkflowType = 'clusterGuide'` })) {
-      const cluster = run.typedSearchAttributes.get(clusterNameAttribute) ?? run.workflowId;
-      const started = run.startTime.toISOString();
-      if ((latest.get(cluster)?.started ?? '') > started) continue;
-      latest.set(cluster, {
-        cluster,
-        workflowId: run.workflowId,
-        status: run.status.name,
-        state: run.typedSearchAttributes.get(runStateAttribute) ?? '-',
-        started,
-        health: health.get(cluster) ?? 'not guarded',
-      });
-    }
-    const rows = [...latest.values()].sort((a, b) => a.cluster.localeCompare(b.cluster));
+    const rows = await listClusters(await connectClient());
     if (opts.json) console.log(JSON.stringify(rows, null, 2));
     else if (rows.length === 0) console.log(`no clusters on ${where().address} namespace ${where().namespace}`);
     else
       for (const r of rows)
-        console.log(`${r.cluster.padEnd(16)} ${r.status.padEnd(11)} ${r.state.padEnd(10)} health ${r.health.padEnd(11)} started ${r.started}`);
+        console.log(
+          `${r.cluster.padEnd(16)} ${r.status.padEnd(11)} ${r.state.padEnd(10)} health ${r.health.padEnd(11)} started ${r.started.padEnd(24)} last drill ${r.lastDrill}`,
+        );
   });
 
 program

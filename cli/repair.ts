@@ -1,4 +1,4 @@
-/** Starting a repair or node maintenance: one of each per cluster at a time, a second concurrent start refused. */
+/** Starting a day-2 run (a repair, node maintenance, a drill): one of each per cluster at a time, a second start refused. */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { ClusterConfig } from '../src/config/schema';
 import { TASK_QUEUE } from '../src/temporal/connection';
@@ -11,8 +11,8 @@ export function isDay2Gate(gate: string): boolean {
   return day2WorkflowIdFor('', gate) !== null;
 }
 
-interface Day2Run {
-  workflowType: 'repairQdevice' | 'repairMoveQnetd' | 'nodeMaintenance';
+export interface Day2Run {
+  workflowType: 'repairQdevice' | 'repairMoveQnetd' | 'nodeMaintenance' | 'failoverDrill';
   workflowId: string;
   args: unknown[];
   /** What the Temporal UI shows for the run. */
@@ -22,7 +22,7 @@ interface Day2Run {
 }
 
 /** The run's handle; its progress query and report have the guide's shape, so watch, follow and report serve all. */
-async function startDay2(client: Client, config: ClusterConfig, run: Day2Run): Promise<GuideHandle> {
+export async function startDay2(client: Client, config: ClusterConfig, run: Day2Run): Promise<GuideHandle> {
   try {
     const handle = await client.workflow.start(run.workflowType, {
       taskQueue: config.cluster.task_queue ?? TASK_QUEUE,

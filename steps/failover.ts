@@ -25,7 +25,12 @@ export interface FailoverTarget {
 export interface FailoverRecord {
   testedAt: string;
   recoveryMs: number;
+  /** The passed tests so far, oldest first, the last ones kept (the guide's and each drill's): recovery over months. */
+  history?: { testedAt: string; recoveryMs: number; victim: string }[];
 }
+
+/** How many passed tests the record keeps (a monthly drill: two years). */
+const HISTORY_KEPT = 24;
 
 /** A passed test is recorded on the cluster's own file system, so a re-run verifies instead of pulling the plug again. */
 export const FAILOVER_RECORD = '/etc/pve/pve-twonode/failover-test.json';
@@ -90,13 +95,16 @@ export interface PrepareFacts extends Record<string, unknown> {
   before: string;
 }
 
-/** Checks the cluster is healthy and picks the node to power off: the configured one or the one hosting the first HA guest. */
-export async function prepareFailover(ctx: StepContext, config: ClusterConfig): Promise<StageBody<PrepareFacts>> {
+/**
+ * Checks the cluster is healthy and picks the node to power off: the configured one or the one hosting the first HA
+ * guest. A passed test on record makes the guide skip it; a drill (again) tests anyway.
+ */
+export async function prepareFailover(ctx: StepContext, config: ClusterConfig, again = false): Promise<StageBody<PrepareFacts>> {
   const c = failoverCommands(config, config.nodes[0].name);
   const status = await readClusterStatus(ctx, c.status);
   if (!hasHealthyQdevice(status)) throw preconditionFailed(`failover test needs a healthy cluster with 3 of 3 votes; it shows ${summarize(status)}`);
   const previous = await readRecord(ctx, config);
-  if (previous)
+  if (previous && !again)
     return {
       outcome: 'skipped-already-done',
       message: `${describeRecord(previous)}; cluster healthy now: ${summarize(status)}. Delete ${FAILOVER_RECORD} to run it again`,
@@ -112,7 +120,7 @@ export async function prepareFailover(ctx: StepContext, config: ClusterConfig): 
   return {
     outcome: 'done',
     message: `will power off ${victim} (hosts ${sid}) and watch ${survivor}`,
-    facts: { target: { victim, survivor, sid }, previous: null, before: summarize(status) },
+    facts: { target: { victim, survivor, sid }, previous, before: summarize(status) },
   };
 }
 
@@ -160,7 +168,13 @@ export async function restoreAfterFailover(
     2_000,
   );
   if (!status) throw postconditionFailed(`${target.victim} did not come back: ${summarize(await readClusterStatus(ctx, c.status))}`);
-  const record: FailoverRecord & FailoverTarget = { testedAt: new Date().toISOString(), ...target, recoveryMs };
+  const testedAt = new Date().toISOString();
+  const previous = await readRecord(ctx, config);
+  // A retried attempt (the write landed, the answer did not) must not count the same test twice.
+  const last = previous?.history?.at(-1);
+  const same = last?.recoveryMs === recoveryMs && last.victim === target.victim;
+  const history = [...(previous?.history ?? []).slice(0, same ? -1 : undefined), { testedAt, recoveryMs, victim: target.victim }].slice(-HISTORY_KEPT);
+  const record: FailoverRecord & FailoverTarget = { testedAt, ...target, recoveryMs, history };
   await ctx.output(c.writeRecord, JSON.stringify(record));
   return { outcome: 'done', message: `${target.victim} is back: ${summarize(status)}`, facts: { restoredStatus: status } };
 }

@@ -5,6 +5,8 @@
  * setup included. `maintenance`:
  * refused while the QDevice is down, on (the HA guest moves to the other node), off (it comes back, 3 of 3 votes).
  * `repair move-qnetd`: to a fourth lab host, fresh (qnetd2), then back; the VM left behind is never contacted.
+ * `drill`: the node hosting vm:100 powered off hard and back, the recovery time in the report, on the cluster's record
+ * and in `clusters`.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -184,5 +186,26 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
     const { output } = await move(path, config.qdevice.ip);
     assert.match(output, /nothing to move/);
     assert.doesNotMatch(output, /WAITING FOR APPROVAL/);
+  });
+
+  it('drill: pve1 (it runs vm:100) powered off hard, pve2 takes over, pve1 back; the recovery time kept', async () => {
+    const started = Date.now();
+    const run = cli(PORT, 'drill', path, '--auto-approve');
+    assert.equal(await exited(run), 0, run.output());
+    const recovery = /failover recovery time: (\d+\.\d) s/.exec(run.output())?.[1];
+    assert.ok(recovery, run.output());
+    console.log(`# drill: ${((Date.now() - started) / 1000).toFixed(1)} s wall, recovery ${recovery} s (down_for ${config.failover.down_for})`);
+    assert.match(run.output(), /drill\s+done .*pve2 stayed quorate with 2 of 3 votes and started vm:100/);
+    const check = cliWithEnv({}, 'check', path);
+    assert.equal(await exited(check), 0, check.output());
+    assert.match(check.output(), new RegExp(`failover test passed on .* \\(recovery ${recovery} s\\)`));
+    const rows = JSON.parse(
+      await (async () => {
+        const list = cli(PORT, 'clusters', '--json');
+        await exited(list);
+        return list.output();
+      })(),
+    ) as { cluster: string; lastDrillRecoveryMs: number | null }[];
+    assert.equal(((rows.find((r) => r.cluster === 'labclu')?.lastDrillRecoveryMs ?? 0) / 1000).toFixed(1), recovery);
   });
 });

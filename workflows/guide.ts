@@ -1,13 +1,12 @@
 /** The guide as one workflow: the registry's steps in order, approval gates before the risky ones, nothing else. */
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { FailoverTarget } from '../steps/failover';
 import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/duration';
 import type { AnyStep } from '../src/step-kit/descriptor';
 import type { FailureDetails, StepResult } from '../src/step-kit/result';
 import { GUIDE_STEPS, type StepName } from '../steps';
-import { isGate, powerGate, type GateName, type PowerAction } from './gates';
+import { isGate, powerGate, type GateName } from './gates';
 import {
   approveSignal,
   clusterNameAttribute,
@@ -19,11 +18,10 @@ import {
   type ApproveInput,
   type RejectInput,
 } from './messages';
-import { alertDelivery, failoverStage, quickStep } from './policies';
+import { alertDelivery } from './policies';
+import { powerCycleTest } from './power-cycle';
 import { stepActivity } from './step-activity';
 import { Progress, type RunProgress } from './progress';
-
-type Options = wf.ActivityOptions;
 
 export interface GuideReport {
   outcome: 'completed' | 'rejected';
@@ -35,8 +33,8 @@ export interface GuideReport {
  * then replay through the old fields.
  */
 const TYPED_FAILOVER_FACTS = 'typed-failover-facts';
-type LegacyPrepare = { target?: FailoverTarget | null };
-type LegacyObserve = { recoveryMs?: number };
+/** Before this patch a failed observation left the node powered off. */
+const POWER_ON_AFTER_FAILED_FAILOVER = 'power-on-after-failed-failover';
 
 const FINAL_REPORT_MEMO = 'final-report-memo';
 const GATE_NOTICE = 'gate-notice';
@@ -75,8 +73,6 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
     wf.setCurrentDetails(current ? `**${current.step}** (${current.state}) on ${current.hosts.join(', ')}: ${current.message}` : `run ${progress.data.state}`);
   };
   wf.upsertSearchAttributes([{ key: clusterNameAttribute, value: config.cluster.name }]);
-
-  const activity = (options: Options, step: StepName, what: string) => wf.proxyActivities<Activities>({ ...options, summary: `${step}: ${what}` });
 
   /** Waits for `approve`; a `reject` ends the run. With approvals.timeout, ends or reminds when nobody answers. */
   async function gate(step: StepName, gate: GateName, instruction: string): Promise<void> {
@@ -127,50 +123,19 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
     publish(step);
   }
 
-  /** The failover test: the stages of a staged step, with the power cut and the down time held by the workflow. */
-  async function powerCycleTest(name: StepName): Promise<StepResult> {
-    const prep = await activity(quickStep, name, `check health on ${config.nodes[0].name}`).failoverPrepare(config);
-    const typed = wf.patched(TYPED_FAILOVER_FACTS);
-    const target = typed ? prep.facts.target : (prep as LegacyPrepare).target;
-    if (!target) {
-      const legacyRecovery = (prep.facts as Record<string, unknown>).recoveryMs as number | undefined;
-      progress.data.failoverRecoveryMs = (typed ? prep.facts.previous?.recoveryMs : legacyRecovery) ?? null;
-      return prep;
-    }
-    const { victim, survivor } = target;
-    const powerOffAt = await power(name, 'off', victim);
-    const offSince = Date.now(); // workflow time, for the durable down-time timer
-    progress.note(name, `${victim} is off; watching ${survivor}`);
-    const observed = await activity(failoverStage, name, `watch ${survivor} take over ${target.sid}`).failoverObserve(config, target, powerOffAt);
-    const recoveryMs = (typed ? observed.facts.recoveryMs : (observed as LegacyObserve).recoveryMs) ?? -1;
-    progress.data.failoverRecoveryMs = recoveryMs;
-    // Keep the node down for failover.down_for, as the guide's test does, before powering it back on.
-    const downMs = durationMs(config.failover.down_for) - (Date.now() - offSince);
-    if (downMs > 0) await wf.sleep(downMs, { summary: `keep ${victim} powered off for ${config.failover.down_for}` });
-    await power(name, 'on', victim);
-    const restored = await activity(failoverStage, name, `wait for ${victim} and 3 of 3 votes`).failoverRestore(config, target, recoveryMs);
-    return {
-      ...observed,
-      message: `${observed.message}; ${restored.message}`,
-      facts: { ...prep.facts, ...observed.facts, ...restored.facts },
-      actions: [...prep.actions, `power off ${victim}`, `power on ${victim}`, ...restored.actions],
-      attempt: Math.max(prep.attempt, observed.attempt, restored.attempt),
-    };
-  }
-
-  /** Powers a node off or on by the configured command, or waits for a person to do it; returns when it happened. */
-  async function power(step: StepName, action: PowerAction, node: string): Promise<number> {
-    const how = action === 'off' ? config.failover.power_off : config.failover.power_on;
-    if ('command' in how) return (await activity(quickStep, step, `power ${action} ${node}`).failoverPower(config, action, node)).at;
-    const gateName = powerGate(step, action);
-    await gate(
+  /** The failover test (workflows/power-cycle.ts), once: a test recorded on the cluster is verified, not repeated. */
+  const failoverTest = (step: StepName) =>
+    powerCycleTest(config, {
       step,
-      gateName,
-      `power ${action} ${node} ${action === 'off' ? 'HARD (pull the plug; a clean shutdown is not a failure)' : ''}, then: pve-twonode approve ${config.cluster.name} ${gateName}`,
-    );
-    progress.start(step, `${node} powered ${action} (confirmed)`);
-    return Date.now();
-  }
+      progress,
+      again: false,
+      typedFacts: () => wf.patched(TYPED_FAILOVER_FACTS),
+      powerOnAfterFailure: () => wf.patched(POWER_ON_AFTER_FAILED_FAILOVER),
+      confirmPower: (action, _node, what) => {
+        const gateName = powerGate(step, action);
+        return gate(step, gateName, `${what}, then: pve-twonode approve ${config.cluster.name} ${gateName}`);
+      },
+    });
 
   try {
     for (const step of steps) {
@@ -184,7 +149,7 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
       }
       const skipped = step.notConfigured?.(config);
       if (skipped) progress.finish(name, { outcome: 'skipped-not-configured', message: skipped, facts: {}, actions: [], attempt: 0 });
-      else await runGuideStep(name, () => powerCycleTest(name));
+      else await runGuideStep(name, () => failoverTest(name));
     }
   } catch (err) {
     keepFinalReport(progress.data);

@@ -4,3 +4,4 @@ export { clusterHealth, clusterHealthCheck } from './health';
 export { repairQdevice } from './repair-qdevice';
 export { nodeMaintenance } from './node-maintenance';
 export { repairMoveQnetd } from './move-qnetd';
+export { failoverDrill } from './drill';

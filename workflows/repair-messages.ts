@@ -10,6 +10,14 @@ export const repairQdeviceIdFor = (cluster: string) => `pve-twonode-repair-qdevi
 export const MOVE_QNETD_GATE = 'move-qnetd';
 export const moveQnetdIdFor = (cluster: string) => `pve-twonode-repair-move-qnetd-${cluster}`;
 
+/** The drill's approval before the power cut, and a person's confirmations when failover power is manual. */
+export const DRILL_GATE = 'drill';
+export const drillPowerGate = (action: 'off' | 'on') => `${DRILL_GATE}-power-${action}` as const;
+export const DRILL_GATES = [DRILL_GATE, drillPowerGate('off'), drillPowerGate('on')] as const;
+/** On demand; a run the drill's Schedule starts gets this id plus the scheduled time (the server appends it). */
+export const drillIdFor = (cluster: string) => `pve-twonode-drill-${cluster}`;
+export const drillScheduleIdFor = (cluster: string) => `pve-twonode-drill-schedule-${cluster}`;
+
 export const maintenanceIdFor = (cluster: string) => `pve-twonode-maintenance-${cluster}`;
 export const MAINTENANCE_GATES = ['maintenance-on', 'maintenance-off'] as const;
 
@@ -17,6 +25,8 @@ export const MAINTENANCE_GATES = ['maintenance-on', 'maintenance-off'] as const;
 export function day2WorkflowIdFor(cluster: string, gate: string): string | null {
   if ((REPAIR_GATES as readonly string[]).includes(gate)) return repairQdeviceIdFor(cluster);
   if (gate === MOVE_QNETD_GATE) return moveQnetdIdFor(cluster);
+  // A scheduled drill has its own id: the CLI looks the running one up (cli/drill.ts).
+  if ((DRILL_GATES as readonly string[]).includes(gate)) return drillIdFor(cluster);
   if ((MAINTENANCE_GATES as readonly string[]).includes(gate)) return maintenanceIdFor(cluster);
   return null;
 }

@@ -10,7 +10,14 @@ import { moveQnetd } from '../../steps/repair/move-qnetd';
 import type { QdeviceDiagnosis } from '../../activities/diagnose-qdevice';
 import type { QnetdLocation } from '../../activities/locate-qnetd';
 
-export type Behaviour = { failTransiently?: number; failPermanently?: string; run?: () => Promise<void>; untilCancelled?: boolean };
+export type Behaviour = {
+  failTransiently?: number;
+  failPermanently?: string;
+  /** The failure type of failPermanently (PostconditionFailed unless given). */
+  failType?: string;
+  run?: () => Promise<void>;
+  untilCancelled?: boolean;
+};
 
 /** What the stand-in diagnosis finds: by default, a node's daemon down (restart, then the full re-setup). */
 export const DIAGNOSIS: QdeviceDiagnosis = {
@@ -38,7 +45,7 @@ export function mockActivities(
       const b = behaviour[name] ?? {};
       const attempt = activityInfo().attempt;
       if (b.failTransiently && attempt <= b.failTransiently) throw new Error(`${name}: connection reset (attempt ${attempt})`);
-      if (b.failPermanently) throw ApplicationFailure.nonRetryable(b.failPermanently, 'PostconditionFailed', { attempt, facts: {} });
+      if (b.failPermanently) throw ApplicationFailure.nonRetryable(b.failPermanently, b.failType ?? 'PostconditionFailed', { attempt, facts: {} });
       await b.run?.();
       // A long wait that heartbeats, as the real steps do; cancellation arrives with a heartbeat and ends the sleep.
       for (let beat = 0; b.untilCancelled; beat++) {

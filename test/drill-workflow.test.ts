@@ -1,0 +1,95 @@
+/**
+ * `pve-twonode drill`'s workflow logic on the real time-skipping server with stand-in activities: the power cut
+ * waits for approval (an hour here; a scheduled drill may wait days), the cluster is checked again after it, the node
+ * is powered off once and on once, a failed observation still powers the node back on, an unhealthy cluster refuses
+ * without a gate, a rejection cuts no power, and the recovery time is in the result and the memo.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { DrillReport } from '../workflows/drill';
+import { approveSignal, finalReportMemoKey, progressQuery, rejectSignal } from '../workflows/messages';
+import { drillIdFor } from '../workflows/repair-messages';
+import { testConfig } from './helpers/config';
+import { mockActivities, type Behaviour } from './helpers/mock-activities';
+import { timeSkippingSuite } from './helpers/temporal';
+
+const config = testConfig({ notify: { webhook: { url: 'http://127.0.0.1:9/hook' } } });
+const POWER = ['failoverPower:off', 'failoverPower:on'];
+const STAGES = ['failoverPrepare', 'failoverObserve', 'failoverRestore', ...POWER];
+
+describe('failover drill workflow (time-skipping server)', () => {
+  const suite = timeSkippingSuite();
+
+  async function drill(behaviour: Partial<Record<string, Behaviour>> = {}) {
+    const taskQueue = randomUUID();
+    const { impl, calls } = mockActivities(behaviour);
+    const worker = await suite.worker(taskQueue, impl);
+    const start = () => suite.env.client.workflow.start('failoverDrill', { taskQueue, workflowId: drillIdFor(randomUUID()), args: [config] });
+    return { worker, start, stages: () => calls.filter((c) => STAGES.includes(c)), calls };
+  }
+
+  it('holds the power cut at its gate for an hour; approved: checks again, off once, on once, recovery kept', async () => {
+    const { worker, start, stages, calls } = await drill();
+    await worker.runUntil(async () => {
+      const handle = await start();
+      await suite.env.sleep('1h');
+      const waiting = await handle.query(progressQuery);
+      assert.equal(waiting.awaiting?.gate, 'drill');
+      assert.match(waiting.awaiting?.instruction ?? '', /power off proxmox1 hard \(it runs vm:100\), watch proxmox2 take over/);
+      assert.deepEqual(stages(), ['failoverPrepare'], 'nothing powered before the approval');
+      assert.ok(calls.includes('sendGateNotice:drill'));
+      await handle.signal(approveSignal, { step: 'drill' });
+      const report = (await handle.result()) as DrillReport;
+      assert.deepEqual([report.outcome, report.recoveryMs], ['passed', 95_000]);
+      assert.deepEqual(stages(), ['failoverPrepare', 'failoverPrepare', 'failoverPower:off', 'failoverObserve', 'failoverPower:on', 'failoverRestore']);
+      const memo = (await handle.describe()).memo?.[finalReportMemoKey] as { failoverRecoveryMs: number };
+      assert.equal(memo.failoverRecoveryMs, 95_000);
+    });
+  });
+
+  it('a failed observation (quorum lost) powers the node back on, then fails the drill', async () => {
+    const { worker, start, stages } = await drill({ failoverObserve: { failPermanently: 'proxmox2 lost quorum while proxmox1 was down' } });
+    await worker.runUntil(async () => {
+      const handle = await start();
+      await handle.signal(approveSignal, { step: 'drill' });
+      await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+      assert.deepEqual(
+        stages().filter((c) => POWER.includes(c)),
+        POWER,
+        'off once, on once',
+      );
+      const progress = await handle.query(progressQuery);
+      assert.match(progress.endedReason ?? '', /lost quorum/);
+    });
+  });
+
+  it('an unhealthy cluster refuses the drill: no gate, no power', async () => {
+    const refusal = 'failover test needs a healthy cluster with 3 of 3 votes; it shows labclu: quorate, votes 2/3';
+    const { worker, start, stages, calls } = await drill({ failoverPrepare: { failPermanently: refusal, failType: 'PreconditionFailed' } });
+    await worker.runUntil(async () => {
+      const report = (await (await start()).result()) as DrillReport;
+      assert.deepEqual([report.outcome, report.progress.endedReason], ['refused', `refused: ${refusal}`]);
+      assert.deepEqual(
+        stages().filter((c) => POWER.includes(c)),
+        [],
+      );
+      assert.ok(!calls.some((c) => c.startsWith('sendGateNotice')));
+    });
+  });
+
+  it('a rejection ends it with no power cut', async () => {
+    const { worker, start, stages } = await drill();
+    await worker.runUntil(async () => {
+      const handle = await start();
+      await handle.signal(rejectSignal, { step: 'drill', reason: 'guests busy tonight' });
+      const report = (await handle.result()) as DrillReport;
+      assert.deepEqual([report.outcome, report.recoveryMs], ['rejected', null]);
+      assert.deepEqual(
+        stages().filter((c) => POWER.includes(c)),
+        [],
+      );
+    });
+  });
+});
