@@ -1,8 +1,10 @@
 /**
  * Records a history on the time-skipping server with stand-in activities, into test/histories/: `guide-vN.json`, one
  * complete guide run (every gate approved, failover included); `health-vN.json`, the guard's health state through
- * OK, UNKNOWN, CRITICAL, a reminder and back to OK. Replaying them guards the workflows' determinism: re-record only
- * together with a patched() change, keeping the old history.
+ * OK, UNKNOWN, CRITICAL, a reminder and back to OK; the day-2 workflows, every gate approved:
+ * `repair-qdevice-vN.json` (a restart that fails, then the re-setup behind its own gate), `maintenance-vN.json` (on),
+ * `move-qnetd-vN.json`, `drill-vN.json` (a manual power cut confirmed). Replaying them guards the workflows'
+ * determinism: re-record only together with a patched() change, keeping the old history.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import type { History } from '@temporalio/common/lib/proto-utils';
 import type { Health, HealthReport } from '../src/health/report';
 import { EXIT_CODE } from '../src/health/report';
 import { healthResultSignal, healthStateIdFor } from '../workflows/health-messages';
+import { drillIdFor, maintenanceIdFor, moveQnetdIdFor, repairQdeviceIdFor } from '../workflows/repair-messages';
 import { startGuide } from '../cli/start';
 import { projectRoot } from '../src/paths';
 import { testConfig } from '../test/helpers/config';
@@ -76,10 +79,45 @@ async function recordHealth(env: TestWorkflowEnvironment): Promise<History> {
   });
 }
 
+/** A day-2 workflow run to its end with every gate approved as it comes. */
+const DAY2: Record<string, { workflowType: string; workflowId: string; args: unknown[]; behaviour?: Parameters<typeof mockActivities>[0] }> = {
+  'repair-qdevice': {
+    workflowType: 'repairQdevice',
+    workflowId: repairQdeviceIdFor('homelab'),
+    args: [testConfig({ notify: { webhook: { url: 'http://127.0.0.1:9/hook' } } })],
+    behaviour: { repairRestartQdevice: { failPermanently: 'proxmox2 still shows NA,NV,NMW' } },
+  },
+  maintenance: { workflowType: 'nodeMaintenance', workflowId: maintenanceIdFor('homelab'), args: [testConfig(), 'proxmox1', 'on'] },
+  'move-qnetd': { workflowType: 'repairMoveQnetd', workflowId: moveQnetdIdFor('homelab'), args: [testConfig()] },
+  drill: {
+    workflowType: 'failoverDrill',
+    workflowId: drillIdFor('homelab'),
+    args: [testConfig({ failover: { enabled: true, power_off: { manual: true }, power_on: { command: ['true'] } } })],
+  },
+};
+
+async function recordDay2(env: TestWorkflowEnvironment, kind: string): Promise<History> {
+  const { workflowType, workflowId, args, behaviour } = DAY2[kind];
+  const { impl } = mockActivities(behaviour);
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: 'record',
+    workflowsPath: require.resolve('../workflows'),
+    activities: impl,
+  });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(workflowType, { taskQueue: 'record', workflowId, args });
+    await answerGates(handle as never);
+    await handle.result();
+    return handle.fetchHistory();
+  });
+}
+
 async function record(name: string): Promise<void> {
   const env = await timeSkippingEnv();
+  const kind = name.replace(/-v\d+\.json$/, '');
   try {
-    const history = name.startsWith('health-') ? await recordHealth(env) : await recordGuide(env);
+    const history = kind === 'health' ? await recordHealth(env) : kind in DAY2 ? await recordDay2(env, kind) : await recordGuide(env);
     const path = join(projectRoot(), 'test', 'histories', name);
     writeFileSync(path, `${historyToJSON(history)}\n`);
     console.log(`wrote ${path} (${history.events?.length} events)`);
