@@ -19,7 +19,15 @@ describe('workflow replay', () => {
 
   it('catches a workflow that no longer matches its history', async () => {
     // A replay against a workflow that skips the first activity must fail: proof that the check above can fail.
-    const history: unknown = JSON.parse(readFileSync(join(dir, files.find((f) => f.startsWith('guide-'))!), 'utf8'));
+    const history: unknown = JSON.parse(
+      readFileSync(
+        join(
+          dir,
+          files.find((f) => f.startsWith('guide-'))!,
+        ),
+        'utf8',
+      ),
+    );
     await assert.rejects(
       Worker.runReplayHistory({ workflowsPath: require.resolve('./helpers/drifted-workflow') }, history, 'drifted'),
       /Nondeterminism|DeterminismViolation|TMPRL1100/,
