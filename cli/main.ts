@@ -408,6 +408,10 @@ lab
   .description('build the lab (idempotent) and write its cluster.yaml')
   .action(() => void (process.exitCode = runLab(['up'])));
 lab
+  .command('add-qnetd2')
+  .description('a fourth host, a fresh Debian VM at 10.213.7.14 (for repair move-qnetd), and cluster-qnetd2.yaml naming it')
+  .action(() => void (process.exitCode = runLab(['add-qnetd2'])));
+lab
   .command('down')
   .description('remove everything the lab made')
   .action(() => void (process.exitCode = runLab(['down'])));
