@@ -12,6 +12,8 @@ import { Progress, type RunProgress } from './progress';
 
 const notices = wf.proxyActivities<Activities>({ ...alertDelivery, summary: 'notify: a gate waits for approval' });
 
+const NO_NOTICE_WHEN_ANSWERED = 'no-notice-when-answered';
+
 /** A gate was rejected; the run ends as rejected (not failed). */
 export class Rejected extends Error {}
 
@@ -35,13 +37,16 @@ export class GatedRun<N extends string> {
   async gate(step: N, gate: string, what: string): Promise<void> {
     const cluster = this.config.cluster.name;
     const instruction = `${what}; approve with: pve-twonode approve ${cluster} ${gate}`;
-    this.progress.awaitGate(step, gate, instruction);
+    const answered = () => this.approved.has(gate) || this.rejections.has(gate);
+    // An approval or rejection sent ahead of the gate needs no notice (runs before this patch sent one anyway).
+    const ask = !answered() || !wf.patched(NO_NOTICE_WHEN_ANSWERED);
+    if (ask) this.progress.awaitGate(step, gate, instruction);
     // Tell the person; never holds up the run.
-    if (this.config.notify)
+    if (ask && this.config.notify)
       void notices
         .sendGateNotice(this.config.notify, { cluster, gate, instruction, workflowId: wf.workflowInfo().workflowId })
         .catch((err: unknown) => wf.log.warn(`could not send the notice for gate ${gate}: ${String(err)}`));
-    await wf.condition(() => this.approved.has(gate) || this.rejections.has(gate), '3650 days', { summary: `approval of ${gate}` });
+    await wf.condition(answered, '3650 days', { summary: `approval of ${gate}` });
     const reason = this.rejections.get(gate);
     if (reason !== undefined) {
       this.progress.end(step, 'rejected', `rejected at ${gate}: ${reason}`);
