@@ -16,7 +16,6 @@ const ROLES: Role[] = ['node1', 'node2', 'qdevice'];
 export interface InitOptions {
   ips: Record<Role, string>;
   keyFile: string;
-  user: string;
   port: number;
   /** Fingerprints the person already has (SHA256:...); a host presenting another key is refused. */
   hostKeys: Partial<Record<Role, string>>;
@@ -48,7 +47,7 @@ function hostFor(role: Role, options: InitOptions): HostConfig {
   return {
     name: role,
     ip: options.ips[role],
-    ssh: { port: options.port, user: options.user, host_key: options.hostKeys[role] ?? 'SHA256:unconfirmed', auth: { key_file: options.keyFile } },
+    ssh: { port: options.port, user: 'root', host_key: options.hostKeys[role] ?? 'SHA256:unconfirmed', auth: { key_file: options.keyFile } },
   };
 }
 
@@ -118,7 +117,6 @@ function renderYaml(options: InitOptions, found: Record<Role, Found>, node1: Nod
       `${indent}ip: ${f.ip}`,
       `${indent}ssh:`,
       options.port !== 22 ? `${indent}  port: ${options.port}` : null,
-      options.user !== 'root' ? `${indent}  user: ${options.user}` : null,
       `${indent}  host_key: ${f.hostKey}   # confirmed when this file was written`,
       `${indent}  auth: { key_file: ${options.keyFile} }`,
     ].filter((l) => l !== null);

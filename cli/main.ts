@@ -103,7 +103,6 @@ program
   .option('--node2 <ip>', 'the node that joins it')
   .option('--qdevice <ip>', 'the Debian VM for corosync-qnetd')
   .option('--key-file <path>', 'the SSH private key that logs in as root on all three')
-  .option('--user <name>', 'SSH user', 'root')
   .option('--port <port>', 'SSH port', '22')
   .option('--node1-key <SHA256:...>', "node 1's host key fingerprint, if you have it (else you confirm what the host shows)")
   .option('--node2-key <SHA256:...>', "node 2's host key fingerprint")
@@ -133,7 +132,6 @@ program
           qdevice: await value('qdevice', 'IP of the QDevice VM: '),
         },
         keyFile: await value('keyFile', 'SSH private key for root on all three: '),
-        user: String(opts.user),
         port: Number(opts.port),
         hostKeys: { node1: opts.node1Key as string | undefined, node2: opts.node2Key as string | undefined, qdevice: opts.qdeviceKey as string | undefined },
         yes: opts.yes === true,

@@ -1,4 +1,7 @@
-/** Both approval paths open a gate on a real dev server: Temporal's own CLI (as the UI's signal dialog sends it) and ours. */
+/**
+ * Both approval paths open a gate on a real dev server: Temporal's own CLI (as the UI's signal dialog sends it) and
+ * ours. And a run started with Temporal's CLI (as from the UI) with a broken config ends before any activity.
+ */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +13,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { temporalCliPath } from '../cli/server';
 import { startGuide } from '../cli/start';
 import { TASK_QUEUE } from '../src/temporal/connection';
-import { testConfig } from './helpers/config';
+import { rawTestConfig, testConfig } from './helpers/config';
 import { waitForGate } from './helpers/drive';
 import { mockActivities } from './helpers/mock-activities';
 import { cli, exited, startDevServer, stop, type Proc } from './helpers/processes';
@@ -76,5 +79,34 @@ describe('approvals on a real dev server', () => {
     });
     assert.equal(result.outcome, 'rejected');
     assert.equal(result.progress.endedReason, 'rejected at create: not today');
+  });
+
+  it('a broken config started with `temporal workflow start` fails with the field errors before any activity', { timeout: 60_000 }, async () => {
+    const { impl, calls } = mockActivities();
+    const broken = rawTestConfig({ cluster: { name: 'broken-input' }, ntp: { servers: ['pool.ntp.org\nFallbackNTP=evil.example'] } });
+    (broken.nodes as { ssh: { user: string } }[])[0].ssh.user = 'admin';
+    for (const type of ['clusterGuide', 'repairQdevice', 'failoverDrill']) {
+      const workflowId = `broken-input-${type}`;
+      const started = spawnSync(
+        temporalCliPath(),
+        ['workflow', 'start', '--address', address, '--type', type, '--task-queue', TASK_QUEUE, '--workflow-id', workflowId, '--input', JSON.stringify(broken)],
+        { encoding: 'utf8' },
+      );
+      assert.equal(started.status, 0, started.stderr);
+      const handle = client.workflow.getHandle(workflowId);
+      const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowsPath: require.resolve('../workflows'), activities: impl });
+      const failure = await worker.runUntil(
+        handle.result().then(
+          () => null,
+          (err: unknown) => err as { cause?: { message: string; type?: string } },
+        ),
+      );
+      assert.equal(failure?.cause?.type, 'InvalidConfig', type);
+      assert.match(failure?.cause?.message ?? '', /^invalid cluster config \(2 problem\(s\)\): .*nodes\[0\]\.ssh\.user: must be root/);
+      assert.match(failure?.cause?.message ?? '', /ntp\.servers\[0\]: must be one host name or IP/);
+      const events = (await handle.fetchHistory()).events ?? [];
+      assert.equal(events.filter((e) => e.activityTaskScheduledEventAttributes).length, 0, `${type}: no activity scheduled`);
+    }
+    assert.deepEqual(calls, []);
   });
 });

@@ -57,7 +57,6 @@ describe('pve-twonode init against the rehearsal lab', { skip: labUnavailable() 
     const options: InitOptions = {
       ips: { node1: '10.213.7.11', node2: '10.213.7.12', qdevice: '10.213.7.13' },
       keyFile: key,
-      user: 'root',
       port: 22,
       hostKeys: {},
       yes: false,

@@ -10,6 +10,7 @@ import { GatedRun, Rejected } from './gated-run';
 import { powerCycleTest } from './power-cycle';
 import type { RunProgress } from './progress';
 import { DRILL_GATE, drillPowerGate } from './repair-messages';
+import { validateInput } from './validate-input';
 
 type DrillStep = 'drill';
 
@@ -21,6 +22,7 @@ export interface DrillReport {
 }
 
 export async function failoverDrill(config: ClusterConfig): Promise<DrillReport> {
+  validateInput(config);
   const step: DrillStep = 'drill';
   const run = new GatedRun<DrillStep>(config, [{ step, hosts: config.nodes.map((n) => n.name), needsApproval: true }]);
   const { progress } = run;

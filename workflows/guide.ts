@@ -22,6 +22,7 @@ import { alertDelivery } from './policies';
 import { powerCycleTest } from './power-cycle';
 import { stepActivity } from './step-activity';
 import { Progress, type RunProgress } from './progress';
+import { validateInput } from './validate-input';
 
 export interface GuideReport {
   outcome: 'completed' | 'rejected';
@@ -43,6 +44,7 @@ const noticeActivities = wf.proxyActivities<Activities>({ ...alertDelivery, summ
 class Rejected extends Error {}
 
 export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> {
+  validateInput(config);
   const gated = new Set<string>(config.approvals.steps);
   const steps = GUIDE_STEPS as readonly AnyStep[];
   const progress = new Progress(

@@ -14,6 +14,7 @@ import { alertFor, type Alert } from '../src/health/alerts';
 import type { Health } from '../src/health/report';
 import { alertDelivery } from './policies';
 import { healthAttribute, healthQuery, healthResultSignal, healthStateIdFor, type HealthResult, type HealthState } from './health-messages';
+import { validateInput } from './validate-input';
 
 const { healthCheck } = wf.proxyActivities<Activities>({
   startToCloseTimeout: '3m',
@@ -24,6 +25,7 @@ const { sendAlert } = wf.proxyActivities<Activities>(alertDelivery);
 
 /** One scheduled check: run it, hand the result to the cluster's health state. */
 export async function clusterHealthCheck(config: ClusterConfig): Promise<Health> {
+  validateInput(config);
   const report = await healthCheck(config);
   await wf.getExternalWorkflowHandle(healthStateIdFor(config.cluster.name)).signal(healthResultSignal, { report, notify: config.notify ?? null });
   return report.status;

@@ -19,6 +19,7 @@ import { quickStep } from './policies';
 import type { RunProgress } from './progress';
 import { MOVE_QNETD_GATE } from './repair-messages';
 import { stepActivity } from './step-activity';
+import { validateInput } from './validate-input';
 
 /** What a new qnetd VM gets from the guide before the QDevice can use it; each step is idempotent (done ones skip). */
 const PREPARE = [preflight, hosts, time, qnetd, qdevicePrereqs] as const;
@@ -33,6 +34,7 @@ export interface MoveQnetdReport {
 const { locateQnetd } = wf.proxyActivities<Activities>({ ...quickStep, summary: 'where the QDevice is now (read-only)' });
 
 export async function repairMoveQnetd(config: ClusterConfig): Promise<MoveQnetdReport> {
+  validateInput(config);
   const to = `${config.qdevice.name} (${config.qdevice.ip})`;
   const node1 = config.nodes[0].name;
   const run = new GatedRun<MoveStep>(config, [

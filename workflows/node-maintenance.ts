@@ -11,6 +11,7 @@ import type { ClusterConfig } from '../src/config/schema';
 import { GatedRun, Rejected } from './gated-run';
 import { clusterStep, quickStep } from './policies';
 import type { RunProgress } from './progress';
+import { validateInput } from './validate-input';
 
 type MaintenanceStep = 'check' | 'maintenance-on' | 'maintenance-off';
 
@@ -22,6 +23,12 @@ export interface MaintenanceReport {
 const { maintenanceCheck } = wf.proxyActivities<Activities>({ ...quickStep, summary: 'check the cluster can spare the node (read-only)' });
 
 export async function nodeMaintenance(config: ClusterConfig, node: string, action: MaintenanceAction): Promise<MaintenanceReport> {
+  validateInput(config);
+  if (!config.nodes.some((n) => n.name === node) || !['on', 'off'].includes(action))
+    throw wf.ApplicationFailure.nonRetryable(
+      `node must be ${config.nodes.map((n) => n.name).join(' or ')} and action on or off; got ${node} ${action}`,
+      'InvalidConfig',
+    );
   const step: MaintenanceStep = action === 'on' ? 'maintenance-on' : 'maintenance-off';
   const run = new GatedRun<MaintenanceStep>(config, [
     { step: 'check', hosts: [config.nodes[0].name], needsApproval: false },

@@ -13,6 +13,7 @@ import { GatedRun, Rejected } from './gated-run';
 import { clusterStep, quickStep } from './policies';
 import type { RunProgress } from './progress';
 import { REPAIR_QDEVICE_GATE, RESETUP_GATE } from './repair-messages';
+import { validateInput } from './validate-input';
 
 type RepairStep = 'diagnose' | QdeviceRepairName;
 
@@ -24,6 +25,7 @@ export interface RepairReport {
 const { diagnoseQdevice } = wf.proxyActivities<Activities>({ ...quickStep, summary: 'diagnose the QDevice (read-only)' });
 
 export async function repairQdevice(config: ClusterConfig): Promise<RepairReport> {
+  validateInput(config);
   const hosts = [config.nodes[0].name, config.nodes[1].name, config.qdevice.name];
   const run = new GatedRun<RepairStep>(config, [
     { step: 'diagnose', hosts, needsApproval: false },

@@ -1,8 +1,8 @@
 /** Reads cluster.yaml, validates it with the zod schema and reports every bad field with its fix. */
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
-import { clusterConfigSchema, type ClusterConfig } from './schema';
+import { configProblems } from './problems';
+import type { ClusterConfig } from './schema';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -14,39 +14,55 @@ export class ConfigError extends Error {
   }
 }
 
-function pathOf(path: PropertyKey[]): string {
-  return (
-    path
-      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-      .join('')
-      .replace(/^\./, '') || '(top level)'
-  );
-}
-
-function describe(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    return `${pathOf(issue.path)}: unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; remove them or check the spelling against examples/cluster.yaml`;
-  }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return `${pathOf(issue.path)}: required but missing; ${issue.message}`;
-  }
-  return `${pathOf(issue.path)}: ${issue.message}`;
-}
-
 export function validateConfig(raw: unknown, file = 'config'): ClusterConfig {
-  const result = clusterConfigSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(file, result.error.issues.map(describe));
-  return result.data;
+  const checked = configProblems(raw);
+  if ('problems' in checked) throw new ConfigError(file, checked.problems);
+  return checked.config;
+}
+
+/** A cluster.yaml is a few KB, five levels deep, with an alias or two at most: anything far beyond is not one. */
+export const YAML_LIMITS = { bytes: 256 * 1024, depth: 16, aliases: 50 };
+
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    deepest = Math.max(deepest, d);
+    if (deepest > YAML_LIMITS.depth) break;
+    if (v && typeof v === 'object') for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return deepest;
+}
+
+/** The YAML text as plain data, every resource problem (size, aliases, nesting) a config error, never a crash. */
+function parseYaml(text: string, file: string): unknown {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > YAML_LIMITS.bytes)
+    throw new ConfigError(file, [`the file is ${bytes} bytes, more than ${YAML_LIMITS.bytes}: a cluster.yaml is a few KB; is it the right file?`]);
+  let data: unknown;
+  try {
+    const doc = parseDocument(text);
+    if (doc.errors.length > 0)
+      throw new ConfigError(
+        file,
+        doc.errors.map((e) => `YAML syntax: ${e.message}`),
+      );
+    // yaml counts how much each alias expands; a "billion laughs" document stops here instead of filling memory.
+    data = doc.toJS({ maxAliasCount: YAML_LIMITS.aliases });
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    const why =
+      err instanceof ReferenceError ? 'its aliases expand too far (a YAML alias bomb?)' : err instanceof RangeError ? 'it nests too deep' : String(err);
+    throw new ConfigError(file, [`YAML: not a usable cluster.yaml: ${why}; write each value out (see examples/cluster.yaml)`]);
+  }
+  if (depthOf(data) > YAML_LIMITS.depth)
+    throw new ConfigError(file, [`YAML: nested more than ${YAML_LIMITS.depth} levels deep; a cluster.yaml needs five (see examples/cluster.yaml)`]);
+  return data;
 }
 
 export function parseConfigText(text: string, file = 'config'): ClusterConfig {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0)
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => `YAML syntax: ${e.message}`),
-    );
-  return validateConfig(doc.toJS(), file);
+  return validateConfig(parseYaml(text, file), file);
 }
 
 export function loadConfig(file: string): ClusterConfig {

@@ -2,9 +2,30 @@
 import { z } from 'zod';
 
 import { defaultGatedStepList, stepNameList } from '../../steps';
+import { durationMs } from '../duration';
+import { calendarEventProblem } from './calendar-event';
 
 // Every message says what is wrong and shows a good value, so a bad config is fixable from the error alone.
 const ipv4 = z.ipv4({ error: 'must be an IPv4 address, e.g. 192.168.1.11 (pvecm qdevice setup needs an IP, not a name)' });
+/** Why a host's address cannot be a cluster member's, or null: corosync and qnetd need a unicast address other hosts reach. */
+function notAHostAddress(ip: string): string | null {
+  const [a, b] = ip.split('.').map(Number);
+  if (a === 127) return 'is a loopback address: give the address the other hosts reach, e.g. 192.168.1.11';
+  if (a === 0) return "is not a host address (0.0.0.0/8): give the host's LAN address, e.g. 192.168.1.11";
+  if (a === 169 && b === 254) return 'is link-local (169.254/16, no DHCP lease?): give a fixed LAN address, e.g. 192.168.1.11';
+  if (a >= 224) return 'is multicast or reserved, not one host: give its unicast LAN address, e.g. 192.168.1.11';
+  return null;
+}
+const hostIp = ipv4.superRefine((ip, ctx) => {
+  const problem = notAHostAddress(ip);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+const dnsName = z
+  .string()
+  .max(253)
+  .regex(/^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/);
+// Written verbatim into timesyncd.conf's NTP= line: a space or newline there would add servers or settings.
+const ntpServer = z.union([z.ipv4(), z.ipv6(), dnsName], { error: 'must be one host name or IP address, e.g. 0.cz.pool.ntp.org or 192.168.1.1' });
 const hostname = z
   .string({ error: 'must be a host name, e.g. proxmox1' })
   .regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, { error: 'must be a short host name (letters, digits, dashes), e.g. proxmox1' });
@@ -15,7 +36,14 @@ const clusterName = z
   .regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/, {
     error: 'letters, digits and dashes only, no leading or trailing dash, e.g. homelab',
   });
-const duration = z.string({ error: 'must be a duration, e.g. 30s, 10m, 24h' }).regex(/^\d+(ms|s|m|h|d)$/, { error: 'must be a duration like 30s, 10m or 24h' });
+const DURATION = /^\d+(ms|s|m|h|d)$/;
+/** A duration within [min, max] (a zero or a year-long timeout is a typo, not a choice). */
+const duration = (min: string, max: string) =>
+  z
+    .string({ error: 'must be a duration, e.g. 30s, 10m, 24h' })
+    .regex(DURATION, { error: 'must be a duration like 30s, 10m or 24h' })
+    // zod runs this after a failed regex too: a value that is no duration is the regex's to report.
+    .refine((d) => !DURATION.test(d) || (durationMs(d) >= durationMs(min) && durationMs(d) <= durationMs(max)), { error: `must be from ${min} to ${max}` });
 
 const secretValueError =
   'secret values are not allowed in the config; give a reference instead, e.g. { env: PVE_ROOT_PASSWORD } or { file: /root/.pve-root-password }';
@@ -38,14 +66,15 @@ const hostKeyFingerprint = z
 
 const ssh = z.strictObject({
   port: z.number({ error: 'must be a TCP port, e.g. 22' }).int().min(1).max(65535).default(22),
-  user: z.string().min(1).default('root'),
+  // pvecm, ha-manager and corosync's files need root, and pve-twonode has no sudo mode.
+  user: z.literal('root', { error: 'must be root (pvecm and ha-manager need root; there is no sudo mode): user: root' }).default('root'),
   host_key: hostKeyFingerprint,
   auth: sshAuth,
 });
 
 const host = z.strictObject({
   name: hostname,
-  ip: ipv4,
+  ip: hostIp,
   ssh,
 });
 export type HostConfig = z.infer<typeof host>;
@@ -84,12 +113,18 @@ const failover = z.strictObject({
   node: z.union([hostname, z.literal('auto')]).default('auto'),
   power_off: powerAction.default({ manual: true }),
   power_on: powerAction.default({ manual: true }),
-  down_for: duration.default('3m'),
-  recovery_timeout: duration.default('10m'),
+  down_for: duration('1s', '1h').default('3m'),
+  recovery_timeout: duration('10s', '2h').default('10m'),
 });
 
 const replication = z.strictObject({
-  schedule: z.string().default('*/15'),
+  schedule: z
+    .string()
+    .superRefine((schedule, ctx) => {
+      const problem = calendarEventProblem(schedule);
+      if (problem) ctx.addIssue({ code: 'custom', message: `not a Proxmox calendar event: ${problem}; e.g. */15 or mon..fri 22:00` });
+    })
+    .default('*/15'),
   jobs: z.array(z.strictObject({ guest: z.number().int().min(100), target: hostname })).min(1),
 });
 
@@ -100,19 +135,19 @@ const notify = z
     /** ntfy: the topic URL; priority follows the severity; a token by reference only. */
     ntfy: z.strictObject({ url: z.url({ error: 'must be the topic URL, e.g. https://ntfy.sh/my-cluster-alerts' }), token: secretRef.optional() }).optional(),
     /** While not OK, repeat the alert this often. */
-    remind: duration.default('6h'),
+    remind: duration('1m', '30d').default('6h'),
     /**
      * A host that cannot be read (UNKNOWN) is announced only once it lasted this long: an SSH hiccup is no outage,
      * and a host that is really gone shows sooner as a definite verdict (the QDevice's lost vote is CRITICAL).
      */
-    unknown_after: duration.default('2m'),
+    unknown_after: duration('1s', '1d').default('2m'),
   })
   .refine((n) => n.webhook || n.ntfy, { error: 'give at least one of webhook or ntfy' });
 export type NotifyConfig = z.infer<typeof notify>;
 
 const approvals = z.strictObject({
   steps: z.array(z.enum(stepNameList(), { error: `must be one of ${stepNameList().join(', ')}` })).default(defaultGatedStepList()),
-  timeout: duration.optional(),
+  timeout: duration('1m', '365d').optional(),
   on_timeout: z.enum(['reject', 'remind']).default('reject'),
 });
 
@@ -133,7 +168,7 @@ export const clusterConfigSchema = z
     nodes: z.tuple([host, host], { error: 'must list exactly two Proxmox nodes (proxmox1 first: it creates the cluster)' }),
     qdevice: host,
     ntp: z.strictObject({
-      servers: z.array(z.string().min(1)).min(1, { error: 'list at least one NTP server, e.g. [0.cz.pool.ntp.org, 1.cz.pool.ntp.org]' }),
+      servers: z.array(ntpServer).min(1, { error: 'list at least one NTP server, e.g. [0.cz.pool.ntp.org, 1.cz.pool.ntp.org]' }),
       max_skew_ms: z.number().int().positive().default(500),
     }),
     join,

@@ -73,7 +73,8 @@ export async function startSshd(): Promise<TestSshd> {
     host: {
       name: 'loopback',
       ip: '127.0.0.1',
-      ssh: { port, user, host_key: fingerprintOfKeyFile(join(dir, 'host_key.pub')), auth: { key_file: join(dir, 'client_key') } },
+      // The SSH layer takes any user (this sshd runs as whoever runs the tests); cluster.yaml allows only root.
+      ssh: { port, user: user as 'root', host_key: fingerprintOfKeyFile(join(dir, 'host_key.pub')), auth: { key_file: join(dir, 'client_key') } },
     },
     stop() {
       child.kill('SIGKILL');
