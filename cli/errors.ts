@@ -36,6 +36,8 @@ interface Where {
   address: string;
   namespace: string;
   taskQueue: string;
+  /** TLS is configured: a server certificate the client does not trust looks like an unreachable server. */
+  tls?: boolean;
 }
 
 function grpcCode(err: unknown): number | undefined {
@@ -74,7 +76,9 @@ export function explainTemporalError(err: unknown, where: Where): CliError | nul
     grpcCode(err) === grpcStatus.UNAVAILABLE
   )
     return new CliError(
-      `cannot reach the Temporal server at ${where.address}: start a local one with \`pve-twonode server\`, or point TEMPORAL_ADDRESS at yours`,
+      where.tls
+        ? `cannot reach the Temporal server at ${where.address} over TLS: check the address, and that its certificate is signed by TEMPORAL_TLS_SERVER_CA_CERT_PATH (or a public CA) and valid for the name (TEMPORAL_TLS_SERVER_NAME)`
+        : `cannot reach the Temporal server at ${where.address}: start a local one with \`pve-twonode server\`, or point TEMPORAL_ADDRESS at yours`,
       EXIT.temporalUnreachable,
     );
   return null;

@@ -23,7 +23,7 @@ const QUERY_DEADLINE_MS = 5_000;
 
 export function where(taskQueue = TASK_QUEUE) {
   const { connectionOptions, namespace } = temporalSettings();
-  return { address: connectionOptions.address, namespace, taskQueue };
+  return { address: connectionOptions.address, namespace, taskQueue, tls: Boolean(connectionOptions.tls) };
 }
 
 export async function readRun(handle: GuideHandle): Promise<RunView> {
