@@ -148,6 +148,13 @@ CONF
     printf '%s\n' "$HA_FENCE_DELAY" >"$H/state/ha-fence-delay"
     touch "$H/.prepared"
   done
+  # The worker's copy of the owner's key, encrypted: its passphrase is a secret the worker resolves from a file (the
+  # lab's own ssh uses the plain key). The end-to-end test searches every trace of a run for it.
+  [[ -f $LAB/keys/worker-key-passphrase ]] || (umask 077; head -c 18 /dev/urandom | base64 >"$LAB/keys/worker-key-passphrase")
+  if [[ ! -f $LAB/keys/worker_ed25519 ]]; then
+    install -m 600 "$KEY" "$LAB/keys/worker_ed25519"
+    ssh-keygen -q -p -P '' -N "$(cat "$LAB/keys/worker-key-passphrase")" -f "$LAB/keys/worker_ed25519"
+  fi
   # pve1's root password for the API join, readable only by root on the machine; the cluster.yaml references it.
   [[ -f $LAB/keys/pve1-root-password ]] || (umask 077; head -c 18 /dev/urandom | base64 >"$LAB/keys/pve1-root-password")
   install -m 600 "$LAB/keys/pve1-root-password" "$LAB/hosts/pve1/state/root-password"
@@ -275,6 +282,8 @@ wait_ssh() {
 fingerprint() { ssh-keygen -lf "$LAB/hosts/$1/etc-ssh/ssh_host_ed25519_key.pub" | cut -d' ' -f2; }
 api_fingerprint() { openssl x509 -noout -fingerprint -sha256 -in "$LAB/pve/nodes/pve1/pve-ssl.pem" | cut -d= -f2; }
 
+worker_auth() { printf '{ key_file: %s, passphrase: { file: %s } }' "$LAB/keys/worker_ed25519" "$LAB/keys/worker-key-passphrase"; }
+
 # The lab as a cluster.yaml, its QDevice on VM $1 (qnetd, or qnetd2 after a move), written to $2.
 write_cluster_yaml() {
   local vm=$1 out=$2 h
@@ -284,9 +293,9 @@ write_cluster_yaml() {
     echo "  name: labclu"
     echo "nodes:"
     for h in pve1 pve2; do
-      printf '  - name: %s\n    ip: %s\n    ssh:\n      host_key: %s\n      auth: { key_file: %s }\n' "$h" "${IP[$h]}" "$(fingerprint "$h")" "$KEY"
+      printf '  - name: %s\n    ip: %s\n    ssh:\n      host_key: %s\n      auth: %s\n' "$h" "${IP[$h]}" "$(fingerprint "$h")" "$(worker_auth)"
     done
-    printf 'qdevice:\n  name: %s\n  ip: %s\n  ssh:\n    host_key: %s\n    auth: { key_file: %s }\n' "$vm" "${IP[$vm]}" "$(fingerprint "$vm")" "$KEY"
+    printf 'qdevice:\n  name: %s\n  ip: %s\n  ssh:\n    host_key: %s\n    auth: %s\n' "$vm" "${IP[$vm]}" "$(fingerprint "$vm")" "$(worker_auth)"
     echo "ntp:"
     echo "  servers: [0.debian.pool.ntp.org, 1.debian.pool.ntp.org]"
     echo "join:"

@@ -1,10 +1,12 @@
 /// <reference lib="dom" />
 /**
  * The whole guide against the rehearsal lab through a real Temporal dev server (SQLite file) and worker:
- * once as a person runs it (`pve-twonode start --auto-approve --follow`), once with faults injected mid-run.
+ * once as a person runs it (`pve-twonode start --auto-approve --follow`), with the secrets searched for in every
+ * trace the run leaves; once with faults injected mid-run.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -17,7 +19,9 @@ import { startGuide, type GuideHandle } from '../cli/start';
 import { approveSignal, progressQuery } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
 import { ARTIFACTS, launchChromium } from './helpers/browser';
-import { audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
+import { temporalCliPath } from '../cli/server';
+import { LAB_DIR, audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
+import { historyText } from './helpers/temporal';
 import { cli, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
 
 const ACT =
@@ -57,6 +61,36 @@ async function checkTemporalUi(ui: string): Promise<void> {
   }
 }
 
+/** Every process's command line on the machine (the lab hosts' processes included), sampled until stopped. */
+function sampleCommandLines(): { stop(): string[] } {
+  const seen = new Set<string>();
+  const sample = () => {
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p)))
+      try {
+        seen.add(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+      } catch {
+        // gone meanwhile
+      }
+  };
+  const timer = setInterval(sample, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      return [...seen];
+    },
+  };
+}
+
+/** How often each secret occurs in each trace; all zero is the only good answer. */
+function secretOccurrences(secrets: Record<string, string>, traces: Record<string, string>): string[] {
+  return Object.entries(secrets).flatMap(([secret, value]) =>
+    Object.entries(traces)
+      .map(([trace, text]) => [trace, text.split(value).length - 1] as const)
+      .filter(([, n]) => n > 0)
+      .map(([trace, n]) => `${secret} ${n}x in ${trace}`),
+  );
+}
+
 describe('the whole guide against the rehearsal lab, through a real dev server', { skip: labUnavailable() }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pve-twonode-e2e-'));
   const procs: (Proc | undefined)[] = [];
@@ -70,10 +104,13 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     const { path } = freshLab();
     const port = 17433;
     procs.push(await startDevServer(port, join(dir, 'clean.db')));
-    procs.push(startWorker(port));
+    const worker = startWorker(port);
+    procs.push(worker);
+    const commandLines = sampleCommandLines();
     const started = Date.now();
     const run = cli(port, 'start', path, '--auto-approve', '--follow');
     const code = await exited(run);
+    const cmdlines = commandLines.stop();
     console.log(`# end-to-end run: ${((Date.now() - started) / 1000).toFixed(1)} s\n${run.output().split('Run report')[1] ?? run.output()}`);
     assert.equal(code, 0, run.output());
     assert.match(run.output(), /Run report for cluster labclu: completed/);
@@ -84,6 +121,31 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     assertThreeVotes('pve1');
     assertThreeVotes('pve2');
     await checkTemporalUi(`http://127.0.0.1:${port + 1000}`);
+
+    // The real secrets, searched for in everything the run left: the exported history (payloads decoded), the worker's
+    // log, the CLI's output, every command the hosts received over SSH, and the machine's command lines during the run.
+    const secret = (file: string) => readFileSync(join(LAB_DIR, 'keys', file), 'utf8').trim();
+    const secrets = { 'the root password': secret('pve1-root-password'), 'the SSH key passphrase': secret('worker-key-passphrase') };
+    const exported = spawnSync(
+      temporalCliPath(),
+      ['workflow', 'show', '--address', `127.0.0.1:${port}`, '--workflow-id', 'pve-twonode-labclu', '--output', 'json'],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    assert.equal(exported.status, 0, exported.stderr);
+    const history = historyText(JSON.parse(exported.stdout) as Parameters<typeof historyText>[0]);
+    assert.match(history, /pvecm add 10\.213\.7\.11/, "the decoded history holds the activities' own words: the search can see");
+    const traces = {
+      history: history,
+      'the worker log': worker.output(),
+      'the CLI output': run.output(),
+      ...Object.fromEntries(['pve1', 'pve2', 'qnetd'].map((h) => [`${h}'s audit log`, audit(h).join('\n')])),
+      '/proc/*/cmdline': cmdlines.join('\n'),
+    };
+    console.log(
+      `# secrets searched: history ${history.length} chars, worker log ${worker.output().length}, ${cmdlines.length} command lines, ` +
+        `${['pve1', 'pve2', 'qnetd'].reduce((n, h) => n + audit(h).length, 0)} SSH commands`,
+    );
+    assert.deepEqual(secretOccurrences(secrets, traces), []);
     for (const p of procs.splice(0)) await stop(p);
     // The read-only pass on the built cluster: every configured step passes, and it acts on nothing.
     const auditBefore = ['pve1', 'pve2', 'qnetd'].map((h) => audit(h).length);
@@ -195,10 +257,13 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     inHost('pve2', 'pkill -KILL -x sshd'); // ...but first pve2 cannot be reached: retryable attempts
     const port = 17633;
     procs.push(await startDevServer(port, join(dir, 'attempts.db')), startWorker(port));
-    const restart = setTimeout(() => inHost('pve2', 'systemctl start ssh'), 5_000);
     const run = cli(port, 'start', path, '--follow');
+    // sshd back once the first attempt has met the dead one (not on a timer: a slow worker start would miss it).
+    const pveversions = () => audit('pve1').filter((c) => c === 'pveversion').length;
+    for (const deadline = Date.now() + 120_000; pveversions() < 1 && Date.now() < deadline;) await delay(200);
+    await delay(1_000);
+    inHost('pve2', 'systemctl start ssh');
     assert.equal(await exited(run), 1, run.output());
-    clearTimeout(restart);
     const status = cli(port, 'status', 'labclu', '--json');
     assert.equal(await exited(status), 0, status.output());
     const { status: runStatus, progress } = JSON.parse(status.output()) as { status: string; progress: RunProgress };
