@@ -21,8 +21,11 @@ import type { RunProgress } from '../workflows/progress';
 import { ARTIFACTS, launchChromium } from './helpers/browser';
 import { temporalCliPath } from '../cli/server';
 import { LAB_DIR, audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
-import { historyText } from './helpers/temporal';
+import { historyText, payloadText } from './helpers/temporal';
 import { cli, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
+
+/** A run that hangs fails here instead of holding CI until its own limit. */
+const E2E_TIMEOUT_MS = 15 * 60_000;
 
 const ACT =
   /^(cd \/ && )?(pvecm (create|add|qdevice setup)\b|ha-manager (add|rules add)\b|apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install)/;
@@ -81,6 +84,31 @@ function sampleCommandLines(): { stop(): string[] } {
   };
 }
 
+/** The run's pending activities (their heartbeat details decoded), as `workflow describe` shows them, sampled until stopped. */
+function sampleHeartbeats(port: number, workflowId: string): { stop(): Promise<string> } {
+  const seen: string[] = [];
+  let running = true;
+  const loop = (async () => {
+    const client = new Client({ connection: await Connection.connect({ address: `127.0.0.1:${port}` }) });
+    while (running) {
+      const pending = await client.workflow
+        .getHandle(workflowId)
+        .describe()
+        .then((d) => d.raw.pendingActivities ?? [])
+        .catch(() => []);
+      if (pending.length > 0) seen.push(payloadText(pending));
+      await delay(200);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return seen.join('\n');
+    },
+  };
+}
+
 /** How often each secret occurs in each trace; all zero is the only good answer. */
 function secretOccurrences(secrets: Record<string, string>, traces: Record<string, string>): string[] {
   return Object.entries(secrets).flatMap(([secret, value]) =>
@@ -100,17 +128,19 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('pve-twonode start --auto-approve --follow completes every step, with the failover measured', async () => {
+  it('pve-twonode start --auto-approve --follow completes every step, with the failover measured', { timeout: E2E_TIMEOUT_MS }, async () => {
     const { path } = freshLab();
     const port = 17433;
     procs.push(await startDevServer(port, join(dir, 'clean.db')));
     const worker = startWorker(port);
     procs.push(worker);
     const commandLines = sampleCommandLines();
+    const heartbeats = sampleHeartbeats(port, 'pve-twonode-labclu');
     const started = Date.now();
     const run = cli(port, 'start', path, '--auto-approve', '--follow');
     const code = await exited(run);
     const cmdlines = commandLines.stop();
+    const heartbeatText = await heartbeats.stop();
     console.log(`# end-to-end run: ${((Date.now() - started) / 1000).toFixed(1)} s\n${run.output().split('Run report')[1] ?? run.output()}`);
     assert.equal(code, 0, run.output());
     assert.match(run.output(), /Run report for cluster labclu: completed/);
@@ -140,10 +170,12 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
       'the CLI output': run.output(),
       ...Object.fromEntries(['pve1', 'pve2', 'qnetd'].map((h) => [`${h}'s audit log`, audit(h).join('\n')])),
       '/proc/*/cmdline': cmdlines.join('\n'),
+      // Heartbeat details live beside the history (describe's pending activities), not in it.
+      heartbeats: heartbeatText,
     };
     console.log(
       `# secrets searched: history ${history.length} chars, worker log ${worker.output().length}, ${cmdlines.length} command lines, ` +
-        `${['pve1', 'pve2', 'qnetd'].reduce((n, h) => n + audit(h).length, 0)} SSH commands`,
+        `${['pve1', 'pve2', 'qnetd'].reduce((n, h) => n + audit(h).length, 0)} SSH commands, heartbeats ${heartbeatText.length} chars`,
     );
     assert.deepEqual(secretOccurrences(secrets, traces), []);
     for (const p of procs.splice(0)) await stop(p);
@@ -164,75 +196,79 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     );
   });
 
-  it('survives faults mid-run: node 2 off during the join, the worker SIGKILLed, sshd killed, the dev server restarted', async () => {
-    const { config } = freshLab();
-    const port = 17533;
-    const db = join(dir, 'faults.db');
-    let server = await startDevServer(port, db);
-    let worker = startWorker(port);
-    procs.push(server, worker);
-    const address = `127.0.0.1:${port}`;
-    const connect = async () => new Client({ connection: await Connection.connect({ address }) });
-    let handle: GuideHandle = await startGuide(await connect(), config);
-    const faults: string[] = [];
-    let progress: RunProgress | null = null;
-    for (const deadline = Date.now() + 600_000; Date.now() < deadline;) {
-      try {
-        progress = await handle.query(progressQuery);
-      } catch {
-        await delay(500); // the dev server is restarting
-        continue;
+  it(
+    'survives faults mid-run: node 2 off during the join, the worker SIGKILLed, sshd killed, the dev server restarted',
+    { timeout: E2E_TIMEOUT_MS },
+    async () => {
+      const { config } = freshLab();
+      const port = 17533;
+      const db = join(dir, 'faults.db');
+      let server = await startDevServer(port, db);
+      let worker = startWorker(port);
+      procs.push(server, worker);
+      const address = `127.0.0.1:${port}`;
+      const connect = async () => new Client({ connection: await Connection.connect({ address }) });
+      let handle: GuideHandle = await startGuide(await connect(), config);
+      const faults: string[] = [];
+      let progress: RunProgress | null = null;
+      for (const deadline = Date.now() + 600_000; Date.now() < deadline;) {
+        try {
+          progress = await handle.query(progressQuery);
+        } catch {
+          await delay(500); // the dev server is restarting
+          continue;
+        }
+        if (['completed', 'failed', 'rejected', 'cancelled'].includes(progress.state)) break;
+        const gate = progress.awaiting?.gate;
+        const step = progress.steps.find((s) => s.step === progress?.currentStep);
+        if (gate === 'join' && !faults.includes('pve2 off')) {
+          lab('poweroff', 'pve2');
+          faults.push('pve2 off');
+          setTimeout(() => void (lab('poweron', 'pve2'), faults.push('pve2 on')), 15_000);
+        }
+        if (step?.step === 'qdevice-prereqs' && step.state === 'running' && !faults.includes('worker killed')) {
+          await stop(worker, 'SIGKILL');
+          faults.push('worker killed');
+          worker = startWorker(port);
+          procs.push(worker);
+        }
+        if (gate === 'ha' && !faults.includes('server restarted')) {
+          await stop(server, 'SIGTERM');
+          server = await startDevServer(port, db);
+          procs.push(server);
+          handle = (await connect()).workflow.getHandle(handle.workflowId);
+          faults.push('server restarted');
+        }
+        if (step?.step === 'failover' && /watching/.test(step.message) && !faults.includes('sshd killed')) {
+          inHost(
+            progress.steps.find((s) => s.step === 'failover')?.message.includes('pve1 is off') ? 'pve2' : 'pve1',
+            'pkill -KILL -x sshd; sleep 4; systemctl start ssh',
+          );
+          faults.push('sshd killed');
+        }
+        if (gate) await handle.signal(approveSignal, { step: gate });
+        await delay(300);
       }
-      if (['completed', 'failed', 'rejected', 'cancelled'].includes(progress.state)) break;
-      const gate = progress.awaiting?.gate;
-      const step = progress.steps.find((s) => s.step === progress?.currentStep);
-      if (gate === 'join' && !faults.includes('pve2 off')) {
-        lab('poweroff', 'pve2');
-        faults.push('pve2 off');
-        setTimeout(() => void (lab('poweron', 'pve2'), faults.push('pve2 on')), 15_000);
+      console.log(`# faults injected: ${faults.join(', ')}`);
+      assert.equal(progress?.state, 'completed', JSON.stringify(progress?.steps.map((s) => [s.step, s.state, s.attempts, s.message])));
+      assert.deepEqual(new Set(faults), new Set(['pve2 off', 'pve2 on', 'worker killed', 'server restarted', 'sshd killed']));
+      assert.ok((progress?.steps.find((s) => s.step === 'join')?.attempts ?? 0) > 1, 'the join was retried while pve2 was off');
+      assertThreeVotes('pve1');
+      // No act ran twice on any host: one create, one add, one qdevice setup, one HA add, one install per package.
+      assert.deepEqual(
+        actsOn('pve1').filter((c) => c.startsWith('pvecm')),
+        ['pvecm create labclu', 'pvecm qdevice setup 10.213.7.13'],
+      );
+      assert.equal(actsOn('pve2').filter((c) => c.includes('pvecm add ')).length, 1);
+      assert.equal(actsOn('pve1').filter((c) => c.startsWith('ha-manager add')).length, 1);
+      for (const host of ['pve1', 'pve2', 'qnetd']) {
+        const installs = actsOn(host).filter((c) => c.includes('apt-get install'));
+        assert.equal(new Set(installs).size, installs.length, `${host} installed a package twice: ${installs.join(' | ')}`);
       }
-      if (step?.step === 'qdevice-prereqs' && step.state === 'running' && !faults.includes('worker killed')) {
-        await stop(worker, 'SIGKILL');
-        faults.push('worker killed');
-        worker = startWorker(port);
-        procs.push(worker);
-      }
-      if (gate === 'ha' && !faults.includes('server restarted')) {
-        await stop(server, 'SIGTERM');
-        server = await startDevServer(port, db);
-        procs.push(server);
-        handle = (await connect()).workflow.getHandle(handle.workflowId);
-        faults.push('server restarted');
-      }
-      if (step?.step === 'failover' && /watching/.test(step.message) && !faults.includes('sshd killed')) {
-        inHost(
-          progress.steps.find((s) => s.step === 'failover')?.message.includes('pve1 is off') ? 'pve2' : 'pve1',
-          'pkill -KILL -x sshd; sleep 4; systemctl start ssh',
-        );
-        faults.push('sshd killed');
-      }
-      if (gate) await handle.signal(approveSignal, { step: gate });
-      await delay(300);
-    }
-    console.log(`# faults injected: ${faults.join(', ')}`);
-    assert.equal(progress?.state, 'completed', JSON.stringify(progress?.steps.map((s) => [s.step, s.state, s.attempts, s.message])));
-    assert.deepEqual(new Set(faults), new Set(['pve2 off', 'pve2 on', 'worker killed', 'server restarted', 'sshd killed']));
-    assert.ok((progress?.steps.find((s) => s.step === 'join')?.attempts ?? 0) > 1, 'the join was retried while pve2 was off');
-    assertThreeVotes('pve1');
-    // No act ran twice on any host: one create, one add, one qdevice setup, one HA add, one install per package.
-    assert.deepEqual(
-      actsOn('pve1').filter((c) => c.startsWith('pvecm')),
-      ['pvecm create labclu', 'pvecm qdevice setup 10.213.7.13'],
-    );
-    assert.equal(actsOn('pve2').filter((c) => c.includes('pvecm add ')).length, 1);
-    assert.equal(actsOn('pve1').filter((c) => c.startsWith('ha-manager add')).length, 1);
-    for (const host of ['pve1', 'pve2', 'qnetd']) {
-      const installs = actsOn(host).filter((c) => c.includes('apt-get install'));
-      assert.equal(new Set(installs).size, installs.length, `${host} installed a package twice: ${installs.join(' | ')}`);
-    }
-  });
+    },
+  );
 
-  it('join.method use_ssh from freshly installed nodes: join-prereqs creates the trust, the whole guide completes', async () => {
+  it('join.method use_ssh from freshly installed nodes: join-prereqs creates the trust, the whole guide completes', { timeout: E2E_TIMEOUT_MS }, async () => {
     const { path } = freshLab({ PVE_TWONODE_LAB_JOIN: 'use_ssh' });
     const port = 17833;
     procs.push(await startDevServer(port, join(dir, 'use-ssh.db')), startWorker(port));
@@ -251,7 +287,7 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     assert.equal(pass.verdict, 'pass', JSON.stringify(pass.steps.filter((s) => s.verdict !== 'pass')));
   });
 
-  it('a real step that fails after retries reports its true attempts in progress and status --json', async () => {
+  it('a real step that fails after retries reports its true attempts in progress and status --json', { timeout: E2E_TIMEOUT_MS }, async () => {
     const { path } = freshLab();
     lab('fault', 'pve2', 'guest', 'on'); // preflight then refuses for good (pvecm add would refuse node 2)
     inHost('pve2', 'pkill -KILL -x sshd'); // ...but first pve2 cannot be reached: retryable attempts

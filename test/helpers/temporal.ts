@@ -54,6 +54,12 @@ export function timeSkippingSuite(): TimeSkippingSuite {
 
 /** The history as text with every payload decoded, so a search for a value sees what the server stored. */
 export function historyText(history: temporal.api.history.v1.IHistory): string {
+  return payloadText(history);
+}
+
+/** Any server answer (a history, a workflow description) as text, its payloads decoded. */
+export function payloadText(value: unknown): string {
+  const history = value;
   // Payload bytes reach JSON either as Buffers ({ type: 'Buffer', data: [...] }) or, via protobuf toJSON, as base64.
   const json = JSON.stringify(history, (_key, value: unknown) => {
     const buffer = value as { type?: string; data?: number[] } | null;
