@@ -33,7 +33,15 @@ describe('drill on a Schedule (dev server)', () => {
   let running: Promise<void>;
 
   before(async () => {
-    writeFileSync(file, JSON.stringify(rawTestConfig({ cluster: { name: CLUSTER } })));
+    writeFileSync(
+      file,
+      JSON.stringify(
+        rawTestConfig({
+          cluster: { name: CLUSTER },
+          failover: { enabled: true, power_off: { command: ['true'] }, power_on: { command: ['true'] }, down_for: '1s' },
+        }),
+      ),
+    );
     server = await startDevServer(PORT, join(dir, 'drill.db'));
     client = new Client({ connection: await Connection.connect({ address: `127.0.0.1:${PORT}` }) });
     connection = await NativeConnection.connect({ address: `127.0.0.1:${PORT}` });
