@@ -5,6 +5,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load';
 import type { ClusterConfig } from '../../src/config/schema';
+import assert from 'node:assert/strict';
+import { parsePvecmStatus } from '../../src/parsers/pvecm-status';
 import type { Transcript } from './real-pvecm';
 
 export const LAB_DIR = '/var/lib/pve-twonode-lab';
@@ -74,4 +76,10 @@ export function runOverSsh(ip: string, command: string, stdin = ''): Transcript 
     { input: stdin, encoding: 'utf8', timeout: 120_000 },
   );
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** corosync's own view from inside the node: 3 of 3 votes with the QDevice. */
+export function assertThreeVotes(host: string): void {
+  const status = parsePvecmStatus(inHost(host, 'corosync-quorumtool -s'));
+  assert.deepEqual([status.expectedVotes, status.totalVotes, status.flags], [3, 3, ['Quorate', 'Qdevice']], `${host}: ${JSON.stringify(status)}`);
 }
