@@ -196,6 +196,8 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
     assert.ok(recovery, run.output());
     console.log(`# drill: ${((Date.now() - started) / 1000).toFixed(1)} s wall, recovery ${recovery} s (down_for ${config.failover.down_for})`);
     assert.match(run.output(), /drill\s+done .*pve2 stayed quorate with 2 of 3 votes and started vm:100/);
+    // The drill ends at 3 of 3 votes; the rebooted node's HA LRM reports in a few seconds later.
+    await healthBecomes(config, 'OK');
     const check = cliWithEnv({}, 'check', path);
     assert.equal(await exited(check), 0, check.output());
     assert.match(check.output(), new RegExp(`failover test passed on .* \\(recovery ${recovery} s\\)`));
