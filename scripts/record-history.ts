@@ -23,14 +23,14 @@ import { answerGates } from '../test/helpers/drive';
 import { mockActivities } from '../test/helpers/mock-activities';
 import { timeSkippingEnv } from '../test/helpers/temporal';
 
+/** The worker every recording runs on: today's workflows, the given stand-in activities, queue `record`. */
+function recordingWorker(env: TestWorkflowEnvironment, activities: object): Promise<Worker> {
+  return Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowsPath: require.resolve('../workflows'), activities });
+}
+
 async function recordGuide(env: TestWorkflowEnvironment): Promise<History> {
   const { impl } = mockActivities();
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'record',
-    workflowsPath: require.resolve('../workflows'),
-    activities: impl,
-  });
+  const worker = await recordingWorker(env, impl);
   return worker.runUntil(async () => {
     const handle = await startGuide(
       env.client,
@@ -62,7 +62,7 @@ function healthReport(status: Health): HealthReport {
 
 async function recordHealth(env: TestWorkflowEnvironment): Promise<History> {
   const activities = { sendAlert: () => Promise.resolve(['webhook']) };
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowsPath: require.resolve('../workflows'), activities });
+  const worker = await recordingWorker(env, activities);
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start('clusterHealth', { taskQueue: 'record', workflowId: healthStateIdFor('homelab'), args: ['homelab'] });
     const notify = { webhook: { url: 'http://127.0.0.1:9/hook' }, remind: '6h', unknown_after: '2m' };
@@ -99,12 +99,7 @@ const DAY2: Record<string, { workflowType: string; workflowId: string; args: unk
 async function recordDay2(env: TestWorkflowEnvironment, kind: string): Promise<History> {
   const { workflowType, workflowId, args, behaviour } = DAY2[kind];
   const { impl } = mockActivities(behaviour);
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: 'record',
-    workflowsPath: require.resolve('../workflows'),
-    activities: impl,
-  });
+  const worker = await recordingWorker(env, impl);
   return worker.runUntil(async () => {
     const handle = await env.client.workflow.start(workflowType, { taskQueue: 'record', workflowId, args });
     await answerGates(handle as never);
