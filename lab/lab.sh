@@ -10,7 +10,9 @@
 #   lab.sh fault HOST NAME on|off            join-exit0 (pvecm add exits 0 after a failed join), guest (a VM on the host),
 #                                            day-2 failures of a built cluster: qdevice-dead, qdevice-certs, qnetd-stopped,
 #                                            unplugged, qdevice-half, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew (see cmd_fault)
+#   lab.sh rekey HOST                        the host reinstalled: a new SSH host key (cluster.yaml keeps the old pin)
 #   lab.sh x HOST CMD...                     run CMD inside HOST (all its namespaces)
+# Power commands given on the command line (the failover test's) are logged to $LAB/power.log, one line each.
 set -Eeuo pipefail
 
 LAB=${PVE_TWONODE_LAB:-/var/lib/pve-twonode-lab}
@@ -279,6 +281,20 @@ wait_ssh() {
   die "ssh to $1 not answering"
 }
 
+# A reinstalled host: sshd restarted with a new host key. The lab's own known_hosts follows (its power commands reach
+# the host); cluster.yaml, the owner's pin, does not.
+rekey() {
+  local h=$1 H=$LAB/hosts/$1
+  rm -f "$H"/etc-ssh/ssh_host_ed25519_key*
+  ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$H/etc-ssh/ssh_host_ed25519_key"
+  x "$h" systemctl restart ssh >/dev/null
+  sed -i "/^$h,/d" "$LAB/keys/known_hosts"
+  printf '%s,%s %s\n' "$h" "${IP[$h]}" "$(host_key "$h")" >>"$LAB/keys/known_hosts"
+  wait_ssh "$h"
+}
+
+power_log() { printf '%s %s %s\n' "$(date +%s.%N)" "$1" "$2" >>"$LAB/power.log"; }
+
 fingerprint() { ssh-keygen -lf "$LAB/hosts/$1/etc-ssh/ssh_host_ed25519_key.pub" | cut -d' ' -f2; }
 api_fingerprint() { openssl x509 -noout -fingerprint -sha256 -in "$LAB/pve/nodes/pve1/pve-ssl.pem" | cut -d= -f2; }
 
@@ -479,8 +495,9 @@ case "${1:-}" in
   add-qnetd2) cmd_add_qnetd2 ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  poweroff) need_root; known_host "${2:-}"; poweroff "$2"; log "$2 powered off" ;;
-  poweron) need_root; known_host "${2:-}"; poweron "$2"; log "$2 powered on" ;;
+  poweroff) need_root; known_host "${2:-}"; power_log off "$2"; poweroff "$2"; log "$2 powered off" ;;
+  poweron) need_root; known_host "${2:-}"; power_log on "$2"; poweron "$2"; log "$2 powered on" ;;
+  rekey) need_root; known_host "${2:-}"; rekey "$2"; log "$2 has a new host key: $(fingerprint "$2")" ;;
   fault) need_root; cmd_fault "${2:-}" "${3:-}" "${4:-on}" ;;
   x) need_root; shift; known_host "${1:-}"; x "$@" ;;
   *) sed -n '2,15p' "$0"; exit 2 ;;

@@ -1,6 +1,7 @@
 /** The rehearsal lab from tests: lab/lab.sh as root, its hosts' audit logs, faults. */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import { setTimeout as delay } from 'node:timers/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load';
@@ -42,6 +43,28 @@ export function freshLab(env: Record<string, string> = {}): { config: ClusterCon
 /** Commands received over SSH by a host so far (the lab's sshd ForceCommand logs each one). */
 export function audit(host: string): string[] {
   const file = join(LAB_DIR, 'hosts', host, 'var-log', 'lab-audit.log');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.slice(l.indexOf(' ') + 1));
+}
+
+/**
+ * Resolves as soon as a host's audit log shows a command matching `pattern` (polled every 20 ms), so a fault lands while
+ * the step that sent it is still running; `signal` gives up.
+ */
+export async function whenAudited(host: string, pattern: RegExp, signal: AbortSignal): Promise<boolean> {
+  while (!signal.aborted) {
+    if (audit(host).some((c) => pattern.test(c))) return true;
+    await delay(20);
+  }
+  return false;
+}
+
+/** The power commands the lab received from the command line (the failover test's), as "off pve1", in order. */
+export function powerLog(): string[] {
+  const file = join(LAB_DIR, 'power.log');
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')
