@@ -1,6 +1,7 @@
 /** The worker: runs the guide workflow and the step activities; secrets are resolved here, from its environment. */
 import { Worker } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { SshPool, installSshPool } from './src/ssh/pool';
 import { TASK_QUEUE, connectWorker } from './src/temporal/connection';
 
 /** Cancellation reaches an activity only with a heartbeat; the SDK would otherwise hold heartbeats back up to 16 s. */
@@ -19,9 +20,17 @@ export async function createWorker(taskQueue = TASK_QUEUE): Promise<Worker> {
   });
 }
 
+/** The worker process: its activities share one SSH connection pool (closed when the worker stops). */
 export async function runWorker(taskQueue = TASK_QUEUE): Promise<void> {
+  const pool = new SshPool();
+  installSshPool(pool);
   const worker = await createWorker(taskQueue);
-  await worker.run();
+  try {
+    await worker.run();
+  } finally {
+    installSshPool(null);
+    pool.close();
+  }
 }
 
 if (require.main === module) {

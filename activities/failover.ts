@@ -2,6 +2,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ClusterConfig } from '../src/config/schema';
+import { sshPool } from '../src/ssh/pool';
+import { hostByName } from '../src/step-kit/commands';
 import { preconditionFailed } from '../src/step-kit/failures';
 import type { StepResult } from '../src/step-kit/result';
 import { failover, observeFailover, prepareFailover, restoreAfterFailover, type FailoverTarget, type ObserveFacts, type PrepareFacts } from '../steps/failover';
@@ -25,7 +27,11 @@ export async function failoverPower(config: ClusterConfig, action: 'off' | 'on',
   const power = action === 'off' ? config.failover.power_off : config.failover.power_on;
   if (!('command' in power)) throw preconditionFailed(`failover.power_${action} is manual; the workflow waits for a confirmation instead`);
   const [file, ...args] = power.command.map((a) => a.replaceAll('{node}', node));
+  // Pooled connections to a node losing power would hang until their keepalives give up: closed now, before and after.
+  const pooled = sshPool();
+  pooled?.drop(hostByName(config, node));
   const at = Date.now();
   const { stdout, stderr } = await promisify(execFile)(file, args, { timeout: 120_000 });
+  pooled?.drop(hostByName(config, node));
   return { at, output: `${stdout}${stderr}`.trim().slice(-500) };
 }

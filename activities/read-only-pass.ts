@@ -1,5 +1,5 @@
 /**
- * The read-only pass: every step's check and verify, never its act, over one SSH session per host. A verdict per
+ * The read-only pass: every step's check and verify, never its act, all steps at once over one SSH session per host. A verdict per
  * step and one for the cluster; the base of the health check. Act commands are refused by the context itself.
  */
 import { ApplicationFailure } from '@temporalio/common';
@@ -78,10 +78,10 @@ function overall(steps: StepCheck[]): PassVerdict {
 export async function readOnlyPass(config: ClusterConfig, steps: readonly AnyStep[] = GUIDE_STEPS): Promise<ReadOnlyReport> {
   const started = Date.now();
   // One pass, one answer per host: an unreachable host costs one connect timeout, not one per step.
-  const sessions = new HostSessions(config, false);
+  const sessions = new HostSessions(config, false, true);
   try {
-    const results: StepCheck[] = [];
-    for (const step of steps) results.push(await checkOne(step, config, sessions));
+    // Reads only, so every step checks at once: one connection per host carries them side by side.
+    const results = await Promise.all(steps.map((step) => checkOne(step, config, sessions)));
     return {
       cluster: config.cluster.name,
       checkedAt: new Date(started).toISOString(),

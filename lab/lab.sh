@@ -10,7 +10,7 @@
 #   lab.sh fault HOST NAME on|off            join-exit0 (pvecm add exits 0 after a failed join), guest (a VM on the host),
 #                                            day-2 failures of a built cluster: qdevice-dead, qdevice-certs, qnetd-stopped,
 #                                            unplugged, qdevice-half, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew (see cmd_fault)
-#   lab.sh rekey HOST                        the host reinstalled: a new SSH host key (cluster.yaml keeps the old pin)
+#   lab.sh rekey HOST                        the host reinstalled: power cycled with a new SSH host key (cluster.yaml keeps the old pin)
 #   lab.sh x HOST CMD...                     run CMD inside HOST (all its namespaces)
 # Power commands given on the command line (the failover test's) are logged to $LAB/power.log, one line each.
 set -Eeuo pipefail
@@ -281,16 +281,16 @@ wait_ssh() {
   die "ssh to $1 not answering"
 }
 
-# A reinstalled host: sshd restarted with a new host key. The lab's own known_hosts follows (its power commands reach
-# the host); cluster.yaml, the owner's pin, does not.
+# A reinstalled host: powered off, a new SSH host key, powered on (connections made before are gone, as after a
+# reinstall). The lab's own known_hosts follows (its power commands reach the host); cluster.yaml, the owner's pin, does not.
 rekey() {
   local h=$1 H=$LAB/hosts/$1
+  poweroff "$h"
   rm -f "$H"/etc-ssh/ssh_host_ed25519_key*
   ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$H/etc-ssh/ssh_host_ed25519_key"
-  x "$h" systemctl restart ssh >/dev/null
   sed -i "/^$h,/d" "$LAB/keys/known_hosts"
   printf '%s,%s %s\n' "$h" "${IP[$h]}" "$(host_key "$h")" >>"$LAB/keys/known_hosts"
-  wait_ssh "$h"
+  poweron "$h"
 }
 
 power_log() { printf '%s %s %s\n' "$(date +%s.%N)" "$1" "$2" >>"$LAB/power.log"; }

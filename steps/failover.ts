@@ -10,7 +10,7 @@ import { parseHaManagerStatus } from '../src/parsers/ha-manager-status';
 import type { PvecmStatus } from '../src/parsers/pvecm-status';
 import { sh } from '../src/ssh/quote';
 import { describeQdeviceHealth, hasHealthyQdevice, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
-import { hostByName, on, type CommandSet } from '../src/step-kit/commands';
+import { hostByName, on, template, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
 import type { StageBody } from '../src/step-kit/result';
@@ -41,6 +41,8 @@ export function failoverCommands(config: ClusterConfig, node: string) {
     status: on(host, 'verify', 'pvecm status'),
     haStatus: on(host, 'verify', 'ha-manager status'),
     readRecord: on(host, 'check', sh`cat ${FAILOVER_RECORD} 2>/dev/null`),
+    // When the guest started there, by the host's clock: qemu-server writes the VM's PID file as it starts it.
+    guestStartedAt: template('<vmid>', (vmid) => on(host, 'verify', sh`stat -c %.3Y /var/run/qemu-server/${vmid}.pid`)),
     writeRecord: on(host, 'act', sh`mkdir -p ${FAILOVER_RECORD.replace(/\/[^/]*$/, '')} && cat > ${FAILOVER_RECORD}`, { stdin: 'the test result (JSON)' }),
   } satisfies CommandSet;
 }
@@ -128,6 +130,17 @@ export interface ObserveFacts extends Record<string, unknown> {
   survivorStatus: PvecmStatus;
   /** Power-off to the guest started on the survivor. */
   recoveryMs: number;
+  /** host: the guest's start time by the survivor's clock (its PID file); worker: when the worker first saw it started. */
+  recoveryMeasuredOn?: 'host' | 'worker';
+}
+
+/** When a VM guest started on the node, in ms by the node's clock; null for a container or when the node cannot say. */
+async function guestStartedAt(ctx: StepContext, config: ClusterConfig, target: FailoverTarget): Promise<number | null> {
+  const [kind, vmid] = target.sid.split(':');
+  if (kind !== 'vm') return null;
+  const result = await ctx.run(failoverCommands(config, target.survivor).guestStartedAt(vmid)).catch(() => null);
+  const seconds = Number(result?.code === 0 ? result.stdout.trim() : NaN);
+  return Number.isFinite(seconds) ? Math.round(seconds * 1000) : null;
 }
 
 /** From power-off, waits for the survivor to run the guest; quorum must hold on the survivor throughout. */
@@ -145,11 +158,16 @@ export async function observeFailover(ctx: StepContext, config: ClusterConfig, t
     throw postconditionFailed(
       `${target.sid} did not start on ${target.survivor} within ${config.failover.recovery_timeout} (is its storage shared or replicated?)`,
     );
-  const recoveryMs = Date.now() - powerOffAt;
+  const seenAt = Date.now();
+  const startedAt = await guestStartedAt(ctx, config, target);
+  // The host's own start time, so the poll interval does not add to it; a time outside the window (clocks apart) is not used.
+  const onHost = startedAt !== null && startedAt > powerOffAt && startedAt <= seenAt + 1_000;
+  const recoveryMs = (onHost ? startedAt : seenAt) - powerOffAt;
+  const source = onHost ? `${target.survivor}'s clock` : 'first seen by the worker';
   return {
     outcome: 'done',
-    message: `${target.survivor} stayed quorate with 2 of 3 votes and started ${target.sid} ${(recoveryMs / 1000).toFixed(1)} s after ${target.victim} lost power`,
-    facts: { survivorStatus: recovered, recoveryMs },
+    message: `${target.survivor} stayed quorate with 2 of 3 votes and started ${target.sid} ${(recoveryMs / 1000).toFixed(1)} s after ${target.victim} lost power (${source})`,
+    facts: { survivorStatus: recovered, recoveryMs, recoveryMeasuredOn: onHost ? 'host' : 'worker' },
   };
 }
 
@@ -161,11 +179,8 @@ export async function restoreAfterFailover(
   recoveryMs: number,
 ): Promise<StageBody<{ restoredStatus: PvecmStatus }>> {
   const c = failoverCommands(config, target.survivor);
-  const status = await ctx.waitFor(
-    `${target.victim} back with 3 of 3 votes`,
-    durationMs(config.failover.recovery_timeout),
-    () => statusWhere(ctx, c.status, hasHealthyQdevice),
-    2_000,
+  const status = await ctx.waitFor(`${target.victim} back with 3 of 3 votes`, durationMs(config.failover.recovery_timeout), () =>
+    statusWhere(ctx, c.status, hasHealthyQdevice),
   );
   if (!status) throw postconditionFailed(`${target.victim} did not come back: ${summarize(await readClusterStatus(ctx, c.status))}`);
   const testedAt = new Date().toISOString();

@@ -152,16 +152,11 @@ export const ha = defineStep({
   async verify(ctx, config, { state }) {
     const c = haCommands(config);
     const wanted = config.ha.resources.map((r) => r.sid);
-    const started = await ctx.waitFor(
-      `${wanted.join(', ')} started`,
-      STARTED_TIMEOUT_MS,
-      async () => {
-        const status = parseHaManagerStatus((await ctx.run(c.status)).stdout);
-        const ours = status.services.filter((s) => wanted.includes(s.sid));
-        return ours.length === wanted.length && ours.every((s) => s.state === 'started') ? { status, ours } : undefined;
-      },
-      2_000,
-    );
+    const started = await ctx.waitFor(`${wanted.join(', ')} started`, STARTED_TIMEOUT_MS, async () => {
+      const status = parseHaManagerStatus((await ctx.run(c.status)).stdout);
+      const ours = status.services.filter((s) => wanted.includes(s.sid));
+      return ours.length === wanted.length && ours.every((s) => s.state === 'started') ? { status, ours } : undefined;
+    });
     if (!started) {
       const now = parseHaManagerStatus((await ctx.run(c.status)).stdout);
       const ours = now.services.filter((s) => wanted.includes(s.sid));

@@ -72,21 +72,24 @@ export const hosts = defineStep({
   summary: (config) => `/etc/hosts on ${config.nodes.map((n) => n.name).join(', ')}`,
   commands: (config) => config.nodes.map((n) => hostsCommands(config, n)),
   async check(ctx, config) {
-    const stale: HostConfig[] = [];
-    for (const node of config.nodes) if (mismatches(config, await resolvedIps(ctx, config, node)).length > 0) stale.push(node);
+    const resolved = await Promise.all(config.nodes.map((node) => resolvedIps(ctx, config, node)));
+    const stale = config.nodes.filter((_, i) => mismatches(config, resolved[i]).length > 0);
     return { done: stale.length === 0, state: stale };
   },
   async act(ctx, config, stale) {
-    for (const node of stale) {
-      const c = hostsCommands(config, node);
-      await ctx.run(c.write, desiredHostsFile(config, await ctx.output(c.read)));
-    }
+    // Each node's file is its own: both are written at the same time.
+    await Promise.all(
+      stale.map(async (node) => {
+        const c = hostsCommands(config, node);
+        await ctx.run(c.write, desiredHostsFile(config, await ctx.output(c.read)));
+      }),
+    );
     return { changes: [`updated on ${stale.map((n) => n.name).join(', ')}, backup kept`] };
   },
   async verify(ctx, config) {
-    const resolved: Record<string, Record<string, string>> = {};
+    const answers = await Promise.all(config.nodes.map((node) => resolvedIps(ctx, config, node)));
+    const resolved = Object.fromEntries(config.nodes.map((node, i) => [node.name, answers[i]]));
     for (const node of config.nodes) {
-      resolved[node.name] = await resolvedIps(ctx, config, node);
       const wrong = mismatches(config, resolved[node.name]);
       if (wrong.length > 0)
         throw postconditionFailed(`${node.name}: names still resolve wrongly: ${wrong.join(', ')} (check /etc/hosts and /etc/nsswitch.conf)`, { resolved });

@@ -29,32 +29,52 @@ export interface PreflightFacts extends Record<string, unknown> {
   node2Guests: string[];
 }
 
-async function findings(ctx: StepContext, config: ClusterConfig): Promise<{ blockers: string[]; facts: PreflightFacts }> {
+/** Every read at once: the hosts answer in parallel, and each connection carries several commands side by side. */
+async function readAll(ctx: StepContext, config: ClusterConfig) {
   const c = preflightCommands(config);
+  const [node1Version, node2Version, node1Hostname, node2Hostname, vmHostname, node1Status, node2Status, node2Guests, vmOs] = await Promise.all([
+    ctx.output(c.node1Version),
+    ctx.output(c.node2Version),
+    ctx.output(c.node1Hostname),
+    ctx.output(c.node2Hostname),
+    ctx.output(c.vmHostname),
+    readClusterStatus(ctx, c.node1Status),
+    readClusterStatus(ctx, c.node2Status),
+    ctx.output(c.node2Guests),
+    ctx.output(c.vmOs),
+  ]);
+  return {
+    versions: [node1Version, node2Version],
+    hostnames: [node1Hostname, node2Hostname, vmHostname],
+    statuses: [node1Status, node2Status],
+    node2Guests,
+    vmOs,
+  };
+}
+
+async function findings(ctx: StepContext, config: ClusterConfig): Promise<{ blockers: string[]; facts: PreflightFacts }> {
+  const read = await readAll(ctx, config);
   const [node1, node2] = config.nodes;
   const blockers: string[] = [];
-  const versions = [parsePveversion(await ctx.output(c.node1Version)), parsePveversion(await ctx.output(c.node2Version))];
+  const versions = read.versions.map(parsePveversion);
   for (const v of versions) if (v.major < 8 || v.major > 9) blockers.push(`Proxmox VE ${v.version} is not supported (8.x or 9.x)`);
   if (versions[0].major !== versions[1].major)
     blockers.push(`nodes run different majors (${versions[0].version} vs ${versions[1].version}); upgrade one first`);
-  const hostnames = [
-    [node1.name, (await ctx.output(c.node1Hostname)).trim()],
-    [node2.name, (await ctx.output(c.node2Hostname)).trim()],
-    [config.qdevice.name, (await ctx.output(c.vmHostname)).trim()],
-  ];
-  for (const [want, got] of hostnames)
+  const names = [node1.name, node2.name, config.qdevice.name];
+  names.forEach((want, i) => {
+    const got = read.hostnames[i].trim();
     if (want !== got)
       blockers.push(`host configured as ${want} calls itself ${got}; node names cannot change after clustering, fix the config or the hostname`);
-  const statuses = [await readClusterStatus(ctx, c.node1Status), await readClusterStatus(ctx, c.node2Status)];
-  statuses.forEach((s, i) => {
+  });
+  read.statuses.forEach((s, i) => {
     const name = s?.cluster?.name;
     if (name && name !== config.cluster.name) blockers.push(`${config.nodes[i].name} is already in cluster "${name}", not "${config.cluster.name}"`);
   });
-  const node2InCluster = statuses[1]?.cluster?.name === config.cluster.name;
-  const guests = (await ctx.output(c.node2Guests)).split('\n').filter(Boolean);
+  const node2InCluster = read.statuses[1]?.cluster?.name === config.cluster.name;
+  const guests = read.node2Guests.split('\n').filter(Boolean);
   if (!node2InCluster && guests.length > 0)
     blockers.push(`${node2.name} has guests (${guests.join(', ')}); pvecm add refuses a node with guests: back them up with vzdump, join, restore`);
-  const vmOs = (await ctx.output(c.vmOs)).trim();
+  const vmOs = read.vmOs.trim();
   if (!vmOs.startsWith('debian')) blockers.push(`${config.qdevice.name} runs "${vmOs}", the guide expects Debian`);
   return { blockers, facts: { pveVersions: versions.map((v) => v.version), pveMajor: versions[0].major, qdeviceOs: vmOs, node2Guests: guests } };
 }

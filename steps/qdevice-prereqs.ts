@@ -41,33 +41,31 @@ export const qdevicePrereqs = defineStep({
   async check(ctx, config) {
     const c = qdevicePrereqsCommands(config);
     const [node1, node2] = config.nodes;
+    const [node1Has, node2Has, trust] = await Promise.all([ctx.run(c.node1Installed), ctx.run(c.node2Installed), checkRootTrust(ctx, node1, config.qdevice)]);
     const missingOn: HostConfig[] = [];
-    if (!isInstalled((await ctx.run(c.node1Installed)).stdout)) missingOn.push(node1);
-    if (!isInstalled((await ctx.run(c.node2Installed)).stdout)) missingOn.push(node2);
-    const trust = await checkRootTrust(ctx, node1, config.qdevice);
+    if (!isInstalled(node1Has.stdout)) missingOn.push(node1);
+    if (!isInstalled(node2Has.stdout)) missingOn.push(node2);
     const state: PrereqsState = { missingOn, trust };
     return { done: missingOn.length === 0 && rootTrustDone(trust), state };
   },
   async act(ctx, config, state) {
     const c = qdevicePrereqsCommands(config);
     const [node1] = config.nodes;
-    const changes: string[] = [];
-    for (const node of state.missingOn) {
-      await ctx.run(node.name === node1.name ? c.node1Install : c.node2Install);
-      changes.push(`corosync-qdevice on ${node.name}`);
-    }
+    // The two nodes' installs are independent: side by side.
+    await Promise.all(state.missingOn.map((node) => ctx.run(node.name === node1.name ? c.node1Install : c.node2Install)));
+    const changes = state.missingOn.map((node) => `corosync-qdevice on ${node.name}`);
     changes.push(...(await establishRootTrust(ctx, node1, config.qdevice, state.trust)));
     return { changes: [`set up: ${changes.join('; ')}`] };
   },
   async verify(ctx, config) {
     const c = qdevicePrereqsCommands(config);
     const [node1, node2] = config.nodes;
-    for (const [node, check] of [
-      [node1, c.node1Installed],
-      [node2, c.node2Installed],
+    const [node1Has, node2Has] = await Promise.all([ctx.run(c.node1Installed), ctx.run(c.node2Installed), verifyRootLogin(ctx, node1, config.qdevice)]);
+    for (const [node, has] of [
+      [node1, node1Has],
+      [node2, node2Has],
     ] as const)
-      if (!isInstalled((await ctx.run(check)).stdout)) throw postconditionFailed(`corosync-qdevice is not installed on ${node.name}`);
-    await verifyRootLogin(ctx, node1, config.qdevice);
+      if (!isInstalled(has.stdout)) throw postconditionFailed(`corosync-qdevice is not installed on ${node.name}`);
     return { summary: `corosync-qdevice on both nodes; ${node1.name} logs in to ${config.qdevice.name} by key in BatchMode`, facts: {} };
   },
 });

@@ -66,14 +66,15 @@ async function ensureNtpClient(ctx: StepContext, config: ClusterConfig, needs: N
 
 /** Clock offset of each host against the worker, corrected by half the round trip. */
 async function clockOffsets(ctx: StepContext, config: ClusterConfig): Promise<Record<string, number>> {
-  const offsets: Record<string, number> = {};
-  for (const host of allHosts(config)) {
-    const sent = Date.now();
-    const remote = Number((await ctx.output(timeCommands(config, host).clock)).trim());
-    const received = Date.now();
-    offsets[host.name] = remote - (sent + received) / 2;
-  }
-  return offsets;
+  const offsets = await Promise.all(
+    allHosts(config).map(async (host) => {
+      const sent = Date.now();
+      const remote = Number((await ctx.output(timeCommands(config, host).clock)).trim());
+      const received = Date.now();
+      return [host.name, remote - (sent + received) / 2] as const;
+    }),
+  );
+  return Object.fromEntries(offsets);
 }
 
 export interface TimeFacts extends Record<string, unknown> {
@@ -94,15 +95,13 @@ export const time = defineStep({
   summary: () => 'NTP on all 3 hosts',
   commands: (config) => allHosts(config).map((h) => timeCommands(config, h)),
   async check(ctx, config) {
-    const needs: NtpNeeds[] = [];
-    for (const host of allHosts(config)) {
-      const n = await ntpNeeds(ctx, config, host);
-      if (n.install || n.writeConf || n.start) needs.push(n);
-    }
+    const all = await Promise.all(allHosts(config).map((host) => ntpNeeds(ctx, config, host)));
+    const needs = all.filter((n) => n.install || n.writeConf || n.start);
     return { done: needs.length === 0, state: needs };
   },
   async act(ctx, config, needs) {
-    for (const n of needs) await ensureNtpClient(ctx, config, n);
+    // Each host's NTP client is its own: configured side by side.
+    await Promise.all(needs.map((n) => ensureNtpClient(ctx, config, n)));
     return { changes: [`configured on ${needs.map((n) => n.host.name).join(', ')}`] };
   },
   async verify(ctx, config) {
@@ -110,10 +109,8 @@ export const time = defineStep({
       'NTP synchronisation on all hosts',
       SYNC_TIMEOUT_MS,
       async () => {
-        const pending: string[] = [];
-        for (const host of allHosts(config))
-          if (!parseTimedatectlShow(await ctx.output(timeCommands(config, host).status)).ntpSynchronized) pending.push(host.name);
-        return pending.length === 0 ? [] : undefined;
+        const statuses = await Promise.all(allHosts(config).map(async (host) => parseTimedatectlShow(await ctx.output(timeCommands(config, host).status))));
+        return statuses.every((s) => s.ntpSynchronized) ? [] : undefined;
       },
       5_000,
     );

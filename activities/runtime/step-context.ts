@@ -1,13 +1,17 @@
 /** The StepContext of an activity attempt: one SSH session per host, heartbeats, cancellation between commands. */
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context, CancelledFailure } from '@temporalio/activity';
 import type { ClusterConfig, SecretRef } from '../../src/config/schema';
 import { resolveSecret } from '../../src/secrets';
-import { SshSession, type CommandResult } from '../../src/ssh/session';
+import { ChannelOpenError } from '../../src/ssh/errors';
+import { sshPool } from '../../src/ssh/pool';
+import { SshSession, type CommandResult, type RunOptions } from '../../src/ssh/session';
 import { hostByName, type HostCommand } from '../../src/step-kit/commands';
 import type { Facts, StepContext } from '../../src/step-kit/descriptor';
 
 const HEARTBEAT_EVERY_MS = 5_000;
+export const WAIT_POLL_MS = 250;
 
 export class ReadOnlyViolation extends Error {
   override name = 'ReadOnlyViolation';
@@ -23,21 +27,36 @@ function currentActivity(): Context | undefined {
 }
 
 const neverAborted = new AbortController().signal;
+// Each command in flight listens for the cancellation: steps run up to 8 per host side by side, passes more.
+setMaxListeners(256, neverAborted);
+const widened = new WeakSet<AbortSignal>();
 
-/** One SSH session per host, opened on first use and shared by the steps of one attempt or one read-only pass. */
+/**
+ * One SSH session per host, taken on first use and shared by the steps of one attempt or one read-only pass: from the
+ * worker's pool when it has one (src/ssh/pool.ts), else opened here and closed at the end.
+ */
 export class HostSessions {
   private readonly sessions = new Map<string, Promise<SshSession>>();
+  private readonly pool = sshPool();
 
-  /** @param retryFailedConnects false for one-shot passes: a host that did not answer is not waited for again. */
+  private readonly reads = new Map<string, Promise<CommandResult>>();
+
+  /**
+   * @param retryFailedConnects false for one-shot passes: a host that did not answer is not waited for again.
+   * @param shareReads the read-only pass: the same read on the same host (several steps ask `pvecm status`) is sent
+   *   once and its answer shared, one snapshot of the cluster per pass.
+   */
   constructor(
     private readonly config: ClusterConfig,
     private readonly retryFailedConnects = true,
+    private readonly shareReads = false,
   ) {}
 
   get(host: string): Promise<SshSession> {
     let session = this.sessions.get(host);
     if (!session) {
-      session = SshSession.open(hostByName(this.config, host));
+      const config = hostByName(this.config, host);
+      session = this.pool ? this.pool.acquire(config) : SshSession.open(config);
       this.sessions.set(host, session);
       // A failed connect must not be reused by a later command of a step that retries.
       if (this.retryFailedConnects) void session.catch(() => this.sessions.delete(host));
@@ -46,12 +65,41 @@ export class HostSessions {
     return session;
   }
 
+  /**
+   * Runs a command on the host's session. A pooled connection that died while idle (the host rebooted) cannot open a
+   * channel: the command never started, so it is sent once more on a fresh connection.
+   */
+  run(host: string, command: string, options: RunOptions): Promise<CommandResult> {
+    if (!this.shareReads || options.stdin !== undefined) return this.send(host, command, options);
+    const key = `${host}\n${command}`;
+    let read = this.reads.get(key);
+    if (!read) this.reads.set(key, (read = this.send(host, command, options)));
+    return read;
+  }
+
+  private async send(host: string, command: string, options: RunOptions): Promise<CommandResult> {
+    const pending = this.get(host);
+    const session = await pending;
+    try {
+      return await session.run(command, options);
+    } catch (err) {
+      if (!(err instanceof ChannelOpenError) || !this.pool) throw err;
+      if (this.sessions.get(host) === pending) {
+        this.sessions.delete(host);
+        this.pool.drop(hostByName(this.config, host));
+      }
+      currentActivity()?.log.warn(`${host}: ${err.message}; the command never started, so it is sent again on a new connection`);
+      return (await this.get(host)).run(command, options);
+    }
+  }
+
   close(): void {
-    for (const session of this.sessions.values())
+    for (const [host, session] of this.sessions)
       void session.then(
-        (s) => s.close(),
+        (s) => (this.pool ? this.pool.release(hostByName(this.config, host), s) : s.close()),
         () => undefined,
       );
+    this.sessions.clear();
   }
 }
 
@@ -81,15 +129,18 @@ export class SshStepContext implements StepContext {
     if (this.readOnly && command.phase === 'act') throw new ReadOnlyViolation(`read-only pass refused to act: ${command.command} on ${command.host}`);
     const activity = currentActivity();
     const cancelled = activity?.cancellationSignal ?? neverAborted;
+    if (!widened.has(cancelled)) {
+      setMaxListeners(256, cancelled);
+      widened.add(cancelled);
+    }
     if (cancelled.aborted) throw new CancelledFailure(`cancelled before: ${command.command} on ${command.host}`);
-    const session = await this.sessions.get(command.host);
     const started = Date.now();
     const beat = () => this.note({ host: command.host, command: command.command, elapsedMs: Date.now() - started });
     beat();
     const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
     try {
       const signal = command.phase === 'act' ? undefined : cancelled;
-      const result = await session.run(command.command, { stdin, timeoutMs: command.timeoutMs, signal });
+      const result = await this.sessions.run(command.host, command.command, { stdin, timeoutMs: command.timeoutMs, signal });
       activity?.log.info(`${this.step}: ${command.host}$ ${command.command} -> exit ${result.code}`);
       if (command.phase === 'act') this.actions.push(`${command.host}: ${command.command}`);
       return result;
@@ -105,7 +156,8 @@ export class SshStepContext implements StepContext {
   }
 
   /** In the read-only pass a wait is a single probe: a health check reports the state, it does not wait for it. */
-  async waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 1_000): Promise<T | undefined> {
+  /** Polls every 250 ms by default, so a host reaching the state is seen within a quarter second (issue: event-paced waits). */
+  async waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = WAIT_POLL_MS): Promise<T | undefined> {
     const activity = currentActivity();
     const started = Date.now();
     for (;;) {

@@ -9,6 +9,7 @@ import type { FailureDetails } from '../../src/step-kit/result';
 const SSH_TYPES: Record<string, FailureType> = {
   HostKeyMismatchError: 'HostKeyMismatch',
   AuthenticationError: 'AuthenticationFailed',
+  PrivateKeyError: 'AuthenticationFailed',
   CommandAbortedError: 'CommandAborted',
 };
 

@@ -29,7 +29,18 @@ export class AuthenticationError extends SshError {
   }
 }
 
+/** The key file cannot be read or decrypted: a person must fix ssh.auth. */
+export class PrivateKeyError extends SshError {
+  override readonly retryable = false;
+  constructor(host: string, file: string, reason: string) {
+    super(host, `cannot use the private key ${file}: ${reason}; check ssh.auth.key_file and ssh.auth.passphrase`);
+  }
+}
+
 export class ConnectionError extends SshError {}
+
+/** The connection could not open a channel for a command, so the command never started: sending it again is safe. */
+export class ChannelOpenError extends ConnectionError {}
 
 export class CommandTimeoutError extends SshError {
   constructor(host: string, command: string, timeoutMs: number) {

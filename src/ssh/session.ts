@@ -1,11 +1,13 @@
-/** One SSH connection to one host, reused for all commands of an activity attempt. */
+/**
+ * One SSH connection to one host: for all commands of an activity attempt, or kept by the worker's pool
+ * (src/ssh/pool.ts) across activities. Commands may run concurrently, each on its own channel.
+ */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { Client, type ConnectConfig } from 'ssh2';
-import { resolveSecret } from '../secrets';
+import { Client, type ConnectConfig, type PublicKeyAuthMethod } from 'ssh2';
 import type { HostConfig } from '../config/schema';
-import { AuthenticationError, CommandAbortedError, CommandTimeoutError, ConnectionError, HostKeyMismatchError } from './errors';
+import { privateKeyFor } from './private-key';
+import { AuthenticationError, ChannelOpenError, CommandAbortedError, CommandTimeoutError, ConnectionError, HostKeyMismatchError } from './errors';
 
 export interface CommandResult {
   command: string;
@@ -24,6 +26,12 @@ export interface RunOptions {
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
 
+/** OpenSSH's sshd allows 10 sessions per connection (MaxSessions); more concurrent commands wait their turn. */
+const MAX_CHANNELS = 8;
+
+/** A channel request is answered in milliseconds; a connection that leaves one unanswered this long is dead. */
+const CHANNEL_OPEN_TIMEOUT_MS = 5_000;
+
 export function fingerprintOf(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
@@ -31,24 +39,45 @@ export function fingerprintOf(key: Buffer): string {
 function authOptions(host: HostConfig): Partial<ConnectConfig> {
   const { auth } = host.ssh;
   if ('agent' in auth) return { agent: process.env.SSH_AUTH_SOCK };
-  return {
-    privateKey: readFileSync(auth.key_file),
-    passphrase: auth.passphrase ? resolveSecret(auth.passphrase) : undefined,
-  };
+  // An already decrypted key goes through authHandler: ssh2's privateKey option takes only the file's bytes.
+  const method: PublicKeyAuthMethod = { type: 'publickey', username: host.ssh.user, key: privateKeyFor(host, auth) };
+  return { authHandler: [method] };
 }
 
 export class SshSession {
+  /** Completed SSH handshakes in this process (the benchmark prints them per step). */
+  static handshakes = 0;
+  private open = true;
+  private channels = 0;
+  private readonly waiting: (() => void)[] = [];
+
   private constructor(
     readonly host: HostConfig,
     private readonly client: Client,
     private readonly socket: Socket,
-  ) {}
+  ) {
+    SshSession.handshakes++;
+    // ssh2 reports a closed connection at once, and a silent peer after its keepalives (every 5 s, 3 missed).
+    const closed = () => (this.open = false);
+    client.on('close', closed).on('end', closed).on('error', closed);
+  }
+
+  /** Whether the connection still stands: a dead one is never handed out again. */
+  get alive(): boolean {
+    return this.open && !this.socket.destroyed;
+  }
 
   /**
    * Connects with the host key pinned in the config, or, for `init`, with a verifier that decides (asks a person,
    * compares with a fingerprint given on the command line) before any credential is sent.
    */
   static open(host: HostConfig, connectTimeoutMs = 10_000, verify?: (fingerprint: string) => Promise<boolean>): Promise<SshSession> {
+    let auth: Partial<ConnectConfig>;
+    try {
+      auth = authOptions(host);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     const client = new Client();
     // Our own socket, so close() can destroy it: ssh2's destroy() does nothing once the socket is half-closed.
     const socket = connect(host.ssh.port, host.ip);
@@ -76,18 +105,42 @@ export class SshSession {
             () => done(false),
           );
         },
-        ...authOptions(host),
+        ...auth,
       });
     });
   }
 
   /** Runs one command; resolves with its output and exit code whatever the code (callers judge state, not codes). */
-  run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+  async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+    if (this.channels >= MAX_CHANNELS) await new Promise<void>((turn) => this.waiting.push(turn));
+    this.channels++;
+    try {
+      return await this.exec(command, options);
+    } finally {
+      this.channels--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private exec(command: string, options: RunOptions): Promise<CommandResult> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     if (options.signal?.aborted) return Promise.reject(new CommandAbortedError(this.host.name, command));
+    if (!this.alive) return Promise.reject(new ChannelOpenError(this.host.name, `connection closed before "${command}" was sent`));
     return new Promise((resolve, reject) => {
+      // A peer that went away silently (power cut, cable) never answers the channel request: the connection is
+      // given up after CHANNEL_OPEN_TIMEOUT_MS instead of ssh2's keepalive verdict 15 s later.
+      let opened = false;
+      const openTimer = setTimeout(() => {
+        if (opened) return;
+        opened = true;
+        this.giveUp();
+        reject(new ChannelOpenError(this.host.name, `no answer to the channel request for "${command}" within ${CHANNEL_OPEN_TIMEOUT_MS} ms`));
+      }, CHANNEL_OPEN_TIMEOUT_MS);
       this.client.exec(command, (err, channel) => {
-        if (err) return reject(new ConnectionError(this.host.name, `exec failed: ${err.message}`));
+        clearTimeout(openTimer);
+        if (opened) return void channel?.close(); // given up on already
+        opened = true;
+        if (err) return reject(new ChannelOpenError(this.host.name, `exec failed: ${err.message}`));
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
         let settled = false;
@@ -119,7 +172,14 @@ export class SshSession {
   }
 
   /** Ends the connection; a host that died (power cut) never answers the FIN, so the socket is destroyed after 1 s. */
+  /** The connection is dead: never used again, its socket destroyed now (no FIN would be answered). */
+  private giveUp(): void {
+    this.open = false;
+    this.socket.destroy();
+  }
+
   close(): void {
+    this.open = false;
     this.client.end();
     setTimeout(() => this.socket.destroy(), 1_000).unref();
   }

@@ -1,0 +1,243 @@
+/**
+ * `npm run bench` (root, the rehearsal lab): where a step's time goes. Brings a fresh lab up, runs the guide once
+ * through a dev server and an in-process worker (with the SSH pool, as `pve-twonode worker` runs), then the read-only
+ * pass cold and warm, the same preflight commands through ansible-core, and many read-only passes for memory.
+ * Host time is measured on the hosts (lab-timing.log), never by the worker.
+ *   npm run bench -- [--passes 1000] [--warm 20] [--no-ansible]
+ */
+import { readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { readOnlyPass } from '../activities/read-only-pass';
+import { startGuide } from '../cli/start';
+import { SshPool, installSshPool } from '../src/ssh/pool';
+import { SshSession } from '../src/ssh/session';
+import { TASK_QUEUE } from '../src/temporal/connection';
+import { preflight } from '../steps/preflight';
+import { approveSignal, progressQuery } from '../workflows/messages';
+import { LAB_DIR, freshLab, lab } from '../test/helpers/lab';
+import { startDevServer, stop } from '../test/helpers/processes';
+import { ansiblePreflight } from './bench/ansible';
+import { hostCommandTimes, hostTimeWithin } from './bench/host-time';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const PASSES = option('--passes', 1000);
+const WARM = option('--warm', 20);
+const PORT = 18633;
+const HOSTS = ['pve1', 'pve2', 'qnetd'];
+
+interface ActivityRun {
+  type: string;
+  startMs: number;
+  endMs: number;
+  handshakes: number;
+}
+
+const ms = (n: number) => `${Math.round(n)}`.padStart(6);
+const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)}%`.padStart(7);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Every activity, timed in the worker, with the SSH handshakes it made. */
+function timedActivities(runs: ActivityRun[]) {
+  return Object.fromEntries(
+    Object.entries(createActivities()).map(([type, fn]) => [
+      type,
+      async (...a: never[]) => {
+        const run = { type, startMs: Date.now(), endMs: 0, handshakes: SshSession.handshakes };
+        try {
+          return await fn(...a);
+        } finally {
+          run.endMs = Date.now();
+          run.handshakes = SshSession.handshakes - run.handshakes;
+          runs.push(run);
+        }
+      },
+    ]),
+  );
+}
+
+function printRow(
+  label: string,
+  wallMs: number,
+  fromMs: number,
+  toMs: number,
+  handshakes: number | string,
+  temporalMs?: number,
+): { overheadMs: number; wallMs: number } {
+  const host = hostTimeWithin(hostCommandTimes(HOSTS), fromMs, toMs);
+  const overheadMs = wallMs - host.busyMs;
+  const temporal = temporalMs === undefined ? '' : ` ${ms(temporalMs).padStart(8)}`;
+  console.log(
+    `${label.padEnd(22)} ${ms(wallMs)} ${ms(host.busyMs)} ${String(host.commands).padStart(5)} ${ms(overheadMs)} ${pct(overheadMs, wallMs)} ${String(handshakes).padStart(5)}${temporal}`,
+  );
+  return { overheadMs, wallMs };
+}
+
+const HEADER = `${'step'.padEnd(22)} ${'wall'.padStart(6)} ${'host'.padStart(6)} ${'cmds'.padStart(5)} ${'ovh ms'.padStart(6)} ${'ovh %'.padStart(7)} ${'hshk'.padStart(5)}`;
+
+async function runGuide(client: Client, runs: ActivityRun[]): Promise<void> {
+  const handle = await startGuide(client, freshLabConfig);
+  for (;;) {
+    const progress = await handle.query(progressQuery);
+    if (['completed', 'failed', 'rejected', 'cancelled'].includes(progress.state)) {
+      if (progress.state !== 'completed') throw new Error(`guide ${progress.state}: ${JSON.stringify(progress.steps.map((s) => [s.step, s.message]))}`);
+      break;
+    }
+    if (progress.awaiting?.gate) await handle.signal(approveSignal, { step: progress.awaiting.gate });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  console.log(
+    '\n== the guide, once (clean lab; gates approved at once). wall: the activity in the worker; host: union of host command time; ' +
+      'ovh: wall - host; temporal: scheduled to completed in the history (adds the server and task dispatch); ms',
+  );
+  console.log(`${HEADER} ${'temporal'.padStart(8)}`);
+  const dispatched = await historyDurations(handle);
+  const rows = runs.map((r) => ({ ...r, ...printRow(r.type, r.endMs - r.startMs, r.startMs, r.endMs, r.handshakes, dispatched.get(r.type)?.shift()) }));
+  const quick = rows.filter((r) => !r.type.startsWith('failover') && !r.type.startsWith('send'));
+  const worst = quick.reduce((a, b) => (b.overheadMs > a.overheadMs ? b : a));
+  console.log(
+    `non-failover steps: worst overhead ${Math.round(worst.overheadMs)} ms (${worst.type}); median ${Math.round(median(quick.map((r) => r.overheadMs)))} ms`,
+  );
+}
+
+/** Per activity type, in order: scheduled to completed, from the run's history. */
+async function historyDurations(handle: { fetchHistory(): Promise<temporal.api.history.v1.IHistory> }): Promise<Map<string, number[]>> {
+  const at = (t: temporal.api.history.v1.IHistoryEvent['eventTime']) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+  const scheduled = new Map<string, { type: string; ms: number }>();
+  const durations = new Map<string, number[]>();
+  for (const e of (await handle.fetchHistory()).events ?? []) {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(e.eventId), { type: s.activityType?.name ?? '?', ms: at(e.eventTime) });
+    const done = e.activityTaskCompletedEventAttributes;
+    const from = done && scheduled.get(String(done.scheduledEventId));
+    if (from) durations.set(from.type, [...(durations.get(from.type) ?? []), at(e.eventTime) - from.ms]);
+  }
+  return durations;
+}
+
+let freshLabConfig: ReturnType<typeof freshLab>['config'];
+
+function openSockets(): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+    } catch {
+      return false;
+    }
+  }).length;
+}
+
+async function readOnlyPasses(pool: SshPool): Promise<void> {
+  console.log(`\n== the read-only pass of one cluster (all steps at once), cold then ${WARM} warm passes; ms`);
+  console.log(HEADER);
+  const cold = new SshPool();
+  installSshPool(cold);
+  let before = SshSession.handshakes;
+  let started = Date.now();
+  let pass = await readOnlyPass(freshLabConfig);
+  printRow(`cold (${pass.verdict})`, pass.wallMs, started, started + pass.wallMs, SshSession.handshakes - before);
+  cold.close();
+  installSshPool(pool);
+  await readOnlyPass(freshLabConfig); // fills the worker's pool
+  const walls: number[] = [];
+  for (let i = 0; i < WARM; i++) {
+    before = SshSession.handshakes;
+    started = Date.now();
+    pass = await readOnlyPass(freshLabConfig);
+    walls.push(pass.wallMs);
+    if (i < 3) printRow(`warm #${i + 1} (${pass.verdict})`, pass.wallMs, started, started + pass.wallMs, SshSession.handshakes - before);
+  }
+  const last = hostCommandTimes(HOSTS).filter((t) => t.startMs >= started);
+  const slowest = [...last].sort((a, b) => b.endMs - b.startMs - (a.endMs - a.startMs)).slice(0, 6);
+  console.log(
+    `slowest host commands of the last pass: ${slowest.map((t) => `${t.host}$ ${t.command.slice(0, 60)} ${Math.round(t.endMs - t.startMs)} ms`).join('; ')}`,
+  );
+  console.log(`warm passes: median ${median(walls)} ms, min ${Math.min(...walls)}, max ${Math.max(...walls)} (${WARM} passes)`);
+}
+
+async function compareWithAnsible(pool: SshPool): Promise<void> {
+  console.log('\n== the preflight command set: pve-twonode (no pool: connects first; warm pool) and ansible-core (pipelining, ControlPersist, forks 3); ms');
+  const ansible = ansiblePreflight(freshLabConfig);
+  console.log(`${ansible.version}`);
+  console.log(HEADER);
+  installSshPool(null);
+  const coldStarted = Date.now();
+  const cold = await readOnlyPass(freshLabConfig, [preflight]);
+  printRow('pve-twonode (no pool)', cold.wallMs, coldStarted, coldStarted + cold.wallMs, '-');
+  installSshPool(pool);
+  const ours: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = Date.now();
+    const pass = await readOnlyPass(freshLabConfig, [preflight]);
+    ours.push(pass.wallMs);
+    if (i === 0) printRow('pve-twonode (warm)', pass.wallMs, started, started + pass.wallMs, '-');
+  }
+  const theirs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const { startMs, endMs } = ansible.run();
+    theirs.push(endMs - startMs);
+    if (i < 2) printRow(`ansible-core #${i + 1}`, endMs - startMs, startMs, endMs, '-');
+  }
+  console.log(
+    `preflight medians over 5 runs: pve-twonode ${median(ours)} ms, ansible-core ${median(theirs)} ms: ansible-core takes ${(median(theirs) / median(ours)).toFixed(1)}x as long`,
+  );
+}
+
+async function memory(): Promise<void> {
+  console.log(`\n== ${PASSES} read-only passes in one worker process: RSS and open sockets`);
+  const sample = (i: number) =>
+    console.log(
+      `after ${String(i).padStart(5)} passes: RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MiB, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)} MiB, open sockets ${openSockets()}`,
+    );
+  sample(0);
+  const started = Date.now();
+  for (let i = 1; i <= PASSES; i++) {
+    await readOnlyPass(freshLabConfig);
+    if (i % Math.max(1, Math.floor(PASSES / 10)) === 0) sample(i);
+  }
+  console.log(`${PASSES} passes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the benchmark needs the rehearsal lab: run it as root');
+  console.log(`# pve-twonode bench, ${new Date().toISOString()}, node ${process.version}`);
+  freshLabConfig = freshLab().config;
+  // The worker's per-command log lines would drown the tables.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const server = await startDevServer(PORT, join(LAB_DIR, 'bench.db'));
+  const pool = new SshPool();
+  installSshPool(pool);
+  const runs: ActivityRun[] = [];
+  const connection = await NativeConnection.connect({ address: `127.0.0.1:${PORT}` });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: TASK_QUEUE,
+    workflowsPath: require.resolve('../workflows'),
+    activities: timedActivities(runs),
+    maxHeartbeatThrottleInterval: '5s',
+  });
+  const running = worker.run();
+  try {
+    const client = new Client({ connection: await Connection.connect({ address: `127.0.0.1:${PORT}` }) });
+    await runGuide(client, runs);
+    await readOnlyPasses(pool);
+    if (!args.includes('--no-ansible')) await compareWithAnsible(pool);
+    await memory();
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    pool.close();
+    await stop(server, 'SIGKILL');
+    lab('down');
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

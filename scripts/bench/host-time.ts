@@ -1,0 +1,47 @@
+/** Time spent inside host commands, as the lab's hosts log it (lab-audit writes lab-timing.log: start end exit command). */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LAB_DIR } from '../../test/helpers/lab';
+
+export interface HostCommandTime {
+  host: string;
+  startMs: number;
+  endMs: number;
+  command: string;
+}
+
+export function hostCommandTimes(hosts: string[]): HostCommandTime[] {
+  return hosts.flatMap((host) => {
+    const file = join(LAB_DIR, 'hosts', host, 'var-log', 'lab-timing.log');
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [start, end, , ...command] = line.split(' ');
+        return { host, startMs: Number(start) * 1000, endMs: Number(end) * 1000, command: command.join(' ') };
+      });
+  });
+}
+
+export interface HostTime {
+  /** Wall time during which at least one host was running one of our commands (parallel commands count once). */
+  busyMs: number;
+  commands: number;
+}
+
+/** Host time inside a window: the union of the command intervals, clipped to it. */
+export function hostTimeWithin(times: HostCommandTime[], fromMs: number, toMs: number): HostTime {
+  const inside = times
+    .filter((t) => t.endMs > fromMs && t.startMs < toMs)
+    .map((t) => [Math.max(t.startMs, fromMs), Math.min(t.endMs, toMs)] as const)
+    .sort((a, b) => a[0] - b[0]);
+  let busyMs = 0;
+  let reach = -Infinity;
+  for (const [start, end] of inside) {
+    if (end <= reach) continue;
+    busyMs += end - Math.max(start, reach);
+    reach = end;
+  }
+  return { busyMs, commands: inside.length };
+}
