@@ -41,13 +41,18 @@ export interface NtpNeeds {
 /** What one host's NTP client lacks (read-only). */
 async function ntpNeeds(ctx: StepContext, config: ClusterConfig, host: HostConfig): Promise<NtpNeeds> {
   const c = timeCommands(config, host);
-  const needs = { host, install: false, writeConf: false, start: false };
-  if ('installed' in c) {
-    needs.install = !(await ctx.run(c.installed)).stdout.includes('install ok installed');
-    needs.writeConf = !(await ctx.run(c.readConf)).stdout.split('\n').some((l) => l.trim() === `NTP=${config.ntp.servers.join(' ')}`);
-  }
-  needs.start = (await ctx.run(c.serviceActive)).stdout.trim() !== 'active';
-  return needs;
+  // Three independent reads: side by side on the host's connection.
+  const [installed, conf, active] = await Promise.all([
+    'installed' in c ? ctx.run(c.installed) : null,
+    'installed' in c ? ctx.run(c.readConf) : null,
+    ctx.run(c.serviceActive),
+  ]);
+  return {
+    host,
+    install: installed !== null && !installed.stdout.includes('install ok installed'),
+    writeConf: conf !== null && !conf.stdout.split('\n').some((l) => l.trim() === `NTP=${config.ntp.servers.join(' ')}`),
+    start: active.stdout.trim() !== 'active',
+  };
 }
 
 /** Makes one host's NTP client run as configured. */

@@ -20,7 +20,7 @@ import { approveSignal, progressQuery } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
 import { ARTIFACTS, launchChromium } from './helpers/browser';
 import { temporalCliPath } from '../cli/server';
-import { LAB_DIR, assertThreeVotes, audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
+import { LAB_DIR, assertThreeVotes, audit, freshLab, hostCommandTimes, inHost, lab, labUnavailable } from './helpers/lab';
 import { historyText, payloadText } from './helpers/temporal';
 import { cli, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
 
@@ -259,8 +259,14 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
       assert.equal(actsOn('pve2').filter((c) => c.includes('pvecm add ')).length, 1);
       assert.equal(actsOn('pve1').filter((c) => c.startsWith('ha-manager add')).length, 1);
       for (const host of ['pve1', 'pve2', 'qnetd']) {
-        const installs = actsOn(host).filter((c) => c.includes('apt-get install'));
-        assert.equal(new Set(installs).size, installs.length, `${host} installed a package twice: ${installs.join(' | ')}`);
+        // An install cut off by the worker's death (its SSH connection gone, apt killed by SIGPIPE) is run again by the
+        // retry, whose check finds the package missing; one that finished on the host is never run again.
+        const finished = hostCommandTimes([host])
+          .filter((t) => t.exitCode === 0 && t.command.includes('apt-get install'))
+          .map((t) => t.command);
+        assert.equal(new Set(finished).size, finished.length, `${host} installed a package twice: ${finished.join(' | ')}`);
+        const sent = actsOn(host).filter((c) => c.includes('apt-get install')).length;
+        if (sent > finished.length) console.log(`# ${host}: ${sent - finished.length} install(s) cut off by the worker's death, then run again`);
       }
     },
   );

@@ -13,6 +13,9 @@ import type { Facts, StepContext } from '../../src/step-kit/descriptor';
 const HEARTBEAT_EVERY_MS = 5_000;
 export const WAIT_POLL_MS = 250;
 
+/** Time spent asleep between probes in this process: waiting for the cluster, not orchestration (`npm run bench`). */
+export const waits = { sleptMs: 0 };
+
 export class ReadOnlyViolation extends Error {
   override name = 'ReadOnlyViolation';
 }
@@ -166,7 +169,9 @@ export class SshStepContext implements StepContext {
       const elapsedMs = Date.now() - started;
       if (this.readOnly || elapsedMs >= timeoutMs) return undefined;
       this.note({ waitingFor: what, elapsedMs });
+      const asleep = Date.now();
       await (activity ? activity.sleep(intervalMs) : sleep(intervalMs));
+      waits.sleptMs += Date.now() - asleep;
     }
   }
 

@@ -1,28 +1,7 @@
 /** Time spent inside host commands, as the lab's hosts log it (lab-audit writes lab-timing.log: start end exit command). */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { LAB_DIR } from '../../test/helpers/lab';
+import type { HostCommandTime } from '../../test/helpers/lab';
 
-export interface HostCommandTime {
-  host: string;
-  startMs: number;
-  endMs: number;
-  command: string;
-}
-
-export function hostCommandTimes(hosts: string[]): HostCommandTime[] {
-  return hosts.flatMap((host) => {
-    const file = join(LAB_DIR, 'hosts', host, 'var-log', 'lab-timing.log');
-    if (!existsSync(file)) return [];
-    return readFileSync(file, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const [start, end, , ...command] = line.split(' ');
-        return { host, startMs: Number(start) * 1000, endMs: Number(end) * 1000, command: command.join(' ') };
-      });
-  });
-}
+export { hostCommandTimes, type HostCommandTime } from '../../test/helpers/lab';
 
 export interface HostTime {
   /** Wall time during which at least one host was running one of our commands (parallel commands count once). */

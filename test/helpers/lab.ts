@@ -62,6 +62,29 @@ export async function whenAudited(host: string, pattern: RegExp, signal: AbortSi
   return false;
 }
 
+export interface HostCommandTime {
+  host: string;
+  startMs: number;
+  endMs: number;
+  exitCode: number;
+  command: string;
+}
+
+/** Commands the hosts finished, as they logged them (lab-audit: start end exit command); a command cut off mid-way has no line. */
+export function hostCommandTimes(hosts: string[]): HostCommandTime[] {
+  return hosts.flatMap((host) => {
+    const file = join(LAB_DIR, 'hosts', host, 'var-log', 'lab-timing.log');
+    if (!existsSync(file)) return [];
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [start, end, code, ...command] = line.split(' ');
+        return { host, startMs: Number(start) * 1000, endMs: Number(end) * 1000, exitCode: Number(code), command: command.join(' ') };
+      });
+  });
+}
+
 /** The power commands the lab received from the command line (the failover test's), as "off pve1", in order. */
 export function powerLog(): string[] {
   const file = join(LAB_DIR, 'power.log');
