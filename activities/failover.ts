@@ -28,10 +28,10 @@ export async function failoverPower(config: ClusterConfig, action: 'off' | 'on',
   if (!('command' in power)) throw preconditionFailed(`failover.power_${action} is manual; the workflow waits for a confirmation instead`);
   const [file, ...args] = power.command.map((a) => a.replaceAll('{node}', node));
   // Pooled connections to a node losing power would hang until their keepalives give up: closed now, before and after.
-  const pooled = sshPool();
-  pooled?.drop(hostByName(config, node));
+  const host = hostByName(config, node);
+  sshPool()?.drop(host);
   const at = Date.now();
   const { stdout, stderr } = await promisify(execFile)(file, args, { timeout: 120_000 });
-  pooled?.drop(hostByName(config, node));
+  sshPool()?.drop(host);
   return { at, output: `${stdout}${stderr}`.trim().slice(-500) };
 }

@@ -3,28 +3,20 @@
  * step that fails after real retries reporting its true attempts.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { readOnlyPass } from '../activities/read-only-pass';
 import { loadConfig } from '../src/config/load';
 import type { RunProgress } from '../workflows/progress';
-import { assertThreeVotes, audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
-import { cli, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
+import { assertThreeVotes, audit, freshLab, inHost, lab, labSuiteResources, labUnavailable } from './helpers/lab';
+import { cli, exited, startDevServer, startWorker, stop } from './helpers/processes';
 
 /** A run that hangs fails here instead of holding CI until its own limit. */
 const E2E_TIMEOUT_MS = 15 * 60_000;
 
 describe('the SSH join and real retries against the rehearsal lab, through a real dev server', { skip: labUnavailable() }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pve-twonode-e2e-join-'));
-  const procs: (Proc | undefined)[] = [];
-  after(async () => {
-    for (const p of procs) await stop(p, 'SIGKILL');
-    lab('down');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, procs } = labSuiteResources('pve-twonode-e2e-join-');
 
   it('join.method use_ssh from freshly installed nodes: join-prereqs creates the trust, the whole guide completes', { timeout: E2E_TIMEOUT_MS }, async () => {
     const { path } = freshLab({ PVE_TWONODE_LAB_JOIN: 'use_ssh' });

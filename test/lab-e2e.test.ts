@@ -7,11 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { readOnlyPass } from '../activities/read-only-pass';
 import { loadConfig } from '../src/config/load';
@@ -20,9 +19,9 @@ import { approveSignal, progressQuery } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
 import { ARTIFACTS, launchChromium } from './helpers/browser';
 import { temporalCliPath } from '../cli/server';
-import { LAB_DIR, assertThreeVotes, audit, freshLab, hostCommandTimes, inHost, lab, labUnavailable } from './helpers/lab';
+import { LAB_DIR, assertThreeVotes, audit, freshLab, hostCommandTimes, inHost, lab, labSuiteResources, labUnavailable } from './helpers/lab';
 import { historyText, payloadText } from './helpers/temporal';
-import { cli, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
+import { cli, exited, startDevServer, startWorker, stop } from './helpers/processes';
 
 /** A run that hangs fails here instead of holding CI until its own limit. */
 const E2E_TIMEOUT_MS = 15 * 60_000;
@@ -115,13 +114,7 @@ function secretOccurrences(secrets: Record<string, string>, traces: Record<strin
 }
 
 describe('the whole guide against the rehearsal lab, through a real dev server', { skip: labUnavailable() }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pve-twonode-e2e-'));
-  const procs: (Proc | undefined)[] = [];
-  after(async () => {
-    for (const p of procs) await stop(p, 'SIGKILL');
-    lab('down');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { dir, procs } = labSuiteResources('pve-twonode-e2e-');
 
   it('pve-twonode start --auto-approve --follow completes every step, with the failover measured', { timeout: E2E_TIMEOUT_MS }, async () => {
     const { path } = freshLab();

@@ -6,17 +6,15 @@
  * lab's power log. Then a host's key changes before a second run: a hard stop naming the host and both fingerprints.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { startGuide } from '../cli/start';
 import { approveSignal, progressQuery } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
-import { assertThreeVotes, audit, freshLab, lab, labUnavailable, powerLog, whenAudited } from './helpers/lab';
-import { cli, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
+import { assertThreeVotes, audit, freshLab, lab, labSuiteResources, labUnavailable, powerLog, whenAudited } from './helpers/lab';
+import { cli, exited, startDevServer, startWorker, stop } from './helpers/processes';
 
 const TIMEOUT_MS = 15 * 60_000;
 const PORT = 18533;
@@ -38,14 +36,8 @@ function actCounts(host: string): Record<string, string[]> {
 }
 
 describe('faults survived on the rehearsal lab', { skip: labUnavailable() }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pve-twonode-faults-'));
+  const { dir, procs } = labSuiteResources('pve-twonode-faults-');
   const db = join(dir, 'faults.db');
-  const procs: (Proc | undefined)[] = [];
-  after(async () => {
-    for (const p of procs) await stop(p, 'SIGKILL');
-    lab('down');
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it(
     'cable cut mid-hosts, server SIGKILLed mid-join, qnetd stopped mid-setup, worker SIGKILLed with a node off: completes, every act once',

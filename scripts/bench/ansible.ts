@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../../src/config/schema';
 import { allHosts, listCommands } from '../../src/step-kit/commands';
-import { projectRoot } from '../../src/paths';
+import { cacheDir } from '../../src/paths';
 import { preflightCommands } from '../../steps/preflight';
 import { LAB_DIR } from '../../test/helpers/lab';
 
-const VENV = join(projectRoot(), '.cache', 'bench-venv');
+const VENV = join(cacheDir(), 'bench-venv');
 
 function ensureAnsible(): string {
   const playbook = join(VENV, 'bin', 'ansible-playbook');

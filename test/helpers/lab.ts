@@ -2,13 +2,16 @@
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { setTimeout as delay } from 'node:timers/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { after } from 'node:test';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load';
 import type { ClusterConfig } from '../../src/config/schema';
 import assert from 'node:assert/strict';
 import { parsePvecmStatus } from '../../src/parsers/pvecm-status';
 import type { Transcript } from './real-pvecm';
+import { stop, type Proc } from './processes';
 
 export const LAB_DIR = '/var/lib/pve-twonode-lab';
 const script = join(__dirname, '..', '..', 'lab', 'lab.sh');
@@ -30,6 +33,21 @@ export function lab(...args: string[]): string {
  */
 export async function labAsync(...args: string[]): Promise<string> {
   return (await promisify(execFile)('bash', [script, ...args], { encoding: 'utf8' })).stdout;
+}
+
+/**
+ * A lab suite's scratch directory and the processes it starts (dev servers, workers, CLIs); call it inside describe():
+ * after the suite every process is SIGKILLed, the lab taken down and the directory removed.
+ */
+export function labSuiteResources(prefix: string): { dir: string; procs: (Proc | undefined)[] } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const procs: (Proc | undefined)[] = [];
+  after(async () => {
+    for (const p of procs) await stop(p, 'SIGKILL');
+    lab('down');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, procs };
 }
 
 /** A fresh lab and its cluster.yaml. */
