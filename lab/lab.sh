@@ -432,6 +432,12 @@ fault_qnetd_rebuilt() {
   fi
 }
 
+# SIGKILL to corosync-qdevice on a host; false when none ran. pidof also lists a corosync-qdevice-tool started meanwhile
+# (both names cut to "corosync-qdevic"), which may be gone by the kill: a vanished PID is not a failure.
+kill_qdevice() {
+  x "$1" sh -c 'n=0; for p in $(pidof corosync-qdevice); do kill -KILL "$p" 2>/dev/null && n=$((n + 1)); done; [ "$n" -gt 0 ]'
+}
+
 votes_on() { x "$1" corosync-quorumtool -s 2>/dev/null | awk '/^Total votes:/ {print $3}'; }
 
 # What an owner does when a node is away and the QDevice stops voting: `pvecm expected 1` to get /etc/pve writable.
@@ -442,7 +448,7 @@ fault_expected_low() {
   other=$([[ $h == pve1 ]] && echo pve2 || echo pve1)
   if [[ $state == off ]]; then poweron "$other"; return 0; fi
   poweroff "$other"
-  x "$h" sh -c 'for p in $(pidof corosync-qdevice); do kill -KILL "$p" 2>/dev/null; done; true'
+  kill_qdevice "$h" || true
   for i in $(seq 120); do [[ $(votes_on "$h") == 1 ]] && break; sleep 0.5; done
   [[ $(votes_on "$h") == 1 ]] || die "$h still counts more than its own vote"
   x "$h" pvecm expected 1
@@ -457,7 +463,7 @@ cmd_fault() {
     # Day-2 failures of a built cluster (pve-twonode check must see them):
     qdevice-dead)   # corosync-qdevice dies on a node (the node's QDevice flags go NR/NA, the vote is lost)
       # pidof, not pkill -x: the process name is cut to 15 characters ("corosync-qdevic").
-      if [[ $state == on ]]; then x "$h" sh -c 'kill -KILL $(pidof corosync-qdevice)' || die "no corosync-qdevice running on $h"; else x "$h" systemctl start corosync-qdevice >/dev/null; fi
+      if [[ $state == on ]]; then kill_qdevice "$h" || die "no corosync-qdevice running on $h"; else x "$h" systemctl start corosync-qdevice >/dev/null; fi
       log "fault $name on $h: $state"; return 0 ;;
     qnetd-stopped)  # corosync-qnetd stopped on the VM
       x "$h" systemctl "$([[ $state == on ]] && echo stop || echo start)" corosync-qnetd >/dev/null
