@@ -73,21 +73,18 @@ async function qdeviceHostDrift(ctx: StepContext, config: ClusterConfig): Promis
     );
 }
 
-/** corosync-qnetd's side: it serves this cluster and gives every member its vote (a qnetd answering for another cluster would not). */
-async function qnetdServes(ctx: StepContext, config: ClusterConfig, status: PvecmStatus): Promise<string> {
+/**
+ * corosync-qnetd's side: it serves this cluster and gives every member its vote (a qnetd answering for another cluster
+ * would not). Returns what is wrong, or undefined when it agrees with the nodes.
+ */
+async function qnetdDisagrees(ctx: StepContext, config: ClusterConfig, status: PvecmStatus): Promise<string | undefined> {
   const vm = config.qdevice.name;
   const listed = parseQnetdList(await ctx.output(qdeviceCommands(config).qnetdClients)).find((c) => c.name === config.cluster.name);
-  const ids = status.members.map((m) => m.nodeId);
-  // qnetd sees a qdevice daemon go away at once; the nodes notice a few seconds later.
   const missing = status.members.filter((m) => !listed?.nodes.some((n) => n.nodeId === m.nodeId && votesFor(n)));
-  if (!listed || missing.length > 0) {
-    const names = missing.map((m) => `${memberNodeName(config, m.name)} (node id ${m.nodeId})`);
-    const what = listed
-      ? `give its vote to ${names.join(' and ')}: no corosync-qdevice connected from there, or refused`
-      : `list cluster ${config.cluster.name}`;
-    throw postconditionFailed(`corosync-qnetd on ${vm} does not ${what} (corosync-qnetd-tool -l on ${vm}); ${REPAIR_QDEVICE_HINT}`);
-  }
-  return `corosync-qnetd on ${vm} votes for node ids ${ids.join(', ')}`;
+  if (listed && missing.length === 0) return undefined;
+  const names = missing.map((m) => `${memberNodeName(config, m.name)} (node id ${m.nodeId})`);
+  const what = listed ? `give its vote to ${names.join(' and ')}: no corosync-qdevice connected from there, or refused` : `list cluster ${config.cluster.name}`;
+  return `corosync-qnetd on ${vm} does not ${what} (corosync-qnetd-tool -l on ${vm}); ${REPAIR_QDEVICE_HINT}`;
 }
 
 export const qdevice = defineStep({
@@ -127,8 +124,20 @@ export const qdevice = defineStep({
     return { changes: [], evidence };
   },
   async verify(ctx, config, { acted }) {
-    const status = await ctx.waitFor('3 of 3 votes with Qdevice', VOTES_TIMEOUT_MS, () => voting(ctx, config));
-    if (!status) {
+    // Both sides must agree within one wait: right after a daemon (re)starts, the nodes may already count the vote
+    // while corosync-qnetd still lists the old connection, or the other way round (qnetd sees a daemon go away at
+    // once; the nodes notice a few seconds later).
+    let qnetdProblem: string | undefined;
+    const agreed = await ctx.waitFor('3 of 3 votes with Qdevice, on the nodes and on corosync-qnetd', VOTES_TIMEOUT_MS, async () => {
+      const status = await voting(ctx, config);
+      qnetdProblem = undefined;
+      if (!status) return undefined;
+      await qdeviceHostDrift(ctx, config);
+      qnetdProblem = await qnetdDisagrees(ctx, config, status);
+      return qnetdProblem ? undefined : status;
+    });
+    if (qnetdProblem) throw postconditionFailed(qnetdProblem);
+    if (!agreed) {
       const now = await readClusterStatus(ctx, qdeviceCommands(config).status);
       const stopped = await stoppedDaemons(ctx, config);
       throw postconditionFailed(`${notVoting(config, now, stopped)}; ${REPAIR_QDEVICE_HINT}.${acted?.evidence ? ` ${acted.evidence}` : ''}`, {
@@ -136,8 +145,10 @@ export const qdevice = defineStep({
         stopped,
       });
     }
-    await qdeviceHostDrift(ctx, config);
-    const qnetd = await qnetdServes(ctx, config, status);
-    return { summary: `QDevice on ${config.qdevice.ip} votes (${summarize(status)}); ${qnetd}`, facts: { pvecmStatus: status } };
+    const ids = agreed.members.map((m) => m.nodeId).join(', ');
+    return {
+      summary: `QDevice on ${config.qdevice.ip} votes (${summarize(agreed)}); corosync-qnetd on ${config.qdevice.name} votes for node ids ${ids}`,
+      facts: { pvecmStatus: agreed },
+    };
   },
 });
