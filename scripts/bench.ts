@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { healthCheck } from '../activities/health-check';
 import { readOnlyPass } from '../activities/read-only-pass';
 import { waits } from '../activities/runtime/step-context';
 import { startGuide } from '../cli/start';
@@ -161,12 +162,33 @@ async function readOnlyPasses(pool: SshPool): Promise<void> {
     walls.push(pass.wallMs);
     if (i < 3) printRow(`warm #${i + 1} (${pass.verdict})`, pass.wallMs, started, started + pass.wallMs, SshSession.handshakes - before);
   }
-  const last = hostCommandTimes(HOSTS).filter((t) => t.startMs >= started);
+  printSlowest(started);
+  console.log(`warm passes: median ${median(walls)} ms, min ${Math.min(...walls)}, max ${Math.max(...walls)} (${WARM} passes)`);
+}
+
+function printSlowest(since: number): void {
+  const last = hostCommandTimes(HOSTS).filter((t) => t.startMs >= since);
   const slowest = [...last].sort((a, b) => b.endMs - b.startMs - (a.endMs - a.startMs)).slice(0, 6);
   console.log(
     `slowest host commands of the last pass: ${slowest.map((t) => `${t.host}$ ${t.command.slice(0, 60)} ${Math.round(t.endMs - t.startMs)} ms`).join('; ')}`,
   );
-  console.log(`warm passes: median ${median(walls)} ms, min ${Math.min(...walls)}, max ${Math.max(...walls)} (${WARM} passes)`);
+}
+
+/** What the guard runs every minute: the health check, the read-only pass of the steps whose result is a health fact. */
+async function healthPasses(): Promise<void> {
+  console.log(`\n== the guard's health check of one cluster (the steps that are health facts, at once), ${WARM} warm passes; ms`);
+  console.log(HEADER);
+  const walls: number[] = [];
+  let started = 0;
+  for (let i = 0; i < WARM; i++) {
+    const before = SshSession.handshakes;
+    started = Date.now();
+    const report = await healthCheck(freshLabConfig);
+    walls.push(report.wallMs);
+    if (i < 3) printRow(`warm #${i + 1} (${report.status})`, report.wallMs, started, started + report.wallMs, SshSession.handshakes - before);
+  }
+  printSlowest(started);
+  console.log(`warm health checks: median ${median(walls)} ms, min ${Math.min(...walls)}, max ${Math.max(...walls)} (${WARM} passes)`);
 }
 
 async function compareWithAnsible(pool: SshPool): Promise<void> {
@@ -235,6 +257,7 @@ async function main(): Promise<void> {
     const client = new Client({ connection: await Connection.connect({ address: `127.0.0.1:${PORT}` }) });
     await runGuide(client, runs);
     await readOnlyPasses(pool);
+    await healthPasses();
     if (!args.includes('--no-ansible')) await compareWithAnsible(pool);
     await memory();
   } finally {

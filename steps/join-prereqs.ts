@@ -9,6 +9,8 @@ import { sh } from '../src/ssh/quote';
 import { on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { preconditionFailed } from '../src/step-kit/failures';
+import { readClusterStatus } from '../src/step-kit/cluster-state';
+import { joinCommands } from './join';
 import { checkRootTrust, establishRootTrust, rootTrustCommands, rootTrustDone, verifyRootLogin, type RootTrustState } from '../src/step-kit/root-trust';
 
 const API_PORT = 8006;
@@ -27,7 +29,7 @@ export function joinApiCommands(config: ClusterConfig) {
   } satisfies CommandSet;
 }
 
-export type JoinPrereqsState = { method: 'api'; fingerprint: string } | { method: 'use_ssh'; trust: RootTrustState };
+export type JoinPrereqsState = { method: 'joined' } | { method: 'api'; fingerprint: string } | { method: 'use_ssh'; trust: RootTrustState };
 
 /** The API answers on 8006 with the pinned certificate; anything else is for a person to fix. */
 async function checkApi(ctx: StepContext, config: ClusterConfig): Promise<string> {
@@ -64,9 +66,16 @@ export const joinPrereqs = defineStep({
     config.join.method === 'api'
       ? `${config.nodes[1].name} reaches the API of ${config.nodes[0].name}`
       : `root key trust ${config.nodes[1].name} -> ${config.nodes[0].name}`,
-  commands: (config) => [config.join.method === 'api' ? joinApiCommands(config) : rootTrustCommands(config.nodes[1], config.nodes[0])],
+  commands: (config) => [
+    { node2Status: joinCommands(config).node2Status },
+    config.join.method === 'api' ? joinApiCommands(config) : rootTrustCommands(config.nodes[1], config.nodes[0]),
+  ],
   async check(ctx, config): Promise<{ done: boolean; state: JoinPrereqsState }> {
     const [node1, node2] = config.nodes;
+    // A node 2 that carries the cluster's config is never added again (the join step's check), so what pvecm add
+    // needs is moot: no TLS or SSH probe of node 1 then (the health check reads this step every minute).
+    if ((await readClusterStatus(ctx, joinCommands(config).node2Status))?.cluster?.name === config.cluster.name)
+      return { done: true, state: { method: 'joined' } };
     if (config.join.method === 'api') return { done: true, state: { method: 'api', fingerprint: await checkApi(ctx, config) } };
     const trust = await checkRootTrust(ctx, node2, node1);
     return { done: rootTrustDone(trust), state: { method: 'use_ssh', trust } };
@@ -78,6 +87,8 @@ export const joinPrereqs = defineStep({
   },
   async verify(ctx, config, { state }): Promise<{ summary: string; facts: { apiFingerprint?: string } }> {
     const [node1, node2] = config.nodes;
+    if (state.method === 'joined')
+      return { summary: `${node2.name} already has cluster ${config.cluster.name}'s config: pvecm add needs nothing more`, facts: {} };
     // The API join acts on nothing: the check's probe, taken a moment ago, is the post-condition.
     if (state.method === 'api')
       return { summary: `${node1.name}'s API on ${node1.ip}:${API_PORT} serves the pinned certificate`, facts: { apiFingerprint: state.fingerprint } };
