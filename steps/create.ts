@@ -2,6 +2,7 @@
 import type { ClusterConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
 import { readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
+import { quorumEvents } from '../src/step-kit/quorum-events';
 import { exitReport, on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep } from '../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
@@ -12,6 +13,7 @@ export function createCommands(config: ClusterConfig) {
   const node1 = config.nodes[0];
   return {
     status: on(node1, 'check', 'pvecm status'),
+    quorumEvents: quorumEvents(node1),
     create: on(node1, 'act', sh`pvecm create ${config.cluster.name}`, { timeoutMs: 180_000 }),
     conf: on(node1, 'verify', "grep -E '^\\s*cluster_name:' /etc/pve/corosync.conf"),
   } satisfies CommandSet;
@@ -51,7 +53,9 @@ export const create = defineStep({
       throw postconditionFailed(
         `/etc/pve/corosync.conf on ${node1} does not name cluster ${config.cluster.name}: ${conf.stdout.trim() || conf.stderr.trim()}${acted?.evidence ? `. ${acted.evidence}` : ''}`,
       );
-    const status = await ctx.waitFor('quorum on the new cluster', QUORUM_TIMEOUT_MS, () => statusWhere(ctx, c.status, (s) => s.quorate));
+    const status = await ctx.waitFor('quorum on the new cluster', QUORUM_TIMEOUT_MS, () => statusWhere(ctx, c.status, (s) => s.quorate), {
+      wakeOn: c.quorumEvents,
+    });
     if (!status) throw postconditionFailed(`cluster ${config.cluster.name} exists but ${node1} is not quorate`);
     return { summary: `cluster ${config.cluster.name} on ${node1} (${summarize(status)})`, facts: { pvecmStatus: status } };
   },

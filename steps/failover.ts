@@ -11,6 +11,7 @@ import type { PvecmStatus } from '../src/parsers/pvecm-status';
 import { sh } from '../src/ssh/quote';
 import { describeQdeviceHealth, hasHealthyQdevice, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
 import { hostByName, on, template, type CommandSet } from '../src/step-kit/commands';
+import { quorumEvents } from '../src/step-kit/quorum-events';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
 import type { StageBody } from '../src/step-kit/result';
@@ -39,6 +40,7 @@ export function failoverCommands(config: ClusterConfig, node: string) {
   const host = hostByName(config, node);
   return {
     status: on(host, 'verify', 'pvecm status'),
+    quorumEvents: quorumEvents(host),
     haStatus: on(host, 'verify', 'ha-manager status'),
     readRecord: on(host, 'check', sh`cat ${FAILOVER_RECORD} 2>/dev/null`),
     // When the guest started there, by the host's clock: qemu-server writes the VM's PID file as it starts it.
@@ -179,8 +181,11 @@ export async function restoreAfterFailover(
   recoveryMs: number,
 ): Promise<StageBody<{ restoredStatus: PvecmStatus }>> {
   const c = failoverCommands(config, target.survivor);
-  const status = await ctx.waitFor(`${target.victim} back with 3 of 3 votes`, durationMs(config.failover.recovery_timeout), () =>
-    statusWhere(ctx, c.status, hasHealthyQdevice),
+  const status = await ctx.waitFor(
+    `${target.victim} back with 3 of 3 votes`,
+    durationMs(config.failover.recovery_timeout),
+    () => statusWhere(ctx, c.status, hasHealthyQdevice),
+    { wakeOn: c.quorumEvents },
   );
   if (!status) throw postconditionFailed(`${target.victim} did not come back: ${summarize(await readClusterStatus(ctx, c.status))}`);
   const testedAt = new Date().toISOString();

@@ -5,6 +5,7 @@ import { joinFailure } from '../src/parsers/pvecm-add';
 import type { PvecmStatus } from '../src/parsers/pvecm-status';
 import { sh } from '../src/ssh/quote';
 import { readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
+import { quorumEvents } from '../src/step-kit/quorum-events';
 import { exitReport, on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { degraded, postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
@@ -18,6 +19,7 @@ export function joinCommands(config: ClusterConfig) {
   return {
     node1Status: on(node1, 'check', 'pvecm status'),
     node2Status: on(node2, 'check', 'pvecm status'),
+    node1QuorumEvents: quorumEvents(node1),
     corosyncConf: on(node1, 'verify', 'cat /etc/pve/corosync.conf'),
     // cd /: pvecm add refuses to run with its cwd inside /etc/pve.
     add:
@@ -89,7 +91,14 @@ export const join = defineStep({
   async verify(ctx, config, { acted }) {
     const c = joinCommands(config);
     const [node1, node2] = config.nodes;
-    const status = await ctx.waitFor(`${node2.name} in the membership`, MEMBERSHIP_TIMEOUT_MS, () => statusWhere(ctx, c.node1Status, (s) => joined(config, s)));
+    const status = await ctx.waitFor(
+      `${node2.name} in the membership`,
+      MEMBERSHIP_TIMEOUT_MS,
+      () => statusWhere(ctx, c.node1Status, (s) => joined(config, s)),
+      {
+        wakeOn: c.node1QuorumEvents,
+      },
+    );
     const node2After = await readClusterStatus(ctx, c.node2Status);
     if (!status || !joined(config, node2After)) {
       const node1After = status ?? (await readClusterStatus(ctx, c.node1Status));

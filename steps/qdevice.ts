@@ -8,6 +8,7 @@ import { parseCorosyncConf } from '../src/parsers/corosync-conf';
 import { parseQnetdList, votesFor } from '../src/parsers/qnetd-tool';
 import type { PvecmStatus } from '../src/parsers/pvecm-status';
 import { describeQdeviceHealth, hasHealthyQdevice, memberNodeName, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
+import { quorumEvents } from '../src/step-kit/quorum-events';
 import { exitReport, on, type CommandSet, type HostCommand } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { degraded, postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
@@ -24,6 +25,7 @@ export function qdeviceCommands(config: ClusterConfig) {
   const ip = config.qdevice.ip;
   return {
     status: on(node1, 'check', 'pvecm status'),
+    quorumEvents: quorumEvents(node1),
     qnetdClients: on(config.qdevice, 'verify', 'corosync-qnetd-tool -l'),
     node1Daemon: qdeviceDaemonCommand(config.nodes[0]),
     node2Daemon: qdeviceDaemonCommand(config.nodes[1]),
@@ -109,7 +111,7 @@ export const qdevice = defineStep({
     const c = qdeviceCommands(config);
     if (configured) {
       // A configured device that is not voting is not ours to redo: pvecm refuses a second setup.
-      if (await ctx.waitFor('configured QDevice to vote', 30_000, () => voting(ctx, config))) return { changes: [] };
+      if (await ctx.waitFor('configured QDevice to vote', 30_000, () => voting(ctx, config), { wakeOn: c.quorumEvents })) return { changes: [] };
       const now = await readClusterStatus(ctx, c.status);
       throw preconditionFailed(`a QDevice is configured on ${config.cluster.name} but ${notVoting(config, now)}; or run 'pvecm qdevice remove' and retry`);
     }
@@ -128,14 +130,19 @@ export const qdevice = defineStep({
     // while corosync-qnetd still lists the old connection, or the other way round (qnetd sees a daemon go away at
     // once; the nodes notice a few seconds later).
     let qnetdProblem: string | undefined;
-    const agreed = await ctx.waitFor('3 of 3 votes with Qdevice, on the nodes and on corosync-qnetd', VOTES_TIMEOUT_MS, async () => {
-      const status = await voting(ctx, config);
-      qnetdProblem = undefined;
-      if (!status) return undefined;
-      await qdeviceHostDrift(ctx, config);
-      qnetdProblem = await qnetdDisagrees(ctx, config, status);
-      return qnetdProblem ? undefined : status;
-    });
+    const agreed = await ctx.waitFor(
+      '3 of 3 votes with Qdevice, on the nodes and on corosync-qnetd',
+      VOTES_TIMEOUT_MS,
+      async () => {
+        const status = await voting(ctx, config);
+        qnetdProblem = undefined;
+        if (!status) return undefined;
+        await qdeviceHostDrift(ctx, config);
+        qnetdProblem = await qnetdDisagrees(ctx, config, status);
+        return qnetdProblem ? undefined : status;
+      },
+      { wakeOn: qdeviceCommands(config).quorumEvents },
+    );
     if (qnetdProblem) throw postconditionFailed(qnetdProblem);
     if (!agreed) {
       const now = await readClusterStatus(ctx, qdeviceCommands(config).status);

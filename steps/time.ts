@@ -117,7 +117,7 @@ export const time = defineStep({
         const statuses = await Promise.all(allHosts(config).map(async (host) => parseTimedatectlShow(await ctx.output(timeCommands(config, host).status))));
         return statuses.every((s) => s.ntpSynchronized) ? [] : undefined;
       },
-      5_000,
+      { intervalMs: 5_000 },
     );
     if (unsynced === undefined)
       throw postconditionFailed(

@@ -12,4 +12,9 @@ describe('bench host time', () => {
     assert.deepEqual(hostTimeWithin(times, 120, 350), { busyMs: 40 + 50, commands: 3 });
     assert.deepEqual(hostTimeWithin(times, 500, 800), { busyMs: 0, commands: 0 });
   });
+
+  it('leaves event watchers out: they sit on the host for the whole wait', () => {
+    const watcher = { ...cmd('pve1', 0, 5000), command: 'timeout 900 stdbuf -oL corosync-quorumtool -m & w=$!; cat >/dev/null; kill $w 2>/dev/null' };
+    assert.deepEqual(hostTimeWithin([watcher, cmd('pve1', 100, 200)], 0, 5000), { busyMs: 100, commands: 1 });
+  });
 });

@@ -8,7 +8,8 @@ import { ChannelOpenError } from '../../src/ssh/errors';
 import { sshPool } from '../../src/ssh/pool';
 import { SshSession, type CommandResult, type RunOptions } from '../../src/ssh/session';
 import { hostByName, type HostCommand } from '../../src/step-kit/commands';
-import type { Facts, StepContext } from '../../src/step-kit/descriptor';
+import type { Facts, StepContext, WaitOptions } from '../../src/step-kit/descriptor';
+import { HostEvents } from './host-events';
 
 const HEARTBEAT_EVERY_MS = 5_000;
 export const WAIT_POLL_MS = 250;
@@ -73,7 +74,7 @@ export class HostSessions {
    * channel: the command never started, so it is sent once more on a fresh connection.
    */
   run(host: string, command: string, options: RunOptions): Promise<CommandResult> {
-    if (!this.shareReads || options.stdin !== undefined) return this.send(host, command, options);
+    if (!this.shareReads || options.stdin !== undefined || options.holdStdin) return this.send(host, command, options);
     const key = `${host}\n${command}`;
     let read = this.reads.get(key);
     if (!read) this.reads.set(key, (read = this.send(host, command, options)));
@@ -158,20 +159,34 @@ export class SshStepContext implements StepContext {
     return result.stdout;
   }
 
-  /** In the read-only pass a wait is a single probe: a health check reports the state, it does not wait for it. */
-  /** Polls every 250 ms by default, so a host reaching the state is seen within a quarter second (issue: event-paced waits). */
-  async waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = WAIT_POLL_MS): Promise<T | undefined> {
+  /**
+   * Polls every 250 ms by default, so a host reaching the state is seen within a quarter second. With an event
+   * source (options.wakeOn) each event triggers a probe at once; the polls stay, because not every change the probe
+   * waits for is an event (corosync reports membership and vote totals, not a member's QDevice flags: seen on the
+   * lab). In the read-only pass a wait is a single probe: a health check reports the state, it does not
+   * wait for it.
+   */
+  async waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, options: WaitOptions = {}): Promise<T | undefined> {
     const activity = currentActivity();
     const started = Date.now();
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      const elapsedMs = Date.now() - started;
-      if (this.readOnly || elapsedMs >= timeoutMs) return undefined;
-      this.note({ waitingFor: what, elapsedMs });
-      const asleep = Date.now();
-      await (activity ? activity.sleep(intervalMs) : sleep(intervalMs));
-      waits.sleptMs += Date.now() - asleep;
+    let events: HostEvents | undefined;
+    try {
+      for (;;) {
+        events?.clear();
+        const value = await probe();
+        if (value !== undefined) return value;
+        const elapsedMs = Date.now() - started;
+        if (this.readOnly || elapsedMs >= timeoutMs) return undefined;
+        if (options.wakeOn && !events) events = new HostEvents((host, command, o) => this.sessions.run(host, command, o), options.wakeOn);
+        this.note({ waitingFor: what, elapsedMs });
+        const asleep = Date.now();
+        const pause = Math.min(options.intervalMs ?? WAIT_POLL_MS, timeoutMs - elapsedMs);
+        const nap = activity ? activity.sleep(pause) : sleep(pause);
+        await (events ? Promise.race([nap, events.next()]) : nap);
+        waits.sleptMs += Date.now() - asleep;
+      }
+    } finally {
+      events?.stop();
     }
   }
 

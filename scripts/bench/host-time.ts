@@ -9,10 +9,16 @@ export interface HostTime {
   commands: number;
 }
 
+/**
+ * An event watcher (src/step-kit/quorum-events.ts) sits on the host for the whole wait doing nothing: counted as
+ * host work it would hide the wait's polls as "inside host commands".
+ */
+export const isWatcher = (t: HostCommandTime) => t.command.includes('corosync-quorumtool -m');
+
 /** Host time inside a window: the union of the command intervals, clipped to it. */
 export function hostTimeWithin(times: HostCommandTime[], fromMs: number, toMs: number): HostTime {
   const inside = times
-    .filter((t) => t.endMs > fromMs && t.startMs < toMs)
+    .filter((t) => !isWatcher(t) && t.endMs > fromMs && t.startMs < toMs)
     .map((t) => [Math.max(t.startMs, fromMs), Math.min(t.endMs, toMs)] as const)
     .sort((a, b) => a[0] - b[0]);
   let busyMs = 0;

@@ -22,6 +22,13 @@ export interface RunOptions {
   stdin?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Called with each chunk of stdout as it arrives (an event watcher reacts to a line, not to the command's end). */
+  onStdout?: (chunk: Buffer) => void;
+  /**
+   * Leaves stdin open until the command ends, is aborted or times out: a watcher that reads its stdin to the end
+   * learns that the worker went away (the channel closed) and stops, instead of running on the host unattended.
+   */
+  holdStdin?: boolean;
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
@@ -154,7 +161,10 @@ export class SshSession {
         const timer = setTimeout(() => finish(() => (channel.close(), reject(new CommandTimeoutError(this.host.name, command, timeoutMs)))), timeoutMs);
         const onAbort = () => finish(() => (channel.close(), reject(new CommandAbortedError(this.host.name, command))));
         options.signal?.addEventListener('abort', onAbort, { once: true });
-        channel.on('data', (d: Buffer) => stdout.push(d));
+        channel.on('data', (d: Buffer) => {
+          stdout.push(d);
+          options.onStdout?.(d);
+        });
         channel.stderr.on('data', (d: Buffer) => stderr.push(d));
         let exit: { code: number | null; signal: string | null } | null = null;
         channel.on('exit', (code: number | null, signal?: string) => (exit = { code, signal: signal ?? null }));
@@ -166,7 +176,7 @@ export class SshSession {
           ),
         );
         if (options.stdin !== undefined) channel.end(options.stdin);
-        else channel.end();
+        else if (!options.holdStdin) channel.end();
       });
     });
   }

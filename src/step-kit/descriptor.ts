@@ -10,6 +10,16 @@ import type { CommandSet, HostCommand } from './commands';
 
 export type Facts = Record<string, unknown>;
 
+export interface WaitOptions {
+  /** Time between probes (default 250 ms). */
+  intervalMs?: number;
+  /**
+   * A host command that prints when the awaited state may have changed (src/step-kit/quorum-events.ts): each output
+   * wakes the wait for a probe at once, between the polls.
+   */
+  wakeOn?: HostCommand;
+}
+
 /** What a step can do on the hosts; implemented over SSH by the activity runtime. */
 export interface StepContext {
   readonly config: ClusterConfig;
@@ -19,7 +29,7 @@ export interface StepContext {
   /** Like run, but a non-zero exit is an error carrying the command's output. */
   output(command: HostCommand, stdin?: string): Promise<string>;
   /** Polls probe until it returns a value or timeoutMs passes (undefined then). */
-  waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs?: number): Promise<T | undefined>;
+  waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, options?: WaitOptions): Promise<T | undefined>;
   /** Resolves a secret reference on the worker; the value goes to a host only on stdin. */
   secret(ref: SecretRef): string;
   /** Tells the workflow's watchers what is going on (an activity heartbeat). */
