@@ -11,7 +11,7 @@ import { on, type HostCommand } from './commands';
 const WATCH_LIMIT_S = 900;
 
 /**
- * stdbuf -oL: quorumtool writes to a pipe here, which C stdio would hold back past the event. The watcher reads
+ * stdbuf -oL: into a pipe C stdio may hold a line back past the event unless the program flushes. The watcher reads
  * nothing from stdin but waits for its end: when the worker closes the channel (the wait is over, or the worker's
  * connection died), the shell stops the watcher; `timeout` ends it in any case.
  */
