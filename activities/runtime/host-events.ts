@@ -45,6 +45,5 @@ export class HostEvents {
   /** Closes the channel: the watcher on the host sees its stdin end and stops. */
   stop(): void {
     this.stopped.abort();
-    this.fire();
   }
 }

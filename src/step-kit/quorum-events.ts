@@ -7,7 +7,7 @@
 import type { HostConfig } from '../config/schema';
 import { on, type HostCommand } from './commands';
 
-/** Longer than any wait that uses it; past it the wait goes on by its fallback polls. */
+/** Longer than any wait that uses it; past it the wait goes on by its polls alone. */
 const WATCH_LIMIT_S = 900;
 
 /**

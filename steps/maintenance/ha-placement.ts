@@ -14,6 +14,8 @@ export interface HaPlacement {
   /** Every configured HA guest started, none of them on the node. */
   guestsOffNode: boolean;
   guestsStarted: boolean;
+  /** Configured HA guests whose preferred_node is the node but that do not run started there (yet). */
+  awayFromHome: string[];
 }
 
 export function haStatusCommand(config: ClusterConfig) {
@@ -39,6 +41,9 @@ export async function readHaPlacement(ctx: StepContext, config: ClusterConfig, n
     guests: Object.fromEntries(ours.map((s) => [s.sid, `${s.state} on ${s.node}`])),
     guestsStarted,
     guestsOffNode: guestsStarted && ours.every((s) => s.node !== node),
+    awayFromHome: config.ha.resources
+      .filter((r) => r.preferred_node === node && !ours.some((s) => s.sid === r.sid && s.node === node && s.state === 'started'))
+      .map((r) => r.sid),
   };
 }
 

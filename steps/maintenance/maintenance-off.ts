@@ -3,19 +3,13 @@
  * again, the cluster has 3 of 3 votes and every HA guest runs, those that prefer the node on it again (PVE moves them
  * back; until then the node's LRM already reads idle while its guest still runs on the other node).
  */
-import type { ClusterConfig } from '../../src/config/schema';
 import { describeQdeviceHealth, hasHealthyQdevice, readClusterStatus } from '../../src/step-kit/cluster-state';
 import { defineStep } from '../../src/step-kit/descriptor';
 import { postconditionFailed } from '../../src/step-kit/failures';
 import { qdeviceCommands } from '../qdevice';
-import { describeGuests, maintenanceCommands, readHaPlacement, type HaPlacement } from './ha-placement';
+import { describeGuests, maintenanceCommands, readHaPlacement } from './ha-placement';
 
 const BACK_TIMEOUT_MS = 300_000;
-
-/** HA guests whose preferred_node is this node but that do not run there (yet). */
-function awayFromHome(config: ClusterConfig, node: string, p: HaPlacement): string[] {
-  return config.ha.resources.filter((r) => r.preferred_node === node && p.guests[r.sid] !== `started on ${node}`).map((r) => r.sid);
-}
 
 export function maintenanceOff(node: string) {
   return defineStep({
@@ -43,15 +37,14 @@ export function maintenanceOff(node: string) {
     async verify(ctx, config) {
       const back = await ctx.waitFor(`${node} back in HA with 3 of 3 votes`, BACK_TIMEOUT_MS, async () => {
         const p = await readHaPlacement(ctx, config, node);
-        if ((p.lrm !== 'active' && p.lrm !== 'idle') || !p.guestsStarted || awayFromHome(config, node, p).length > 0) return undefined;
+        if ((p.lrm !== 'active' && p.lrm !== 'idle') || !p.guestsStarted || p.awayFromHome.length > 0) return undefined;
         return hasHealthyQdevice(await readClusterStatus(ctx, qdeviceCommands(config).status)) ? p : undefined;
       });
       if (!back) {
         const p = await readHaPlacement(ctx, config, node);
         const status = await readClusterStatus(ctx, qdeviceCommands(config).status);
-        const away = awayFromHome(config, node, p);
         throw postconditionFailed(
-          `${node}'s LRM is ${p.lrm ?? 'not reporting'}; HA guests: ${describeGuests(p)}${away.length ? ` (${away.join(', ')} not back on ${node}, its preferred node)` : ''}; votes: ${describeQdeviceHealth(config, status)}`,
+          `${node}'s LRM is ${p.lrm ?? 'not reporting'}; HA guests: ${describeGuests(p)}${p.awayFromHome.length ? ` (${p.awayFromHome.join(', ')} not back on ${node}, its preferred node)` : ''}; votes: ${describeQdeviceHealth(config, status)}`,
         );
       }
       return { summary: `${node} back in HA (${back.lrm}), 3 of 3 votes; ${describeGuests(back)}`, facts: { guests: back.guests } };
