@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { Client, type ConnectConfig, type PublicKeyAuthMethod } from 'ssh2';
 import type { HostConfig } from '../config/schema';
+import { Batcher } from './batcher';
 import { privateKeyFor } from './private-key';
 import { AuthenticationError, ChannelOpenError, CommandAbortedError, CommandTimeoutError, ConnectionError, HostKeyMismatchError } from './errors';
 
@@ -29,6 +30,11 @@ export interface RunOptions {
    * learns that the worker went away (the channel closed) and stops, instead of running on the host unattended.
    */
   holdStdin?: boolean;
+  /**
+   * A read: it may travel with the other reads asked of this host in the same turn of the event loop, as one SSH
+   * command (src/ssh/batch.ts). Ignored with stdin, holdStdin or onStdout.
+   */
+  batch?: boolean;
 }
 
 export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
@@ -57,6 +63,7 @@ export class SshSession {
   private open = true;
   private channels = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly batcher: Batcher;
 
   private constructor(
     readonly host: HostConfig,
@@ -64,6 +71,7 @@ export class SshSession {
     private readonly socket: Socket,
   ) {
     SshSession.handshakes++;
+    this.batcher = new Batcher(host.name, (command, options) => this.run(command, options));
     // ssh2 reports a closed connection at once, and a silent peer after its keepalives (every 5 s, 3 missed).
     const closed = () => (this.open = false);
     client.on('close', closed).on('end', closed).on('error', closed);
@@ -119,6 +127,7 @@ export class SshSession {
 
   /** Runs one command; resolves with its output and exit code whatever the code (callers judge state, not codes). */
   async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
+    if (options.batch && options.stdin === undefined && !options.holdStdin && !options.onStdout) return this.batcher.add(command, options);
     if (this.channels >= MAX_CHANNELS) await new Promise<void>((turn) => this.waiting.push(turn));
     this.channels++;
     try {
