@@ -35,6 +35,12 @@ const neverAborted = new AbortController().signal;
 setMaxListeners(256, neverAborted);
 const widened = new WeakSet<AbortSignal>();
 
+export interface SharedRead {
+  host: string;
+  command: string;
+  timeoutMs?: number;
+}
+
 /**
  * One SSH session per host, taken on first use and shared by the steps of one attempt or one read-only pass: from the
  * worker's pool when it has one (src/ssh/pool.ts), else opened here and closed at the end.
@@ -77,8 +83,23 @@ export class HostSessions {
     if (!this.shareReads || options.stdin !== undefined || options.holdStdin) return this.send(host, command, options);
     const key = `${host}\n${command}`;
     let read = this.reads.get(key);
-    if (!read) this.reads.set(key, (read = this.send(host, command, options)));
+    if (!read) {
+      this.reads.set(key, (read = this.send(host, command, options)));
+      this.asked.push({ host, command, timeoutMs: options.timeoutMs });
+    }
     return read;
+  }
+
+  /** The shared reads asked so far, in order: what the next pass of the same cluster may ask at its start. */
+  readonly asked: SharedRead[] = [];
+
+  /**
+   * Asks these reads now, before any step does; a step that asks one later gets its answer (shared reads only).
+   * A failure is the asking step's to see, never an unhandled rejection here.
+   */
+  askAhead(reads: readonly SharedRead[]): void {
+    if (!this.shareReads) return;
+    for (const { host, command, timeoutMs } of reads) void this.run(host, command, { timeoutMs, batch: true }).catch(() => undefined);
   }
 
   private async send(host: string, command: string, options: RunOptions): Promise<CommandResult> {
@@ -144,7 +165,9 @@ export class SshStepContext implements StepContext {
     const timer = setInterval(beat, HEARTBEAT_EVERY_MS);
     try {
       const signal = command.phase === 'act' ? undefined : cancelled;
-      const result = await this.sessions.run(command.host, command.command, { stdin, timeoutMs: command.timeoutMs, signal });
+      // A check or verify read may travel with the host's other reads of this moment (src/ssh/batch.ts).
+      const batch = command.phase !== 'act' && stdin === undefined;
+      const result = await this.sessions.run(command.host, command.command, { stdin, timeoutMs: command.timeoutMs, signal, batch });
       activity?.log.info(`${this.step}: ${command.host}$ ${command.command} -> exit ${result.code}`);
       if (command.phase === 'act') this.actions.push(`${command.host}: ${command.command}`);
       return result;

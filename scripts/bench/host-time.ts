@@ -1,4 +1,5 @@
 /** Time spent inside host commands, as the lab's hosts log it (lab-audit writes lab-timing.log: start end exit command). */
+import { BATCH_MARK } from '../../src/ssh/batch';
 import type { HostCommandTime } from '../../test/helpers/lab';
 
 export { hostCommandTimes, type HostCommandTime } from '../../test/helpers/lab';
@@ -6,6 +7,7 @@ export { hostCommandTimes, type HostCommandTime } from '../../test/helpers/lab';
 export interface HostTime {
   /** Wall time during which at least one host was running one of our commands (parallel commands count once). */
   busyMs: number;
+  /** Commands the hosts ran, a batch of reads (src/ssh/batch.ts) counted as the reads it carried. */
   commands: number;
 }
 
@@ -13,14 +15,15 @@ export interface HostTime {
  * An event watcher (src/step-kit/quorum-events.ts) sits on the host for the whole wait doing nothing: counted as
  * host work it would hide the wait's polls as "inside host commands".
  */
+/** The reads an SSH command carried: a batch says how many in its first line (lab-timing.log joins its lines). */
+const readsIn = (t: HostCommandTime) => Number(new RegExp(`^: ${BATCH_MARK} (\\d+)`).exec(t.command)?.[1] ?? 1);
+
 export const isWatcher = (t: HostCommandTime) => t.command.includes('corosync-quorumtool -m');
 
 /** Host time inside a window: the union of the command intervals, clipped to it. */
 export function hostTimeWithin(times: HostCommandTime[], fromMs: number, toMs: number): HostTime {
-  const inside = times
-    .filter((t) => !isWatcher(t) && t.endMs > fromMs && t.startMs < toMs)
-    .map((t) => [Math.max(t.startMs, fromMs), Math.min(t.endMs, toMs)] as const)
-    .sort((a, b) => a[0] - b[0]);
+  const ran = times.filter((t) => !isWatcher(t) && t.endMs > fromMs && t.startMs < toMs);
+  const inside = ran.map((t) => [Math.max(t.startMs, fromMs), Math.min(t.endMs, toMs)] as const).sort((a, b) => a[0] - b[0]);
   let busyMs = 0;
   let reach = -Infinity;
   for (const [start, end] of inside) {
@@ -28,5 +31,5 @@ export function hostTimeWithin(times: HostCommandTime[], fromMs: number, toMs: n
     busyMs += end - Math.max(start, reach);
     reach = end;
   }
-  return { busyMs, commands: inside.length };
+  return { busyMs, commands: ran.reduce((n, t) => n + readsIn(t), 0) };
 }

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/load';
 import type { ClusterConfig } from '../../src/config/schema';
 import assert from 'node:assert/strict';
 import { parsePvecmStatus } from '../../src/parsers/pvecm-status';
+import { batchedCommands } from '../../src/ssh/batch';
 import type { Transcript } from './real-pvecm';
 import { stop, type Proc } from './processes';
 
@@ -58,14 +59,19 @@ export function freshLab(env: Record<string, string> = {}): { config: ClusterCon
   return { config: loadConfig(path), path };
 }
 
-/** Commands received over SSH by a host so far (the lab's sshd ForceCommand logs each one). */
+/**
+ * Commands received over SSH by a host so far (the lab's sshd ForceCommand logs each one, "<start> <command>", a
+ * command's later lines as they are). A batch of reads (src/ssh/batch.ts) counts as the commands it carried.
+ */
 export function audit(host: string): string[] {
   const file = join(LAB_DIR, 'hosts', host, 'var-log', 'lab-audit.log');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.slice(l.indexOf(' ') + 1));
+  const received: string[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (/^\d+\.\d+ /.test(line)) received.push(line.slice(line.indexOf(' ') + 1));
+    else if (received.length > 0) received[received.length - 1] += `\n${line}`;
+  }
+  return received.map((c) => c.replace(/\n$/, '')).flatMap((c) => batchedCommands(c) ?? [c]);
 }
 
 /**
