@@ -7,7 +7,7 @@ import type { ClusterConfig } from '../src/config/schema';
 import { SshError } from '../src/ssh/errors';
 import type { AnyStep, Facts } from '../src/step-kit/descriptor';
 import { GUIDE_STEPS } from '../steps';
-import { HostSessions, ReadOnlyViolation, SshStepContext } from './runtime/step-context';
+import { HostSessions, ReadOnlyViolation, SshStepContext, type SharedRead } from './runtime/step-context';
 
 /**
  * pass: done and verified. not-done: the check finds work left (the guide has not run that far). fail: the check
@@ -74,14 +74,30 @@ function overall(steps: StepCheck[]): PassVerdict {
   return 'pass';
 }
 
+/** Per cluster and step set, the reads of its last pass; a guard watching many clusters keeps one entry each. */
+const lastReads = new Map<string, SharedRead[]>();
+const REMEMBERED_PASSES = 256;
+
+function remember(key: string, reads: SharedRead[]): void {
+  lastReads.delete(key);
+  lastReads.set(key, reads);
+  if (lastReads.size > REMEMBERED_PASSES) lastReads.delete(lastReads.keys().next().value as string);
+}
+
 /** Runs every step's check and verify against the hosts; nothing is changed. */
 export async function readOnlyPass(config: ClusterConfig, steps: readonly AnyStep[] = GUIDE_STEPS): Promise<ReadOnlyReport> {
   const started = Date.now();
   // One pass, one answer per host: an unreachable host costs one connect timeout, not one per step.
   const sessions = new HostSessions(config, false, true);
+  const memoryKey = `${config.cluster.name}\n${steps.map((s) => s.name).join(' ')}`;
+  // The reads the last pass asked are asked at once, so a read that a step asks only after others (the login
+  // probe after the key checks) starts with them. A read no step asks this time costs one read; a read not asked
+  // ahead is asked when a step needs it, as without this.
+  sessions.askAhead(lastReads.get(memoryKey) ?? []);
   try {
     // Reads only, so every step checks at once: one connection per host carries them side by side.
     const results = await Promise.all(steps.map((step) => checkOne(step, config, sessions)));
+    remember(memoryKey, sessions.asked);
     return {
       cluster: config.cluster.name,
       checkedAt: new Date(started).toISOString(),
