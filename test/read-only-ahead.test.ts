@@ -1,0 +1,53 @@
+/**
+ * The read-only pass asks at its start the reads its last pass of the same cluster asked (activities/read-only-pass.ts),
+ * against a real sshd: a read a step asks only after another starts with it the next time, and still gets an answer.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { readOnlyPass } from '../activities/read-only-pass';
+import type { ClusterConfig } from '../src/config/schema';
+import { on } from '../src/step-kit/commands';
+import type { AnyStep } from '../src/step-kit/descriptor';
+import { startSshd, type TestSshd } from './helpers/sshd';
+
+describe('the read-only pass asks the last pass’s reads ahead (real sshd)', () => {
+  let sshd: TestSshd;
+  let dir: string;
+  before(async () => {
+    sshd = await startSshd();
+    dir = mkdtempSync(join(tmpdir(), 'pve-twonode-ahead-'));
+  });
+  after(() => {
+    sshd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a read asked after another starts with it on the next pass; both answers are the hosts’', async () => {
+    const config = { cluster: { name: `ahead-${process.pid}` }, nodes: [sshd.host], qdevice: sshd.host } as unknown as ClusterConfig;
+    const log = join(dir, 'log');
+    // "first" takes 600 ms; "second" is asked only once it has answered, as a login probe after the key checks.
+    const first = on(sshd.host, 'check', `echo "first $(date +%s%N)" >> ${log}; sleep 0.6; echo one`);
+    const second = on(sshd.host, 'verify', `echo "second $(date +%s%N)" >> ${log}; echo two`);
+    const step = {
+      name: 'two-reads',
+      hosts: () => [sshd.host.name],
+      check: async (ctx) => ({ done: (await ctx.output(first)).trim() === 'one', state: null }),
+      verify: async (ctx) => ({ summary: (await ctx.output(second)).trim(), facts: {} }),
+    } as AnyStep;
+    const startsOf = () => {
+      const lines = readFileSync(log, 'utf8').trim().split('\n').slice(-2);
+      const at = (name: string) => Number(lines.find((l) => l.startsWith(name))?.split(' ')[1]) / 1e6;
+      return at('second') - at('first');
+    };
+    const cold = await readOnlyPass(config, [step]);
+    assert.deepEqual([cold.verdict, cold.steps[0].reason], ['pass', 'two']);
+    assert.ok(startsOf() >= 550, `first pass: the second read waits for the first (${startsOf()} ms apart)`);
+    const warm = await readOnlyPass(config, [step]);
+    assert.deepEqual([warm.verdict, warm.steps[0].reason], ['pass', 'two']);
+    assert.ok(startsOf() < 300, `next pass: both reads start together (${startsOf()} ms apart)`);
+    assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 4, 'each read ran once per pass');
+  });
+});
