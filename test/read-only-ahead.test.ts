@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { readOnlyPass } from '../activities/read-only-pass';
 import type { ClusterConfig } from '../src/config/schema';
 import { on } from '../src/step-kit/commands';
-import type { AnyStep } from '../src/step-kit/descriptor';
+import type { AnyStep, StepContext } from '../src/step-kit/descriptor';
 import { startSshd, type TestSshd } from './helpers/sshd';
 
 describe('the read-only pass asks the last pass’s reads ahead (real sshd)', () => {
@@ -34,9 +34,9 @@ describe('the read-only pass asks the last pass’s reads ahead (real sshd)', ()
     const step = {
       name: 'two-reads',
       hosts: () => [sshd.host.name],
-      check: async (ctx) => ({ done: (await ctx.output(first)).trim() === 'one', state: null }),
-      verify: async (ctx) => ({ summary: (await ctx.output(second)).trim(), facts: {} }),
-    } as AnyStep;
+      check: async (ctx: StepContext) => ({ done: (await ctx.output(first)).trim() === 'one', state: null }),
+      verify: async (ctx: StepContext) => ({ summary: (await ctx.output(second)).trim(), facts: {} }),
+    } as unknown as AnyStep;
     const startsOf = () => {
       const lines = readFileSync(log, 'utf8').trim().split('\n').slice(-2);
       const at = (name: string) => Number(lines.find((l) => l.startsWith(name))?.split(' ')[1]) / 1e6;
