@@ -60,14 +60,17 @@ export class Batcher {
     const channel = new AbortController();
     const timers: NodeJS.Timeout[] = [];
     const cleanups: (() => void)[] = [];
+    let givenUp = false;
     const finished = (read: Read, result: CommandResult | Error) => {
+      if (read.settled) return;
       read.settle(result);
-      // Nobody waits on the batch any more: its channel is closed (a read that timed out may still run there).
-      if (reads.every((r) => r.settled)) {
-        timers.forEach(clearTimeout);
-        cleanups.forEach((c) => c());
-        channel.abort();
-      }
+      givenUp ||= result instanceof CommandTimeoutError || result instanceof CommandAbortedError;
+      if (!reads.every((r) => r.settled)) return;
+      timers.forEach(clearTimeout);
+      cleanups.forEach((c) => c());
+      // Nobody waits on the batch any more. If a read was given up on (it may still run there), the channel is
+      // closed; otherwise the script is left to end by itself, which removes its directory on the host.
+      if (givenUp) channel.abort();
     };
     for (const read of reads) {
       const timeoutMs = read.options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
