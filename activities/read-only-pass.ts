@@ -7,6 +7,7 @@ import type { ClusterConfig } from '../src/config/schema';
 import { SshError } from '../src/ssh/errors';
 import type { AnyStep, Facts } from '../src/step-kit/descriptor';
 import { GUIDE_STEPS } from '../steps';
+import { reusedRead } from './runtime/reused-reads';
 import { HostSessions, ReadOnlyViolation, SshStepContext, type SharedRead } from './runtime/step-context';
 
 /**
@@ -93,7 +94,8 @@ export async function readOnlyPass(config: ClusterConfig, steps: readonly AnySte
   // The reads the last pass asked are asked at once, so a read that a step asks only after others (the login
   // probe after the key checks) starts with them. A read no step asks this time costs one read; a read not asked
   // ahead is asked when a step needs it, as without this.
-  sessions.askAhead(lastReads.get(memoryKey) ?? []);
+  // A read whose earlier success is still good (reuseForMs) is not asked at all.
+  sessions.askAhead((lastReads.get(memoryKey) ?? []).filter((r) => !reusedRead(config.cluster.name, r.host, r.command)));
   try {
     // Reads only, so every step checks at once: one connection per host carries them side by side.
     const results = await Promise.all(steps.map((step) => checkOne(step, config, sessions)));

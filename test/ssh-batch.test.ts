@@ -4,11 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { batchedCommands, batchScript, FrameReader, type Frame } from '../src/ssh/batch';
 import { CommandAbortedError, CommandTimeoutError } from '../src/ssh/errors';
-import { SshSession } from '../src/ssh/session';
-import { startSshd, type TestSshd } from './helpers/sshd';
+import { sshdWithSession } from './helpers/sshd';
 
 const EDGE_CASES = [
   'echo hi',
@@ -59,23 +58,13 @@ describe('batch script, run by bash', () => {
 });
 
 describe('reads batched over a real sshd', () => {
-  let sshd: TestSshd;
-  let session: SshSession;
-  const read = (command: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}) => session.run(command, { ...options, batch: true });
+  const suite = sshdWithSession();
+  const read = (command: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}) => suite.session().run(command, { ...options, batch: true });
   /** The PID of the shell the command came in: the batch script's for reads sent together (a subshell keeps $$). */
   const PARENT = 'echo $$';
 
-  before(async () => {
-    sshd = await startSshd();
-    session = await SshSession.open(sshd.host);
-  });
-  after(() => {
-    session?.close();
-    sshd?.stop();
-  });
-
   it('sends the reads of one moment as one SSH command, and each gets its own answer', async () => {
-    const before = await Promise.all([session.run(PARENT), session.run(PARENT)]);
+    const before = await Promise.all([suite.session().run(PARENT), suite.session().run(PARENT)]);
     assert.notEqual(before[0].stdout, before[1].stdout, 'unbatched commands each have a shell of their own');
     const results = await Promise.all([read(PARENT), read(PARENT), read('echo two; exit 2'), read('echo three >&2')]);
     assert.equal(results[0].stdout, results[1].stdout, 'both reads ran under the same batch script');
@@ -101,7 +90,7 @@ describe('reads batched over a real sshd', () => {
     const [slow, quick] = await Promise.allSettled([read('sleep 5', { timeoutMs: 300 }), read('sleep 0.5; echo quick')]);
     assert.ok(slow.status === 'rejected' && slow.reason instanceof CommandTimeoutError, String(slow.status));
     assert.equal(quick.status === 'fulfilled' && quick.value.stdout, 'quick\n');
-    assert.equal((await session.run('echo still here')).stdout, 'still here\n');
+    assert.equal((await suite.session().run('echo still here')).stdout, 'still here\n');
   });
 
   it('a cancelled read stops alone', async () => {
@@ -121,7 +110,7 @@ describe('reads batched over a real sshd', () => {
   });
 
   it('a command given stdin is never batched (it is an act or carries a secret)', async () => {
-    const [withStdin, alone] = await Promise.all([session.run(`read -r x; ${PARENT}`, { stdin: 'x\n', batch: true }), read(PARENT)]);
+    const [withStdin, alone] = await Promise.all([suite.session().run(`read -r x; ${PARENT}`, { stdin: 'x\n', batch: true }), read(PARENT)]);
     assert.notEqual(withStdin.stdout, alone.stdout);
   });
 });

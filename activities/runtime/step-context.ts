@@ -10,6 +10,7 @@ import { SshSession, type CommandResult, type RunOptions } from '../../src/ssh/s
 import { hostByName, type HostCommand } from '../../src/step-kit/commands';
 import type { Facts, StepContext, WaitOptions } from '../../src/step-kit/descriptor';
 import { HostEvents } from './host-events';
+import { keepRead, reusedRead } from './reused-reads';
 
 const HEARTBEAT_EVERY_MS = 5_000;
 export const WAIT_POLL_MS = 250;
@@ -82,15 +83,22 @@ export class HostSessions {
   run(host: string, command: string, options: RunOptions): Promise<CommandResult> {
     if (!this.shareReads || options.stdin !== undefined || options.holdStdin) return this.send(host, command, options);
     const key = `${host}\n${command}`;
-    let read = this.reads.get(key);
-    if (!read) {
-      this.reads.set(key, (read = this.send(host, command, options)));
+    if (!this.askedKeys.has(key)) {
+      this.askedKeys.add(key);
       this.asked.push({ host, command, timeoutMs: options.timeoutMs });
     }
+    return this.shared(key, host, command, options);
+  }
+
+  private shared(key: string, host: string, command: string, options: RunOptions): Promise<CommandResult> {
+    let read = this.reads.get(key);
+    if (!read) this.reads.set(key, (read = this.send(host, command, options)));
     return read;
   }
 
-  /** The shared reads asked so far, in order: what the next pass of the same cluster may ask at its start. */
+  private readonly askedKeys = new Set<string>();
+
+  /** The shared reads steps asked so far, in order: what the next pass of the same cluster may ask at its start. */
   readonly asked: SharedRead[] = [];
 
   /**
@@ -99,7 +107,7 @@ export class HostSessions {
    */
   askAhead(reads: readonly SharedRead[]): void {
     if (!this.shareReads) return;
-    for (const { host, command, timeoutMs } of reads) void this.run(host, command, { timeoutMs, batch: true }).catch(() => undefined);
+    for (const { host, command, timeoutMs } of reads) void this.shared(`${host}\n${command}`, host, command, { timeoutMs, batch: true }).catch(() => undefined);
   }
 
   private async send(host: string, command: string, options: RunOptions): Promise<CommandResult> {
@@ -159,6 +167,9 @@ export class SshStepContext implements StepContext {
       widened.add(cancelled);
     }
     if (cancelled.aborted) throw new CancelledFailure(`cancelled before: ${command.command} on ${command.host}`);
+    const reusable = this.readOnly && command.reuseForMs !== undefined && stdin === undefined;
+    const reused = reusable ? reusedRead(this.config.cluster.name, command.host, command.command) : undefined;
+    if (reused) return reused;
     const started = Date.now();
     const beat = () => this.note({ host: command.host, command: command.command, elapsedMs: Date.now() - started });
     beat();
@@ -169,6 +180,7 @@ export class SshStepContext implements StepContext {
       const batch = command.phase !== 'act' && stdin === undefined;
       const result = await this.sessions.run(command.host, command.command, { stdin, timeoutMs: command.timeoutMs, signal, batch });
       activity?.log.info(`${this.step}: ${command.host}$ ${command.command} -> exit ${result.code}`);
+      if (reusable) keepRead(this.config.cluster.name, command.host, result, command.reuseForMs ?? 0);
       if (command.phase === 'act') this.actions.push(`${command.host}: ${command.command}`);
       return result;
     } finally {

@@ -13,6 +13,11 @@ export interface HostCommand {
   stdin?: string;
   /** A command that waits (apt, quorum polls) may take this long. */
   timeoutMs?: number;
+  /**
+   * A read whose success a read-only pass (the health check) may take as still true for this long instead of asking
+   * again (activities/runtime/reused-reads.ts); a guide run or repair always asks.
+   */
+  reuseForMs?: number;
 }
 
 /** A command whose text depends on a value only known at run time (a key read from a host); plan shows the placeholder. */

@@ -5,7 +5,10 @@ import { createServer, connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import type { HostConfig } from '../../src/config/schema';
+import { SshSession } from '../../src/ssh/session';
 
 export interface TestSshd {
   host: HostConfig;
@@ -81,4 +84,20 @@ export async function startSshd(): Promise<TestSshd> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** For a suite: a real sshd and one session open to it, from its `before` to its `after`. */
+export function sshdWithSession(): { sshd: () => TestSshd; session: () => SshSession } {
+  let sshd: TestSshd | undefined;
+  let session: SshSession | undefined;
+  before(async () => {
+    sshd = await startSshd();
+    session = await SshSession.open(sshd.host);
+  });
+  after(() => {
+    session?.close();
+    sshd?.stop();
+  });
+  const ready = <T>(value: T | undefined): T => value ?? assert.fail('the suite’s sshd is not started yet');
+  return { sshd: () => ready(sshd), session: () => ready(session) };
 }
