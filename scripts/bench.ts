@@ -115,6 +115,10 @@ async function runGuide(client: Client, runs: ActivityRun[]): Promise<void> {
   }));
   const quick = rows.filter((r) => !r.type.startsWith('failover') && !r.type.startsWith('send') && r.wallMs > 0);
   const worst = (key: 'overheadMs' | 'netMs') => quick.reduce((a, b) => (b[key] > a[key] ? b : a));
+  const sum = (key: 'overheadMs' | 'netMs' | 'wallMs') => quick.reduce((n, r) => n + r[key], 0);
+  console.log(
+    `non-failover steps together: overhead ${Math.round(sum('overheadMs'))} of ${Math.round(sum('wallMs'))} ms wall (${pct(sum('overheadMs'), sum('wallMs')).trim()}); without waits ${Math.round(sum('netMs'))} ms (${pct(sum('netMs'), sum('wallMs')).trim()})`,
+  );
   console.log(
     `non-failover steps: worst overhead ${Math.round(worst('overheadMs').overheadMs)} ms (${worst('overheadMs').type}), median ${Math.round(median(quick.map((r) => r.overheadMs)))} ms; ` +
       `without waits: worst ${Math.round(worst('netMs').netMs)} ms (${worst('netMs').type}), median ${Math.round(median(quick.map((r) => r.netMs)))} ms`,
@@ -144,7 +148,9 @@ function keyDecryption(): void {
   if (!('key_file' in auth) || !auth.passphrase) return;
   const started = performance.now();
   utils.parseKey(readFileSync(auth.key_file), resolveSecret(auth.passphrase));
-  console.log(`of preflight's overhead: decrypting the worker's SSH key (bcrypt_pbkdf, once per worker process) takes ${Math.round(performance.now() - started)} ms`);
+  console.log(
+    `of preflight's overhead: decrypting the worker's SSH key (bcrypt_pbkdf, once per worker process) takes ${Math.round(performance.now() - started)} ms`,
+  );
 }
 
 function openSockets(): number {
