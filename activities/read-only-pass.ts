@@ -3,6 +3,7 @@
  * step and one for the cluster; the base of the health check. Act commands are refused by the context itself.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { setBounded } from '../src/bounded-map';
 import type { ClusterConfig } from '../src/config/schema';
 import { SshError } from '../src/ssh/errors';
 import type { AnyStep, Facts } from '../src/step-kit/descriptor';
@@ -79,12 +80,6 @@ function overall(steps: StepCheck[]): PassVerdict {
 const lastReads = new Map<string, SharedRead[]>();
 const REMEMBERED_PASSES = 256;
 
-function remember(key: string, reads: SharedRead[]): void {
-  lastReads.delete(key);
-  lastReads.set(key, reads);
-  if (lastReads.size > REMEMBERED_PASSES) lastReads.delete(lastReads.keys().next().value as string);
-}
-
 /** Runs every step's check and verify against the hosts; nothing is changed. */
 export async function readOnlyPass(config: ClusterConfig, steps: readonly AnyStep[] = GUIDE_STEPS): Promise<ReadOnlyReport> {
   const started = Date.now();
@@ -99,7 +94,7 @@ export async function readOnlyPass(config: ClusterConfig, steps: readonly AnySte
   try {
     // Reads only, so every step checks at once: one connection per host carries them side by side.
     const results = await Promise.all(steps.map((step) => checkOne(step, config, sessions)));
-    remember(memoryKey, sessions.asked);
+    setBounded(lastReads, memoryKey, sessions.asked, REMEMBERED_PASSES);
     return {
       cluster: config.cluster.name,
       checkedAt: new Date(started).toISOString(),

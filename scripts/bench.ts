@@ -182,8 +182,10 @@ async function readOnlyPasses(pool: SshPool): Promise<void> {
     started = Date.now();
     pass = await readOnlyPass(freshLabConfig);
     walls.push(pass.wallMs);
-    if (i < 3) await settled();
-    if (i < 3) printRow(`warm #${i + 1} (${pass.verdict})`, pass.wallMs, started, started + pass.wallMs, SshSession.handshakes - before);
+    if (i < 3) {
+      await settled();
+      printRow(`warm #${i + 1} (${pass.verdict})`, pass.wallMs, started, started + pass.wallMs, SshSession.handshakes - before);
+    }
   }
   await settled();
   printSlowest(started);
@@ -223,8 +225,10 @@ async function healthPasses(): Promise<void> {
     started = Date.now();
     const report = await healthCheck(freshLabConfig);
     walls.push(report.wallMs);
-    if (i < 3) await settled();
-    if (i < 3) printRow(`warm #${i + 1} (${report.status})`, report.wallMs, started, started + report.wallMs, SshSession.handshakes - before);
+    if (i < 3) {
+      await settled();
+      printRow(`warm #${i + 1} (${report.status})`, report.wallMs, started, started + report.wallMs, SshSession.handshakes - before);
+    }
   }
   await settled();
   printSlowest(started);
@@ -247,8 +251,10 @@ async function compareWithAnsible(pool: SshPool): Promise<void> {
     const started = Date.now();
     const pass = await readOnlyPass(freshLabConfig, [preflight]);
     ours.push(pass.wallMs);
-    if (i === 0) await settled();
-    if (i === 0) printRow('pve-twonode (warm)', pass.wallMs, started, started + pass.wallMs, '-');
+    if (i === 0) {
+      await settled();
+      printRow('pve-twonode (warm)', pass.wallMs, started, started + pass.wallMs, '-');
+    }
   }
   const theirs: number[] = [];
   for (let i = 0; i < 5; i++) {

@@ -4,31 +4,22 @@
  * for as long as the read allows (HostCommand.reuseForMs), never a failure.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { readOnlyPass } from '../activities/read-only-pass';
 import { HostSessions, SshStepContext } from '../activities/runtime/step-context';
 import type { ClusterConfig } from '../src/config/schema';
 import { on } from '../src/step-kit/commands';
 import type { AnyStep, StepContext } from '../src/step-kit/descriptor';
-import { startSshd, type TestSshd } from './helpers/sshd';
+import { sshdWithDir } from './helpers/sshd';
 
 describe('the read-only pass asks the last pass’s reads ahead (real sshd)', () => {
-  let sshd: TestSshd;
-  let dir: string;
-  before(async () => {
-    sshd = await startSshd();
-    dir = mkdtempSync(join(tmpdir(), 'pve-twonode-ahead-'));
-  });
-  after(() => {
-    sshd?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = sshdWithDir('pve-twonode-ahead-');
 
   it('a read asked after another starts with it on the next pass; both answers are the hosts’', async () => {
+    const [sshd, dir] = [suite.sshd(), suite.dir()];
     const config = { cluster: { name: `ahead-${process.pid}` }, nodes: [sshd.host], qdevice: sshd.host } as unknown as ClusterConfig;
     const log = join(dir, 'log');
     // "first" takes 600 ms; "second" is asked only once it has answered, as a login probe after the key checks.
@@ -55,6 +46,7 @@ describe('the read-only pass asks the last pass’s reads ahead (real sshd)', ()
   });
 
   it('a read that may be reused is asked again only when its success is older than it allows; a failure always is', async () => {
+    const [sshd, dir] = [suite.sshd(), suite.dir()];
     const config = { cluster: { name: `reuse-${process.pid}` }, nodes: [sshd.host], qdevice: sshd.host } as unknown as ClusterConfig;
     const log = join(dir, 'reuse-log');
     const proof = on(sshd.host, 'verify', `echo proof >> ${log}; echo ok`, { reuseForMs: 1_500 });

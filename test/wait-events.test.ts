@@ -1,15 +1,14 @@
 /** A wait woken by a host's events (src/step-kit/quorum-events.ts does this with corosync) against a real sshd. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { HostSessions, SshStepContext } from '../activities/runtime/step-context';
 import type { ClusterConfig } from '../src/config/schema';
 import { on } from '../src/step-kit/commands';
-import { startSshd, type TestSshd } from './helpers/sshd';
+import { sshdWithDir } from './helpers/sshd';
 
 const running = (marker: string) => {
   try {
@@ -20,18 +19,10 @@ const running = (marker: string) => {
 };
 
 describe('a wait woken by host events (real sshd)', () => {
-  let sshd: TestSshd;
-  let dir: string;
-  before(async () => {
-    sshd = await startSshd();
-    dir = mkdtempSync(join(tmpdir(), 'pve-twonode-events-'));
-  });
-  after(() => {
-    sshd?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const suite = sshdWithDir('pve-twonode-events-');
 
   it('probes when the host reports a change, not at the next poll; the watcher is gone from the host after the wait', async () => {
+    const [sshd, dir] = [suite.sshd(), suite.dir()];
     const config = { nodes: [sshd.host, { ...sshd.host, name: 'other' }], qdevice: { ...sshd.host, name: 'vm' } } as unknown as ClusterConfig;
     const flag = join(dir, 'flag');
     const marker = `pve-twonode-test-watcher-${process.pid}`;

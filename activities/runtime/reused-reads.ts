@@ -2,6 +2,7 @@
  * Reads a read-only pass may take as still true for a while (HostCommand.reuseForMs): a success is kept per cluster,
  * host and command in this worker; a failure never is, so a broken state is asked again at the next pass.
  */
+import { setBounded } from '../../src/bounded-map';
 import type { CommandResult } from '../../src/ssh/session';
 
 const KEPT = 1_024;
@@ -20,10 +21,7 @@ export function reusedRead(cluster: string, host: string, command: string): Comm
 
 export function keepRead(cluster: string, host: string, result: CommandResult, reuseForMs: number): void {
   if (result.code !== 0) return;
-  const key = keyOf(cluster, host, result.command);
-  proven.delete(key);
-  proven.set(key, { result, until: Date.now() + reuseForMs });
-  if (proven.size > KEPT) proven.delete(proven.keys().next().value as string);
+  setBounded(proven, keyOf(cluster, host, result.command), { result, until: Date.now() + reuseForMs }, KEPT);
 }
 
 /** Forgets every kept success: the next pass asks everything (`npm run bench` times such passes too). */

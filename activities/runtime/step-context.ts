@@ -52,6 +52,10 @@ export class HostSessions {
 
   private readonly reads = new Map<string, Promise<CommandResult>>();
 
+  /** The shared reads steps asked so far, in order: what the next pass of the same cluster may ask at its start. */
+  readonly asked: SharedRead[] = [];
+  private readonly askedKeys = new Set<string>();
+
   /**
    * @param retryFailedConnects false for one-shot passes: a host that did not answer is not waited for again.
    * @param shareReads the read-only pass: the same read on the same host (several steps ask `pvecm status`) is sent
@@ -95,11 +99,6 @@ export class HostSessions {
     if (!read) this.reads.set(key, (read = this.send(host, command, options)));
     return read;
   }
-
-  private readonly askedKeys = new Set<string>();
-
-  /** The shared reads steps asked so far, in order: what the next pass of the same cluster may ask at its start. */
-  readonly asked: SharedRead[] = [];
 
   /**
    * Asks these reads now, before any step does; a step that asks one later gets its answer (shared reads only).

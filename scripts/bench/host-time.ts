@@ -11,13 +11,14 @@ export interface HostTime {
   commands: number;
 }
 
+/** The reads an SSH command carried: a batch says how many in its first line (lab-timing.log joins its lines). */
+const BATCH_HEADER = new RegExp(`^: ${BATCH_MARK} (\\d+)`);
+const readsIn = (t: HostCommandTime) => Number(BATCH_HEADER.exec(t.command)?.[1] ?? 1);
+
 /**
  * An event watcher (src/step-kit/quorum-events.ts) sits on the host for the whole wait doing nothing: counted as
  * host work it would hide the wait's polls as "inside host commands".
  */
-/** The reads an SSH command carried: a batch says how many in its first line (lab-timing.log joins its lines). */
-const readsIn = (t: HostCommandTime) => Number(new RegExp(`^: ${BATCH_MARK} (\\d+)`).exec(t.command)?.[1] ?? 1);
-
 export const isWatcher = (t: HostCommandTime) => t.command.includes('corosync-quorumtool -m');
 
 /** Host time inside a window: the union of the command intervals, clipped to it. */

@@ -86,6 +86,8 @@ export async function startSshd(): Promise<TestSshd> {
   };
 }
 
+const ready = <T>(value: T | undefined): T => value ?? assert.fail('the suite’s sshd is not started yet');
+
 /** For a suite: a real sshd and one session open to it, from its `before` to its `after`. */
 export function sshdWithSession(): { sshd: () => TestSshd; session: () => SshSession } {
   let sshd: TestSshd | undefined;
@@ -98,6 +100,20 @@ export function sshdWithSession(): { sshd: () => TestSshd; session: () => SshSes
     session?.close();
     sshd?.stop();
   });
-  const ready = <T>(value: T | undefined): T => value ?? assert.fail('the suite’s sshd is not started yet');
   return { sshd: () => ready(sshd), session: () => ready(session) };
+}
+
+/** For a suite: a real sshd and a scratch directory for the files its commands use, from `before` to `after`. */
+export function sshdWithDir(prefix: string): { sshd: () => TestSshd; dir: () => string } {
+  let sshd: TestSshd | undefined;
+  let dir: string | undefined;
+  before(async () => {
+    sshd = await startSshd();
+    dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  after(() => {
+    sshd?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return { sshd: () => ready(sshd), dir: () => ready(dir) };
 }
