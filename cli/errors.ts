@@ -71,8 +71,9 @@ export function explainTemporalError(err: unknown, where: Where): CliError | nul
       `the run is waiting for a worker: none polls task queue "${where.taskQueue}" on ${where.address}; start one with: pve-twonode worker`,
       EXIT.noWorker,
     );
+  // The worker's native connection reports a refused or unresolvable address as a tonic transport error.
   if (
-    /Failed to connect before the deadline|ECONNREFUSED|connect ECONN|UNAVAILABLE|No connection established/i.test(message) ||
+    /Failed to connect before the deadline|ECONNREFUSED|connect ECONN|UNAVAILABLE|No connection established|tcp connect error|dns error/i.test(message) ||
     grpcCode(err) === grpcStatus.UNAVAILABLE
   )
     return new CliError(

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../src/config/load';
+import { readyKeys } from './worker-keys';
 import { RunAlreadyActiveError, startGuide, type GuideHandle } from './start';
 import { connectClient, temporalSettings } from '../src/temporal/connection';
 import { ALL_GATES, isGate } from '../workflows/gates';
@@ -385,7 +386,9 @@ program
   .command('worker')
   .description('run the worker (resolves secrets from its own environment)')
   .option('--task-queue <queue>', "serve this queue (a cluster's cluster.task_queue; default pve-twonode)")
-  .action(async (opts: { taskQueue?: string }) => {
+  .option('--config <cluster.yaml...>', 'decrypt the SSH keys these clusters use now, not at their first step (a bad key stops the worker)')
+  .action(async (opts: { taskQueue?: string; config?: string[] }) => {
+    for (const file of opts.config ?? []) console.log(readyKeys(file, configOrExit(file)));
     // Loaded lazily: the worker pulls in the workflow bundler, which the other commands do not need.
     const { runWorker } = await import('../worker');
     await runWorker(opts.taskQueue);

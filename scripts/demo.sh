@@ -27,7 +27,7 @@ if ! listening; then
   listening || { cat .cache/state/server.log; exit 1; }
 fi
 echo "Temporal dev server on 127.0.0.1:$port, Web UI http://localhost:$((port + 1000)) (history kept in .cache/state/demo.db)"
-"${cli[@]}" worker >.cache/state/worker.log 2>&1 &
+"${cli[@]}" worker --config "$config" >.cache/state/worker.log 2>&1 &
 pids+=($!)
 "${cli[@]}" start "$config" --auto-approve --follow
 echo "demo finished in $((SECONDS - t0)) s; the lab stays up (pve-twonode lab status / lab down); browse the history with: npm run server"

@@ -1,17 +1,22 @@
 /** The CLI as a person runs it: validate and plan need no server and touch no host. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
+import { rawTestConfig } from './helpers/config';
 import { STEP_NAMES } from '../steps';
 
 const root = join(__dirname, '..');
-const cli = (...args: string[]) =>
+const STACK = /^\s+at /m;
+const cliWithEnv = (env: Record<string, string>, ...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli', 'main.ts'), ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1' },
+    env: { ...process.env, TEMPORAL_ADDRESS: '127.0.0.1:1', ...env },
   });
+const cli = (...args: string[]) => cliWithEnv({}, ...args);
 
 describe('pve-twonode CLI', () => {
   it('validate: lists each bad field of a broken config and exits 2', () => {
@@ -51,5 +56,40 @@ describe('pve-twonode CLI', () => {
     const r = cli('approve', 'homelab', 'joni');
     assert.equal(r.status, 2);
     assert.match(r.stderr, /unknown gate "joni"/);
+  });
+});
+
+describe('pve-twonode worker --config: the SSH keys decrypted before the worker polls', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pve-twonode-worker-keys-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const keyFile = join(dir, 'id_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'right horse battery', '-f', keyFile]);
+  const config = rawTestConfig();
+  for (const host of [...(config.nodes as { ssh: { auth: unknown } }[]), config.qdevice as { ssh: { auth: unknown } }])
+    host.ssh.auth = { key_file: keyFile, passphrase: { env: 'KEY_PASSPHRASE' } };
+  const file = join(dir, 'cluster.yaml');
+  // JSON is YAML.
+  writeFileSync(file, JSON.stringify(config));
+
+  it('decrypts the key once, then goes on to Temporal (unreachable here: exit 3)', () => {
+    const r = cliWithEnv({ KEY_PASSPHRASE: 'right horse battery' }, 'worker', '--config', file);
+    assert.match(r.stdout, new RegExp(`^${file}: SSH key ${keyFile} ready in \\d+ ms$`, 'm'));
+    assert.equal(r.status, 3, r.stderr);
+  });
+
+  it('a wrong passphrase stops the worker with one line naming the fields, before it connects (exit 2)', () => {
+    const r = cliWithEnv({ KEY_PASSPHRASE: 'wrong' }, 'worker', '--config', file);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(
+      r.stderr.trim(),
+      new RegExp(`^${file}: proxmox1: cannot use the private key ${keyFile}: .*check ssh\\.auth\\.key_file and ssh\\.auth\\.passphrase$`),
+    );
+    assert.doesNotMatch(r.stderr, STACK);
+  });
+
+  it('a passphrase missing from the environment names ssh.auth.passphrase (exit 2)', () => {
+    const r = cliWithEnv({ KEY_PASSPHRASE: '' }, 'worker', '--config', file);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr.trim(), `${file}: ssh.auth.passphrase: environment variable KEY_PASSPHRASE is not set on the worker`);
   });
 });
