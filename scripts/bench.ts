@@ -3,7 +3,8 @@
  * through a dev server and an in-process worker (with the SSH pool, as `pve-twonode worker` runs), then the read-only
  * pass cold and warm, the same preflight commands through ansible-core, and many read-only passes for memory.
  * Host time is measured on the hosts (lab-timing.log), never by the worker.
- *   npm run bench -- [--passes 1000] [--warm 20] [--no-ansible]
+ *   npm run bench -- [--passes 1000] [--warmup 400] [--warm 20] [--no-ansible]
+ * MALLOC_ARENA_MAX=2 as deploy/pve-twonode-worker.service sets it (package.json).
  */
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,7 @@ const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const PASSES = option('--passes', 1000);
 const WARM = option('--warm', 20);
+const WARMUP = option('--warmup', 400);
 const PORT = 18633;
 const HOSTS = ['pve1', 'pve2', 'qnetd'];
 
@@ -263,39 +265,72 @@ function fullGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-/** RSS split as the kernel keeps it: anonymous memory (heaps, allocator arenas) and mapped files (code pages). */
-function rssParts(): { anon: number; file: number } {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { anon: kib('RssAnon'), file: kib('RssFile') };
+/**
+ * RSS by where it lives (/proc/self/smaps): the brk heap is glibc's main malloc arena; anonymous mappings hold V8's
+ * heaps (the workflow thread's too), thread stacks, other malloc arenas and large allocations; files are code pages.
+ */
+function rssParts(): { brk: number; mapped: number; files: number } {
+  const parts = { brk: 0, mapped: 0, files: 0 };
+  let part: keyof typeof parts = 'mapped';
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (mapping) part = mapping[1] === '[heap]' ? 'brk' : mapping[1].startsWith('/') ? 'files' : 'mapped';
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) parts[part] += Number(rss[1]) * 1024;
+  }
+  return parts;
 }
 
+/** Least-squares slope of y over x. */
+function slope(points: { x: number; y: number }[]): number {
+  const mean = (f: (p: { x: number; y: number }) => number) => points.reduce((n, p) => n + f(p), 0) / points.length;
+  const mx = mean((p) => p.x);
+  const my = mean((p) => p.y);
+  return mean((p) => (p.x - mx) * (p.y - my)) / mean((p) => (p.x - mx) ** 2);
+}
+
+/**
+ * Growth is measured after a warm-up: in its first few hundred passes V8 sizes its young generation to the
+ * allocation rate (heap total about 68 to 100 MiB on the lab), a one-time step, not growth.
+ */
 async function memory(): Promise<void> {
-  console.log(`\n== ${PASSES} read-only passes in one worker process: RSS and open sockets; then the same after a full GC`);
+  console.log(
+    `\n== ${WARMUP} read-only passes to warm up, then ${PASSES} measured, in one worker process: RSS and open sockets; then the same after a full GC`,
+  );
   const gc = fullGc();
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  const measured: { pass: number; rss: number; heap: number; sockets: number }[] = [];
   const sample = (i: number) => {
     const now = process.memoryUsage();
     gc();
     const collected = process.memoryUsage();
-    const { anon, file } = rssParts();
+    const { brk, mapped, files } = rssParts();
+    const sockets = openSockets();
+    if (i >= WARMUP) measured.push({ pass: i, rss: collected.rss, heap: collected.heapUsed, sockets });
     console.log(
-      `after ${String(i).padStart(5)} passes: RSS ${mib(now.rss)}, heap ${mib(now.heapUsed)}, open sockets ${openSockets()}; after a full GC: RSS ${mib(collected.rss)} ` +
-        `(anonymous ${mib(anon)}, files ${mib(file)}), heap ${mib(collected.heapUsed)} of ${mib(collected.heapTotal)}, outside the heap ${mib(collected.external)}`,
+      `after ${String(i).padStart(5)} passes${i === WARMUP ? ' (warm)' : ''}: RSS ${mib(now.rss)}, heap ${mib(now.heapUsed)}, open sockets ${sockets}; after a full GC: RSS ${mib(collected.rss)} ` +
+        `(malloc's brk heap ${mib(brk)}, other anonymous ${mib(mapped)}, files ${mib(files)}), heap ${mib(collected.heapUsed)} of ${mib(collected.heapTotal)}, outside the heap ${mib(collected.external)}`,
     );
   };
   sample(0);
   const started = Date.now();
-  for (let i = 1; i <= PASSES; i++) {
+  const every = Math.max(1, Math.floor(PASSES / 10));
+  for (let i = 1; i <= WARMUP + PASSES; i++) {
     await readOnlyPass(freshLabConfig);
-    if (i % Math.max(1, Math.floor(PASSES / 10)) === 0) sample(i);
+    if (i === WARMUP || (i > WARMUP && (i - WARMUP) % every === 0)) sample(i);
   }
-  console.log(`${PASSES} passes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${WARMUP + PASSES} passes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const [first, last] = [measured[0], measured[measured.length - 1]];
+  const perThousand = (key: 'rss' | 'heap') => (1000 * slope(measured.map((m) => ({ x: m.pass, y: m[key] })))) / 2 ** 20;
+  console.log(
+    `over the ${PASSES} measured passes, after a full GC: RSS ${mib(first.rss)} -> ${mib(last.rss)} (trend ${perThousand('rss').toFixed(2)} MiB per 1,000 passes), ` +
+      `heap ${mib(first.heap)} -> ${mib(last.heap)} (trend ${perThousand('heap').toFixed(2)}), open sockets ${first.sockets} -> ${last.sockets} (at most ${Math.max(...measured.map((m) => m.sockets))})`,
+  );
 }
 
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the benchmark needs the rehearsal lab: run it as root');
-  console.log(`# pve-twonode bench, ${new Date().toISOString()}, node ${process.version}`);
+  console.log(`# pve-twonode bench, ${new Date().toISOString()}, node ${process.version}, MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '(unset)'}`);
   freshLabConfig = freshLab().config;
   // As `pve-twonode worker --config` does before it polls: bcrypt_pbkdf once per process, not inside the first step.
   const decrypting = performance.now();
