@@ -6,7 +6,7 @@ import { Argument, Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../src/config/load';
 import { readyKeys } from './worker-keys';
 import { RunAlreadyActiveError, startGuide, type GuideHandle } from './start';
-import { connectClient, temporalSettings } from '../src/temporal/connection';
+import { TASK_QUEUE, connectClient, temporalSettings } from '../src/temporal/connection';
 import { ALL_GATES, isGate } from '../workflows/gates';
 import { approveSignal, rejectSignal, workflowIdFor } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
@@ -388,7 +388,13 @@ program
   .option('--task-queue <queue>', "serve this queue (a cluster's cluster.task_queue; default pve-twonode)")
   .option('--config <cluster.yaml...>', 'decrypt the SSH keys these clusters use now, not at their first step (a bad key stops the worker)')
   .action(async (opts: { taskQueue?: string; config?: string[] }) => {
-    for (const file of opts.config ?? []) console.log(readyKeys(file, configOrExit(file)));
+    for (const file of opts.config ?? []) {
+      const config = configOrExit(file);
+      console.log(readyKeys(file, config));
+      const queue = config.cluster.task_queue ?? TASK_QUEUE;
+      if (queue !== (opts.taskQueue ?? TASK_QUEUE))
+        console.log(`  note: ${file} runs on task queue ${queue}, which this worker does not poll; start one with --task-queue ${queue}`);
+    }
     // Loaded lazily: the worker pulls in the workflow bundler, which the other commands do not need.
     const { runWorker } = await import('../worker');
     await runWorker(opts.taskQueue);

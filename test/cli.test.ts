@@ -75,6 +75,16 @@ describe('pve-twonode worker --config: the SSH keys decrypted before the worker 
     const r = cliWithEnv({ KEY_PASSPHRASE: 'right horse battery' }, 'worker', '--config', file);
     assert.match(r.stdout, new RegExp(`^${file}: SSH key ${keyFile} ready in \\d+ ms$`, 'm'));
     assert.equal(r.status, 3, r.stderr);
+    assert.doesNotMatch(r.stdout, /note:/);
+  });
+
+  it('notes a cluster whose task queue the worker will not poll', () => {
+    const r = cliWithEnv({ KEY_PASSPHRASE: 'right horse battery' }, 'worker', '--task-queue', 'site-b', '--config', file);
+    assert.match(
+      r.stdout,
+      new RegExp(`note: ${file} runs on task queue pve-twonode, which this worker does not poll; start one with --task-queue pve-twonode`),
+    );
+    assert.equal(r.status, 3, r.stderr);
   });
 
   it('a wrong passphrase stops the worker with one line naming the fields, before it connects (exit 2)', () => {
