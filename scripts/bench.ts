@@ -49,7 +49,7 @@ interface ActivityRun {
 }
 
 const ms = (n: number) => `${Math.round(n)}`.padStart(6);
-const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(1)}%`.padStart(7);
+const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : '-').padStart(7);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Every activity, timed in the worker, with the SSH handshakes it made. */
