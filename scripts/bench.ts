@@ -19,8 +19,8 @@ import { readOnlyPass } from '../activities/read-only-pass';
 import { forgetReusedReads } from '../activities/runtime/reused-reads';
 import { waits } from '../activities/runtime/step-context';
 import { startGuide } from '../cli/start';
+import { readyKeys } from '../cli/worker-keys';
 import { SshPool, installSshPool } from '../src/ssh/pool';
-import { decryptKeysOf } from '../src/ssh/private-key';
 import { SshSession } from '../src/ssh/session';
 import { TASK_QUEUE } from '../src/temporal/connection';
 import { LOGIN_PROOF_REUSE_MS } from '../src/step-kit/root-trust';
@@ -331,13 +331,10 @@ async function memory(): Promise<void> {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the benchmark needs the rehearsal lab: run it as root');
   console.log(`# pve-twonode bench, ${new Date().toISOString()}, node ${process.version}, MALLOC_ARENA_MAX=${process.env.MALLOC_ARENA_MAX ?? '(unset)'}`);
-  freshLabConfig = freshLab().config;
+  const fresh = freshLab();
+  freshLabConfig = fresh.config;
   // As `pve-twonode worker --config` does before it polls: bcrypt_pbkdf once per process, not inside the first step.
-  const decrypting = performance.now();
-  decryptKeysOf(freshLabConfig);
-  console.log(
-    `worker start: the lab's passphrase-protected SSH key decrypted in ${Math.round(performance.now() - decrypting)} ms (once per process, before any step)`,
-  );
+  console.log(`worker start (--config): ${readyKeys(fresh.path, freshLabConfig)}`);
   // The worker's per-command log lines would drown the tables.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const server = await startDevServer(PORT, join(LAB_DIR, 'bench.db'));

@@ -5,8 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { utils, type ParsedKey } from 'ssh2';
-import type { ClusterConfig, HostConfig } from '../config/schema';
-import { allHosts } from '../step-kit/commands';
+import type { HostConfig } from '../config/schema';
 import { resolveSecret } from '../secrets';
 import { PrivateKeyError } from './errors';
 
@@ -23,20 +22,4 @@ export function privateKeyFor(host: HostConfig, auth: { key_file: string; passph
   if (!key.isPrivateKey()) throw new PrivateKeyError(host.name, auth.key_file, 'it holds no private key');
   parsed.set(auth.key_file, { version, key });
   return key;
-}
-
-/**
- * The keys a cluster's hosts are reached with, decrypted now: the worker does this at start for the clusters it is
- * given (`pve-twonode worker --config`), so a wrong passphrase stops it before any run, and the guide's first step
- * does not wait for bcrypt_pbkdf. Returns the key files, each decrypted once.
- */
-export function decryptKeysOf(config: ClusterConfig): string[] {
-  const files = new Set<string>();
-  for (const host of allHosts(config)) {
-    const auth = host.ssh.auth;
-    if (!('key_file' in auth)) continue;
-    privateKeyFor(host, auth);
-    files.add(auth.key_file);
-  }
-  return [...files];
 }
