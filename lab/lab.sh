@@ -26,6 +26,7 @@ PVE_MAJOR=${PVE_TWONODE_LAB_PVE:-9}
 JOIN=${PVE_TWONODE_LAB_JOIN:-api}     # how the cluster.yaml joins node 2: api (password + fingerprint) or use_ssh
 HA_FENCE_DELAY=${PVE_TWONODE_LAB_FENCE_DELAY:-10}   # seconds; real PVE waits ~120 s (watchdog 60 + fence delay 60)
 SOURCE_SHIMS=$(cd "$(dirname "$0")/shims" && pwd)
+REPO=$(cd "$(dirname "$0")/.." && pwd)
 SHIMS=$LAB/shims                    # copied there: a checkout under /tmp is hidden inside the hosts
 KEY=$LAB/keys/id_ed25519
 RUN=$LAB/run
@@ -38,6 +39,23 @@ die() { log "ERROR: $*"; exit 1; }
 need_root() { [[ $EUID -eq 0 ]] || die "the lab needs root (network namespaces, mounts): run it with sudo"; }
 is_vm() { [[ $1 == qnetd || $1 == qnetd2 ]]; }
 known_host() { [[ " ${HOSTS[*]} " == *" $1 "* ]] || die "unknown host '$1' (one of: ${HOSTS[*]})"; }
+
+# The real Proxmox VE code (scripts/build-pve.sh: pmxcfs, pvecm, pveproxy, pvedaemon built from $PVE_TWONODE_PVE_SRC)
+# or, without the sources, the lab's emulation of pvecm and /etc/pve. Chosen at `lab up`, kept in $LAB/pve-root.
+pve_root() { cat "$LAB/pve-root" 2>/dev/null || true; }
+real_pve() { [[ -n $(pve_root) ]]; }
+choose_pve_code() {
+  [[ -e $LAB/pve-root ]] && return 0
+  local reason root
+  if reason=$(bash "$REPO/scripts/build-pve.sh" --check); then
+    root=$(bash "$REPO/scripts/build-pve.sh") || die "building the Proxmox VE code failed (see above)"
+    printf '%s\n' "$root" >"$LAB/pve-root"
+    log "PVE nodes run the real Proxmox VE code built from $PVE_TWONODE_PVE_SRC"
+  else
+    : >"$LAB/pve-root"
+    log "no Proxmox VE sources ($reason): the lab runs its emulation of pvecm and /etc/pve; scripts/fetch-pve-sources.sh gets the real code (docs/lab.md)"
+  fi
+}
 
 # Never send a packet unless the lab subnet is routed to our own veth.
 assert_lab_route() {
@@ -111,13 +129,11 @@ prepare_disks() {
     mkdir -p "$H"/{etc-upper,etc-work,etc-corosync,etc-ssh,var-lib-corosync,var-log/corosync,root/.ssh,state/services,state/faults}
     [[ -d /etc/corosync/uidgid.d ]] && cp -a /etc/corosync/uidgid.d "$H/etc-corosync/"
     cp -a /etc/ssh/. "$H/etc-ssh/"
-    rm -f "$H"/etc-ssh/ssh_host_*
-    ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$H/etc-ssh/ssh_host_ed25519_key"
+    new_host_keys "$h"
     mkdir -p "$H/etc-ssh/sshd_config.d"
     cat >"$H/etc-ssh/sshd_config.d/lab.conf" <<CONF
 ListenAddress ${IP[$h]}:22
 ListenAddress 127.0.0.1:22
-HostKey /etc/ssh/ssh_host_ed25519_key
 PermitRootLogin prohibit-password
 PubkeyAuthentication yes
 PasswordAuthentication no
@@ -129,10 +145,15 @@ ForceCommand /usr/local/sbin/lab-audit
 CONF
     # The lab's stand-in for the HTTPS API and pmxcfs between the PVE nodes (see install_pve_node): a key that is in
     # no file root owns, so the SSH trust between the nodes is only what PVE and the guide create.
-    is_vm "$h" || echo 'AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/lab_api_keys' >>"$H/etc-ssh/sshd_config.d/lab.conf"
+    is_vm "$h" || real_pve || echo 'AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/lab_api_keys' >>"$H/etc-ssh/sshd_config.d/lab.conf"
     printf '%s\n' "$h" >"$H/etc-hostname"
-    # Debian's installer default: the host's own name on 127.0.1.1 (the guide's hosts step fixes it).
-    printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' "$h" >"$H/etc-hosts"
+    if real_pve && ! is_vm "$h"; then
+      # What the Proxmox VE installer writes: the node's name on its LAN address (pmxcfs refuses a loopback one).
+      printf '127.0.0.1\tlocalhost.localdomain localhost\n%s\t%s.lab.internal %s\n\n::1\t\tip6-localhost ip6-loopback\n' "${IP[$h]}" "$h" "$h" >"$H/etc-hosts"
+    else
+      # Debian's installer default: the host's own name on 127.0.1.1 (the guide's hosts step fixes it).
+      printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' "$h" >"$H/etc-hosts"
+    fi
     chmod 700 "$H/root" "$H/root/.ssh"
     # Per-host package state: what `apt-get install` adds; binaries of missing packages are hidden at boot.
     case $h in
@@ -143,8 +164,13 @@ CONF
     printf '%s\n' "$LAB" >"$H/state/lab-dir"
     # /etc/pve: pve1's becomes the cluster's; pve2 keeps a local one until `pvecm add` replaces it.
     case $h in
-      pve1) printf '%s\n' "$LAB/pve" >"$H/state/pve-dir"; install_pve_node "$h" "$LAB/pve" ;;
-      pve2) printf '%s\n' "$H/pve-local" >"$H/state/pve-dir"; install_pve_node "$h" "$H/pve-local" ;;
+      pve1|pve2) if real_pve; then
+          # The owner's key, which pve-cluster's first start (pvecm updatecerts) moves into /etc/pve/priv/authorized_keys.
+          install -m 600 "$KEY.pub" "$H/root/.ssh/authorized_keys"; touch "$H/state/real-pve" "$H/state/first-boot"
+          mkdir -p "$H/var-lib-pve-cluster"
+          install -d -m 0700 -o www-data -g www-data "$H/var-log/pveproxy"   # as pve-manager's package installs it
+        elif [[ $h == pve1 ]]; then printf '%s\n' "$LAB/pve" >"$H/state/pve-dir"; install_pve_node "$h" "$LAB/pve"
+        else printf '%s\n' "$H/pve-local" >"$H/state/pve-dir"; install_pve_node "$h" "$H/pve-local"; fi ;;
       qnetd|qnetd2) install -m 600 "$KEY.pub" "$H/root/.ssh/authorized_keys" ;;   # the owner's key, nothing else
     esac
     printf '%s\n' "$HA_FENCE_DELAY" >"$H/state/ha-fence-delay"
@@ -167,6 +193,14 @@ CONF
 }
 
 host_key() { cut -d' ' -f1,2 "$LAB/hosts/$1/etc-ssh/ssh_host_ed25519_key.pub"; }
+
+# The host keys a fresh Debian or Proxmox VE install has (openssh-server's postinst runs ssh-keygen -A): rsa, ecdsa and
+# ed25519. The owner pins the ed25519 one; OpenSSH clients learn the others (UpdateHostKeys).
+new_host_keys() {
+  local h=$1 t
+  rm -f "$LAB/hosts/$h"/etc-ssh/ssh_host_*
+  for t in rsa ecdsa ed25519; do ssh-keygen -q -t "$t" -N '' -C "root@$h" -f "$LAB/hosts/$h/etc-ssh/ssh_host_${t}_key"; done
+}
 
 # What a fresh Proxmox VE install leaves on a node (pve-cluster's postinst and first start: Setup.pm setup_rootsshconfig,
 # setup_ssh_keys, ssh_merge_known_hosts, gen_pve_ssl_cert), plus the owner's key, which the owner adds by hand:
@@ -194,10 +228,19 @@ install_pve_node() {
 # PID 1 of the host's own PID namespace, inside its netns and new mount/UTS/IPC namespaces (propagation private).
 host_init() {
   set -e
-  local h=$1 LAB=$2 SHIMS=$3 H=$2/hosts/$1 tool
+  local h=$1 LAB=$2 SHIMS=$3 PVE_ROOT=$4 H=$2/hosts/$1 tool
   hostname "$h"
   mount -n -t tmpfs -o nosuid,nodev,mode=0755,size=64m lab-run /run   # first, -n: libmount would write /run/mount in the machine's /run
   mount -t sysfs -o nosuid,nodev,noexec sysfs /sys
+  # Its own /dev: the device nodes a daemon uses, its own ptys, and /dev/log served by the host's syslog (below).
+  mount -n -t tmpfs -o nosuid,mode=0755,size=1m lab-dev /dev
+  mknod -m 666 /dev/null c 1 3; mknod -m 666 /dev/zero c 1 5; mknod -m 666 /dev/full c 1 7
+  mknod -m 666 /dev/random c 1 8; mknod -m 666 /dev/urandom c 1 9; mknod -m 666 /dev/tty c 5 0
+  mknod -m 600 /dev/fuse c 10 229
+  mkdir -p /dev/pts /dev/shm; mount -t devpts -o newinstance,ptmxmode=0666,mode=620 lab-pts /dev/pts; ln -s pts/ptmx /dev/ptmx
+  ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
+  # A PVE node of the real code: the built Proxmox VE packages laid over the machine's /usr, read-only, as if installed.
+  [[ -n $PVE_ROOT && -e $H/state/real-pve ]] && mount -n -t overlay lab-usr -o "lowerdir=$PVE_ROOT/usr:/usr" /usr
   # The host's own /etc: an overlay on the machine's, so every write (backups, timesyncd.conf, /etc/pve's mount
   # point) lands on this host's disk and never in the machine's /etc.
   mount -n -t overlay lab-etc -o "lowerdir=/etc,upperdir=$H/etc-upper,workdir=$H/etc-work" /etc
@@ -210,23 +253,38 @@ host_init() {
   mount --bind "$H/etc-hostname" /etc/hostname
   mkdir -p /run/lab
   mount -t tmpfs -o size=1m lab-sbin /usr/local/sbin
-  for tool in "$SHIMS"/*; do ln -s "$tool" "/usr/local/sbin/$(basename "$tool")"; done
+  for tool in "$SHIMS"/*; do
+    # With the real code, pvecm and pveversion are Proxmox's own (on the nodes; a Debian VM has neither).
+    [[ -n $PVE_ROOT ]] && case ${tool##*/} in pvecm|pveversion) continue ;; esac
+    ln -s "$tool" "/usr/local/sbin/$(basename "$tool")"
+  done
   ln -s "$SHIMS/apt-get" /usr/local/sbin/apt
+  # Proxmox's Perl code runs systemctl by its full path (it sets PATH itself): the stand-in for systemd is there too.
+  mount --bind "$SHIMS/systemctl" /usr/bin/systemctl
   mount --bind "$H/state" /run/lab   # host state (packages, services, faults) at a fixed path for the shims
-  if [[ -f $H/state/pve-dir ]]; then
+  if [[ -e $H/state/real-pve ]]; then
+    # pmxcfs mounts /etc/pve itself; its database lives on the node's disk.
+    mkdir -p /etc/pve /var/lib/pve-cluster; mount --bind "$H/var-lib-pve-cluster" /var/lib/pve-cluster
+  elif [[ -f $H/state/pve-dir ]]; then
     mkdir -p /etc/pve; mount --bind "$(cat "$H/state/pve-dir")" /etc/pve
     # pve-cluster's own state (join backups); the mount point is the only trace left on the machine.
     mkdir -p "$H/var-lib-pve-cluster" /var/lib/pve-cluster; mount --bind "$H/var-lib-pve-cluster" /var/lib/pve-cluster
   fi
   mount -t tmpfs -o nosuid,nodev,mode=1777,size=256m lab-shm /dev/shm
   mount -t tmpfs -o nosuid,nodev,mode=1777,size=256m lab-tmp /tmp
-  mkdir -p /run/lock /run/sshd
+  mkdir -p /run/lock /run/sshd; chmod 1777 /run/lock
   # Binaries of packages this host has not installed are replaced by "command not found" (apt-get reveals them).
   local pkg tools
   while read -r pkg tools; do
     grep -qx "$pkg" /run/lab/packages && continue
     for tool in $tools; do mount --bind "$SHIMS/.not-installed" "$tool"; done
   done <"$SHIMS/.package-binaries"
+  # syslog: /dev/log to /var/log/syslog (pmxcfs, corosync, the PVE daemons log there, as to the journal on a real host).
+  setsid perl -MIO::Socket::UNIX -e 'unlink "/dev/log"; my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM, Local => "/dev/log") or die "/dev/log: $!";
+    chmod 0666, "/dev/log"; $0 = "lab-syslog"; open(my $fh, ">>", "/var/log/syslog") or die; $fh->autoflush(1);
+    while (defined $s->recv(my $m, 65536)) { $m =~ s/^<\d+>//; $m =~ s/
++$//; print $fh "$m
+" }' </dev/null >/dev/null 2>&1 &
   : >/run/lab-ready
   exec -a "lab-init $h" perl -e '$SIG{TERM}=$SIG{INT}=$SIG{HUP}=sub{exit 0}; while (1) { my $p = waitpid(-1, 0); sleep 1 if $p <= 0 }'
 }
@@ -239,7 +297,7 @@ boot() {
   setsid sh -c 'echo $$ >"$0"; exec "$@"' "$RUN/$h.pid" \
     nsenter --net=/run/netns/"$h" -- \
     unshare --mount --uts --ipc --pid --fork --kill-child --mount-proc --propagation private -- \
-    bash -c "$(declare -f host_init); host_init \"\$@\"" lab-boot "$h" "$LAB" "$SHIMS" \
+    bash -c "$(declare -f host_init); host_init \"\$@\"" lab-boot "$h" "$LAB" "$SHIMS" "$(pve_root)" \
     </dev/null >>"$RUN/$h.boot.log" 2>&1 &
   for i in $(seq 100); do
     p=$(init_pid "$h")
@@ -286,8 +344,7 @@ wait_ssh() {
 rekey() {
   local h=$1 H=$LAB/hosts/$1
   poweroff "$h"
-  rm -f "$H"/etc-ssh/ssh_host_ed25519_key*
-  ssh-keygen -q -t ed25519 -N '' -C "root@$h" -f "$H/etc-ssh/ssh_host_ed25519_key"
+  new_host_keys "$h"
   sed -i "/^$h,/d" "$LAB/keys/known_hosts"
   printf '%s,%s %s\n' "$h" "${IP[$h]}" "$(host_key "$h")" >>"$LAB/keys/known_hosts"
   poweron "$h"
@@ -295,8 +352,26 @@ rekey() {
 
 power_log() { printf '%s %s %s\n' "$(date +%s.%N)" "$1" "$2" >>"$LAB/power.log"; }
 
+# A guest's config in /etc/pve/nodes/<node>/qemu-server, written through the node's own /etc/pve.
+write_guest_conf() {
+  local h=$1 id=$2 name=$3 dir
+  if real_pve; then
+    x "$h" sh -c "mkdir -p /etc/pve/nodes/$h/qemu-server && printf 'name: $name\nmemory: 64\n' >/etc/pve/nodes/$h/qemu-server/$id.conf"
+  else
+    dir=$(cat "$LAB/hosts/$h/state/pve-dir")/nodes/$h/qemu-server
+    mkdir -p "$dir"; printf 'name: %s\nmemory: 64\n' "$name" >"$dir/$id.conf"
+  fi
+}
+remove_guest_conf() {
+  if real_pve; then x "$1" rm -f "/etc/pve/nodes/$1/qemu-server/$2.conf"
+  else rm -f "$(cat "$LAB/hosts/$1/state/pve-dir")/nodes/$1/qemu-server/$2.conf"; fi
+}
+
 fingerprint() { ssh-keygen -lf "$LAB/hosts/$1/etc-ssh/ssh_host_ed25519_key.pub" | cut -d' ' -f2; }
-api_fingerprint() { openssl x509 -noout -fingerprint -sha256 -in "$LAB/pve/nodes/pve1/pve-ssl.pem" | cut -d= -f2; }
+api_fingerprint() {
+  if real_pve; then x pve1 openssl x509 -noout -fingerprint -sha256 -in /etc/pve/nodes/pve1/pve-ssl.pem | cut -d= -f2
+  else openssl x509 -noout -fingerprint -sha256 -in "$LAB/pve/nodes/pve1/pve-ssl.pem" | cut -d= -f2; fi
+}
 
 worker_auth() { printf '{ key_file: %s, passphrase: { file: %s } }' "$LAB/keys/worker_ed25519" "$LAB/keys/worker-key-passphrase"; }
 
@@ -339,16 +414,19 @@ cmd_up() {
   need_root
   local t0=$SECONDS h
   mkdir -p "$LAB" "$RUN"
+  choose_pve_code
   net_up
   prepare_disks
-  # The HA guest: VM 100 on pve1 (a standalone node may have guests; the joining node may not).
-  [[ -e $LAB/hosts/pve1/.guest-created ]] || {
-    printf 'name: homeassistant\nmemory: 64\n' >"$LAB/pve/nodes/pve1/qemu-server/100.conf"
-    touch "$LAB/hosts/pve1/.guest-created"
-  }
   for h in "${HOSTS[@]}"; do boot "$h"; done
   for h in "${HOSTS[@]}"; do start_services "$h"; done
   for h in "${HOSTS[@]}"; do wait_ssh "$h"; done
+  # The HA guest: VM 100 on pve1 (a standalone node may have guests; the joining node may not).
+  [[ -e $LAB/hosts/pve1/.guest-created ]] || {
+    write_guest_conf pve1 100 homeassistant
+    touch "$LAB/hosts/pve1/.guest-created"
+  }
+  # pve1's root password (the API join logs in with it through PAM), set as the installer sets it.
+  real_pve && x pve1 chpasswd <<<"root:$(cat "$LAB/keys/pve1-root-password")"
   write_cluster_yaml qnetd "$LAB/cluster.yaml"
   log "lab up in $((SECONDS - t0)) s; config: $LAB/cluster.yaml"
   echo "$LAB/cluster.yaml"
@@ -489,9 +567,7 @@ cmd_fault() {
     *) die "unknown fault '$name' (join-exit0, guest, qdevice-dead, qdevice-certs, qnetd-stopped, unplugged, qdevice-half, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew)" ;;
   esac
   if [[ $name == guest ]]; then
-    local dir; dir=$(cat "$LAB/hosts/$h/state/pve-dir")/nodes/$h/qemu-server
-    mkdir -p "$dir"
-    if [[ $state == on ]]; then printf 'name: stray\nmemory: 64\n' >"$dir/900.conf"; else rm -f "$dir/900.conf"; fi
+    if [[ $state == on ]]; then write_guest_conf "$h" 900 stray; else remove_guest_conf "$h" 900; fi
   elif [[ $state == on ]]; then touch "$LAB/hosts/$h/state/faults/$name"; else rm -f "$LAB/hosts/$h/state/faults/$name"; fi
   log "fault $name on $h: $state"
 }
