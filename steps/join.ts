@@ -1,9 +1,11 @@
 /** Step 4, join: `pvecm add` on the second node; it exits 0 after a failed join, so its words and then membership are the verdict. */
+import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterConfig } from '../src/config/schema';
 import { parseCorosyncConf } from '../src/parsers/corosync-conf';
 import { joinFailure } from '../src/parsers/pvecm-add';
 import type { PvecmStatus } from '../src/parsers/pvecm-status';
 import { sh } from '../src/ssh/quote';
+import { cfsMembers, describeCfs, waitForCfsQuorum } from '../src/step-kit/cfs-quorum';
 import { readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
 import { quorumEvents } from '../src/step-kit/quorum-events';
 import { exitReport, on, type CommandSet } from '../src/step-kit/commands';
@@ -20,6 +22,8 @@ export function joinCommands(config: ClusterConfig) {
     node1Status: on(node1, 'check', 'pvecm status'),
     node2Status: on(node2, 'check', 'pvecm status'),
     node1QuorumEvents: quorumEvents(node1),
+    // pmxcfs's quorum (src/step-kit/cfs-quorum.ts), waited for before the join.
+    node1Cfs: cfsMembers(node1),
     corosyncConf: on(node1, 'verify', 'cat /etc/pve/corosync.conf'),
     // cd /: pvecm add refuses to run with its cwd inside /etc/pve.
     add:
@@ -78,12 +82,21 @@ export const join = defineStep({
     if (node2HasCluster) return { changes: [], evidence: '(pvecm add not run: node already had the cluster config)' };
     // Read the secret only here, on the worker; it travels on stdin, never in argv or history.
     const password = config.join.method === 'api' ? `${ctx.secret(config.join.password)}\n` : undefined;
+    // Both join methods need node 1's pmxcfs quorate (the API refuses, and node 1's /etc/pve is read-only, until then).
+    const cfs = await waitForCfsQuorum(ctx, config.nodes[0], config.cluster.name);
+    if (!cfs.quorate)
+      throw preconditionFailed(`${config.nodes[0].name} cannot take a new node: ${describeCfs(cfs.last)} (pvecm status on ${config.nodes[0].name})`);
     const add = await ctx.run(joinCommands(config).add, password);
     const evidence = exitReport('pvecm add', add, 600);
     ctx.note({ note: evidence });
     // pvecm add exits 0 after most failures (docs/proxmox-contract.md): its own words say the join cannot come, so no wait.
     const failed = joinFailure(add.stdout, add.stderr);
-    if (failed) throw preconditionFailed(`pvecm add on ${config.nodes[1].name} failed: "${failed.said}" (exit ${add.code}). ${failed.fix}`);
+    if (failed) {
+      const message = `pvecm add on ${config.nodes[1].name} failed: "${failed.said}" (exit ${add.code}). ${failed.fix}`;
+      // A transient refusal is tried again by the step's retry policy (nothing was changed on either node).
+      if (failed.transient) throw ApplicationFailure.retryable(message, 'JoinRefusedForNow');
+      throw preconditionFailed(message);
+    }
     // A non-zero exit is a sure failure; exit 0 proves nothing, so verify waits for membership.
     if (add.code !== 0) throw postconditionFailed(`join failed: ${evidence}`);
     return { changes: [], evidence };

@@ -79,10 +79,10 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
     assert.deepEqual(since('pve1', marks.pve1, /pvecm qdevice|restart corosync-qdevice/), []);
   });
 
-  it("pve2's certificate store removed (NR): certificates re-imported there, once; no pvecm qdevice", async () => {
-    const marks = await repair({ host: 'pve2', name: 'qdevice-certs' }, /reimport-qdevice-certs\s+done/);
-    assert.equal(since('pve2', marks.pve2, /corosync-qdevice-net-certutil -i -c \/etc\/pve\/qnetd-cacert\.crt/).length, 1);
-    assert.deepEqual(since('pve1', marks.pve1, /pvecm qdevice/), []);
+  it("pve2's certificate store removed (NR): pvecm qdevice remove + setup --force, once each (real setup leaves no certificates to re-import)", async () => {
+    const marks = await repair({ host: 'pve2', name: 'qdevice-certs' }, /resetup-qdevice\s+done/);
+    assert.equal(since('pve1', marks.pve1, /^pvecm qdevice remove$/).length, 1);
+    assert.equal(since('pve1', marks.pve1, /^pvecm qdevice setup 10\.213\.7\.13 --force$/).length, 1);
     assert.deepEqual(since('pve2', marks.pve2, /^systemctl restart corosync-qdevice$/), [], 'a restart alone could not help: not tried');
   });
 
@@ -97,7 +97,7 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
     assert.equal(since('pve1', marks.pve1, /^pvecm qdevice remove$/).length, 1);
     assert.equal(since('pve1', marks.pve1, /^pvecm qdevice setup 10\.213\.7\.13 --force$/).length, 1);
     // pvecm qdevice setup itself imports the certificates on pve2; the repairs before it were not tried.
-    assert.match(marks.output, /restart-qdevice\s+pending[\s\S]*reimport-qdevice-certs\s+pending/, 'nothing lighter was tried: it could not help');
+    assert.match(marks.output, /restart-qdevice\s+pending[\s\S]*resetup-qdevice\s+done/, 'nothing lighter was tried: it could not help');
   });
 
   it('a setup that stopped half-way (corosync-qdevice missing on pve2): installed there, then setup --force, once each', async () => {

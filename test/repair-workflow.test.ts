@@ -16,7 +16,7 @@ import { DIAGNOSIS, mockActivities, type Behaviour } from './helpers/mock-activi
 import { timeSkippingSuite } from './helpers/temporal';
 
 const config = testConfig({ notify: { webhook: { url: 'http://127.0.0.1:9/hook' } } });
-const REPAIRS = ['repairStartQnetd', 'repairInstallQdevice', 'repairRestartQdevice', 'repairReimportQdeviceCerts', 'repairResetupQdevice'];
+const REPAIRS = ['repairStartQnetd', 'repairInstallQdevice', 'repairRestartQdevice', 'repairResetupQdevice'];
 
 describe('repair qdevice workflow (time-skipping server)', () => {
   const suite = timeSkippingSuite();
@@ -64,7 +64,7 @@ describe('repair qdevice workflow (time-skipping server)', () => {
       assert.deepEqual(repairs(calls), ['repairRestartQdevice', 'repairResetupQdevice']);
       assert.deepEqual(
         report.progress.steps.map((s) => `${s.step}:${s.state}`),
-        ['diagnose:done', 'start-qnetd:pending', 'install-qdevice:pending', 'restart-qdevice:failed', 'reimport-qdevice-certs:pending', 'resetup-qdevice:done'],
+        ['diagnose:done', 'start-qnetd:pending', 'install-qdevice:pending', 'restart-qdevice:failed', 'resetup-qdevice:done'],
       );
     });
   });

@@ -2,6 +2,7 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context, CancelledFailure } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterConfig, SecretRef } from '../../src/config/schema';
 import { resolveSecret } from '../../src/secrets';
 import { ChannelOpenError } from '../../src/ssh/errors';
@@ -189,6 +190,7 @@ export class SshStepContext implements StepContext {
 
   async output(command: HostCommand, stdin?: string): Promise<string> {
     const result = await this.run(command, stdin);
+    if (result.code === 127 || result.code === 126) throw commandMissing(command, result);
     if (result.code !== 0) throw new Error(`${command.host}: "${command.command}" exited ${result.code}: ${result.stderr.trim() || result.stdout.trim()}`);
     return result.stdout;
   }
@@ -227,4 +229,16 @@ export class SshStepContext implements StepContext {
   close(): void {
     this.sessions.close();
   }
+}
+
+/**
+ * The shell's 127 (command not found) and 126 (found, not executable): the host lacks what the step needs, which no
+ * retry mends (a maintenance check was retried every 30 s without end on a node without ha-manager). One line, naming
+ * the host and the command.
+ */
+function commandMissing(command: HostCommand, result: CommandResult): ApplicationFailure {
+  const tool = command.command.trim().split(/\s+/)[0];
+  const said = (result.stderr.trim() || result.stdout.trim()).split('\n').pop() ?? '';
+  const what = result.code === 127 ? 'is not installed there (or not on root\'s PATH)' : 'cannot be run there';
+  return ApplicationFailure.nonRetryable(`${command.host}: ${tool} ${what}: ${said} (exit ${result.code})`, 'CommandMissing', {});
 }

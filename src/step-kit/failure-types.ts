@@ -7,5 +7,6 @@ export const NON_RETRYABLE = [
   'Degraded',
   'SecretUnavailable',
   'CommandAborted',
+  'CommandMissing',
 ] as const;
 export type FailureType = (typeof NON_RETRYABLE)[number];

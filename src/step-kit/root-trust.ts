@@ -64,29 +64,39 @@ export interface RootTrustState {
   knowsServer: boolean;
 }
 
-/** The server key whose fingerprint cluster.yaml pins, as "<type> <base64>". */
-async function pinnedHostKey(ctx: StepContext, server: HostConfig, c: ReturnType<typeof rootTrustCommands>): Promise<string> {
+/** The server's host keys as "<type> <base64>", the one whose fingerprint cluster.yaml pins first. */
+async function serverHostKeys(ctx: StepContext, server: HostConfig, c: ReturnType<typeof rootTrustCommands>): Promise<{ pinned: string; all: string[] }> {
   const lines = (await ctx.output(c.serverHostKeys)).split('\n').filter(Boolean);
   const match = lines.find((l) => l.split(' ')[0] === server.ssh.host_key);
   if (!match)
     throw preconditionFailed(
       `none of ${server.name}'s host keys has the fingerprint ${server.ssh.host_key} from cluster.yaml (ssh.host_key); check it with ssh-keygen -lf on ${server.name}`,
     );
-  return match.split(' ').slice(1, 3).join(' ');
+  const keyOf = (line: string) => line.split(' ').slice(1, 3).join(' ');
+  return { pinned: keyOf(match), all: lines.map(keyOf) };
+}
+
+/**
+ * The client knows the server when its known_hosts holds the pinned key for the server's address, and nothing for
+ * that address that is not one of the server's own host keys (a stale entry makes ssh refuse the server). OpenSSH's
+ * UpdateHostKeys (on by default) adds the server's other keys (rsa, ecdsa) after every login: those are the server's,
+ * so they are not work left (seen on real PVE nodes, where the pinned-key-only rule re-pinned on every run).
+ */
+export function knowsServerKeys(entries: string[], pinnedKey: string, serverKeys: string[]): boolean {
+  const isServerKey = (entry: string) => serverKeys.some((k) => entry.endsWith(` ${k}`));
+  return entries.some((e) => e.endsWith(` ${pinnedKey}`)) && entries.every(isServerKey);
 }
 
 export async function checkRootTrust(ctx: StepContext, client: HostConfig, server: HostConfig): Promise<RootTrustState> {
   const c = rootTrustCommands(client, server);
   // Only the authorized_keys read needs an earlier answer (the client's key); the rest are asked at once.
-  const [pubkey, pinnedKey, entries] = await Promise.all([
+  const [pubkey, keys, entries] = await Promise.all([
     ctx.run(c.clientKey).then((r) => r.stdout.trim()),
-    pinnedHostKey(ctx, server, c),
+    serverHostKeys(ctx, server, c),
     ctx.run(c.clientKnownEntries).then((r) => r.stdout.split('\n').filter(Boolean)),
   ]);
   const authorized = pubkey !== '' && (await ctx.run(c.serverAuthorized(pubkey))).stdout.includes('authorized');
-  // Exactly the pinned key: a stale entry for the address would make ssh refuse the server.
-  const knowsServer = entries.length > 0 && entries.every((e) => e.endsWith(` ${pinnedKey}`));
-  return { pubkey, authorized, pinnedKey, knowsServer };
+  return { pubkey, authorized, pinnedKey: keys.pinned, knowsServer: knowsServerKeys(entries, keys.pinned, keys.all) };
 }
 
 export const rootTrustDone = (s: RootTrustState) => s.authorized && s.knowsServer;

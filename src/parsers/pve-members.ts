@@ -1,0 +1,25 @@
+/**
+ * pmxcfs's own view of the cluster, /etc/pve/.members (pve-cluster src/pmxcfs/status.c, cfs_create_memberlist_msg):
+ * JSON with the cluster's name and whether pmxcfs itself has quorum. pmxcfs keeps /etc/pve read-only until it does,
+ * and the join API refuses with "cluster not ready - no quorum?" until then: after `pvecm create` that is seconds
+ * after corosync already reports quorum (pmxcfs reconnects to corosync on its next retry).
+ */
+export interface PveMembers {
+  /** The cluster pmxcfs belongs to; null on a node in no cluster (then .members has no "cluster" key). */
+  clusterName: string | null;
+  /** pmxcfs has quorum: /etc/pve is writable. */
+  quorate: boolean;
+}
+
+export function parsePveMembers(text: string): PveMembers | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const cluster = (parsed as { cluster?: { name?: unknown; quorate?: unknown } }).cluster;
+  if (!cluster) return { clusterName: null, quorate: false };
+  return { clusterName: typeof cluster.name === 'string' ? cluster.name : null, quorate: cluster.quorate === 1 };
+}
