@@ -437,7 +437,7 @@ lab
 lab
   .command('fault <host> <fault> [state]')
   .description(
-    'join-exit0: pvecm add exits 0 after a failed join; guest: a VM on the host; qdevice-dead: corosync-qdevice killed; qnetd-stopped; unplugged: cable pulled (state on|off)',
+    'no-rsync: rsync not installed (pvecm add --use_ssh fails half-way, exit 0); guest: a VM on the host; qdevice-dead: corosync-qdevice killed past its restarts; qdevice-certs; qnetd-stopped; unplugged: cable pulled; qdevice-half; qnetd-rebuilt; expected-low; ha-maintenance; clock-skew (state on|off)',
   )
   .action((host: string, fault: string, state?: string) => void (process.exitCode = runLab(['fault', host, fault, state ?? 'on'])));
 

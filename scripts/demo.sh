@@ -9,6 +9,9 @@ t0=$SECONDS
 [[ -d node_modules/@temporalio/worker ]] || npm ci --no-audit --no-fund
 bash scripts/install-system-packages.sh
 bash scripts/install-temporal.sh
+# The lab's PVE nodes run the real Proxmox VE code: its sources from PVE_TWONODE_PVE_SRC, or cloned once (needs internet).
+if [[ -z ${PVE_TWONODE_PVE_SRC:-} ]]; then export PVE_TWONODE_PVE_SRC=$PWD/.cache/pve-src; fi
+bash scripts/build-pve.sh --check >/dev/null || bash scripts/fetch-pve-sources.sh "$PVE_TWONODE_PVE_SRC" >/dev/null
 cli=(node --import tsx cli/main.ts)
 port=${PVE_TWONODE_DEMO_PORT:-7233}
 export TEMPORAL_ADDRESS=127.0.0.1:$port

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 if [[ $EUID -eq 0 ]]; then bash scripts/install-system-packages.sh
 else echo "not root: the lab tests will be skipped (sudo npm test runs them)" >&2; fi
 bash scripts/install-temporal.sh
+# The lab tests run the real Proxmox VE code, built from PVE_TWONODE_PVE_SRC (or sources fetched into .cache/pve-src).
+if [[ -z ${PVE_TWONODE_PVE_SRC:-} && -d .cache/pve-src ]]; then export PVE_TWONODE_PVE_SRC=$PWD/.cache/pve-src; fi
+bash scripts/build-pve.sh --check >/dev/null || echo "no Proxmox VE sources: the lab tests will be skipped (scripts/fetch-pve-sources.sh, docs/lab.md)" >&2
 started=$SECONDS
 node --import tsx --test --test-reporter=spec test/*.test.ts
 echo "test suite wall time: $((SECONDS - started)) s"

@@ -74,7 +74,9 @@ export const create = defineStep({
       const evidence = exitReport('pvecm delnode', del, 300);
       ctx.note({ note: evidence });
       return {
-        changes: [`${halfJoinedNode} taken out of ${config.nodes[0].name}'s node list: a join that failed half-way had left it there, never a member (pvecm expected 1; pvecm delnode ${halfJoinedNode})`],
+        changes: [
+          `${halfJoinedNode} taken out of ${config.nodes[0].name}'s node list: a join that failed half-way had left it there, never a member (pvecm expected 1; pvecm delnode ${halfJoinedNode})`,
+        ],
         evidence,
       };
     }

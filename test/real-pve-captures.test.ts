@@ -13,7 +13,7 @@ import { qdeviceProblems } from '../src/step-kit/cluster-state';
 import { knowsServerKeys } from '../src/step-kit/root-trust';
 import { testConfig } from './helpers/config';
 
-const dir = join(import.meta.dirname, 'fixtures', 'real-pve-3');
+const dir = join(__dirname, 'fixtures', 'real-pve-3');
 const read = (name: string) => readFileSync(join(dir, name), 'utf8');
 const add = (name: string) => ({ stdout: read(`${name}.out`), stderr: read(`${name}.err`), rc: Number(read(`${name}.rc`)) });
 /** status-*.out carry stdout+stderr and end with "rc=N". */
@@ -55,7 +55,8 @@ describe('real pvecm add: every failure text fails the join at once, with pvecm 
 
 describe("pmxcfs's own quorum (/etc/pve/.members)", () => {
   it('reads the cluster and its quorum, and a node in no cluster', () => {
-    const members = '{\n"nodename": "pve1",\n"version": 3,\n"cluster": { "name": "labclu", "version": 1, "nodes": 1, "quorate": 1 },\n"nodelist": {\n  "pve1": { "id": 1, "online": 1, "ip": "10.213.7.11"}\n  }\n}\n';
+    const members =
+      '{\n"nodename": "pve1",\n"version": 3,\n"cluster": { "name": "labclu", "version": 1, "nodes": 1, "quorate": 1 },\n"nodelist": {\n  "pve1": { "id": 1, "online": 1, "ip": "10.213.7.11"}\n  }\n}\n';
     assert.deepEqual(parsePveMembers(members), { clusterName: 'labclu', quorate: true });
     assert.deepEqual(parsePveMembers(members.replace('"quorate": 1', '"quorate": 0')), { clusterName: 'labclu', quorate: false });
     assert.deepEqual(parsePveMembers('{\n"nodename": "pve1",\n"version": 0\n}\n'), { clusterName: null, quorate: false });
@@ -73,7 +74,10 @@ describe('the QDevice problems named from real status outputs', () => {
   it('a 2-node cluster without a QDevice is not called an expected-votes override', () => {
     const problems = qdeviceProblems(config, status('rp1-2n'));
     assert.ok(!problems.some((p) => /override/.test(p)), problems.join(' | '));
-    assert.ok(problems.some((p) => /no QDevice is registered/.test(p)), problems.join(' | '));
+    assert.ok(
+      problems.some((p) => /no QDevice is registered/.test(p)),
+      problems.join(' | '),
+    );
   });
   it('the healthy QDevice after a re-setup has no problem', () => {
     assert.deepEqual(qdeviceProblems(config, status('rp1-after-resetup')), []);

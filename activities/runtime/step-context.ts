@@ -239,6 +239,6 @@ export class SshStepContext implements StepContext {
 function commandMissing(command: HostCommand, result: CommandResult): ApplicationFailure {
   const tool = command.command.trim().split(/\s+/)[0];
   const said = (result.stderr.trim() || result.stdout.trim()).split('\n').pop() ?? '';
-  const what = result.code === 127 ? 'is not installed there (or not on root\'s PATH)' : 'cannot be run there';
+  const what = result.code === 127 ? "is not installed there (or not on root's PATH)" : 'cannot be run there';
   return ApplicationFailure.nonRetryable(`${command.host}: ${tool} ${what}: ${said} (exit ${result.code})`, 'CommandMissing', {});
 }

@@ -48,7 +48,7 @@ const KNOWN: { pattern: RegExp; fix: (m: RegExpExecArray, details: string) => st
   {
     pattern: /^can't rsync data from host '([^']+)'$/m,
     fix: (m, details) =>
-      `node 2 could not copy the cluster's files from node 1 (${m[1]}) with rsync${/Can't exec "rsync"/.test(details) ? ': rsync is not installed on node 2 (apt-get install rsync; every Proxmox VE node has it)' : ''}; node 1 may now list node 2 without it being a member: run the guide again, its create step takes it out first`,
+      `node 2 could not copy the cluster's files from node 1 (${m[1]}) with rsync${/Can't exec "rsync"|rsync: command not found/.test(details) ? ': rsync is not installed on node 2 (apt-get install rsync; every Proxmox VE node has it)' : ''}; node 1 may now list node 2 without it being a member: run the guide again, its create step takes it out first`,
   },
   {
     // "! <why>" lines follow on stdout; stderr says "Cluster join aborted!".
@@ -71,8 +71,8 @@ const KNOWN: { pattern: RegExp; fix: (m: RegExpExecArray, details: string) => st
 export function joinFailure(stdout: string, stderr: string): JoinFailure | null {
   const text = `${stdout}\n${stderr}`;
   // assert_joinable lists its reasons as "* ..." lines on stdout, the join API its as "! ..." lines; rsync's own error
-  // comes from Perl ("Can't exec ...").
-  const details = [...text.matchAll(/^(?:[*!] (.+)|(Can't exec .+))$/gm)].map((m) => m[1] ?? m[2]).join('; ');
+  // comes from Perl ("Can't exec ...") or the shell ("...: command not found").
+  const details = [...text.matchAll(/^(?:[*!] (.+)|(Can't exec .+|.*: command not found))$/gm)].map((m) => m[1] ?? m[2]).join('; ');
   for (const { pattern, fix, transient } of KNOWN) {
     const m = pattern.exec(text);
     if (m) return { said: m[0].trim(), fix: fix(m, details), ...(transient ? { transient } : {}) };

@@ -60,13 +60,13 @@ export function qdeviceProblems(config: ClusterConfig, status: PvecmStatus | nul
   const problems: string[] = [];
   if (!status.quorate) problems.push('the cluster is not quorate');
   const nodeName = (member: string) => memberNodeName(config, member);
-  // Expected votes are the configured votes: 3 with a QDevice in corosync.conf, 2 without one. Only fewer than that is
-  // an override (2 with no QDevice is a plain 2-node cluster whose QDevice is missing, not an override).
+  // With a QDevice in corosync's configuration, expected votes below 3 can only be an override. Without one, 2 (or 1
+  // before the join) is the plain count of a cluster whose QDevice is missing, which the next clause names (a
+  // half-joined cluster's qdevice failure was once reported as an override).
   const qdeviceConfigured = status.qdevice !== null || status.flags.includes('Qdevice');
-  const configuredVotes = qdeviceConfigured ? 3 : 2;
-  if (status.expectedVotes < configuredVotes)
+  if (qdeviceConfigured && status.expectedVotes < 3)
     problems.push(
-      `Expected votes is ${status.expectedVotes}, not ${configuredVotes}: a \`pvecm expected\` override is in place (corosync drops it once every node is back; until then a cut-off node may count itself quorate)`,
+      `Expected votes is ${status.expectedVotes}, not 3: a \`pvecm expected\` override is in place (corosync drops it once every node is back; until then a cut-off node may count itself quorate)`,
     );
   if (status.qdevice === null || !status.flags.includes('Qdevice'))
     problems.push('no QDevice is registered in corosync (pvecm qdevice setup has not run, or was removed)');

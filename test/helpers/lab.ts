@@ -21,6 +21,9 @@ const script = join(__dirname, '..', '..', 'lab', 'lab.sh');
 export function labUnavailable(): string | false {
   if (process.getuid?.() !== 0) return 'the rehearsal lab needs root';
   if (!existsSync('/usr/sbin/corosync') || !existsSync('/usr/bin/corosync-qnetd')) return 'corosync packages missing: run scripts/install-system-packages.sh';
+  // The lab's PVE nodes run the real Proxmox VE code, built from the sources PVE_TWONODE_PVE_SRC names.
+  const sources = spawnSync('bash', [join(__dirname, '..', '..', 'scripts', 'build-pve.sh'), '--check'], { encoding: 'utf8' });
+  if (sources.status !== 0) return `no Proxmox VE sources (${sources.stdout.trim()}): scripts/fetch-pve-sources.sh clones them (docs/lab.md)`;
   return false;
 }
 
