@@ -1,7 +1,9 @@
 /**
- * The lab's pvecm meets the real one: every transcript captured from the real pvecm (test/fixtures/real-pvecm/) is
- * replayed on a fresh lab over SSH without a TTY, and stdout, stderr and the exit code must match, names, IPs, dates
- * and key material aside. The cases run in the order a person would hit them.
+ * The lab is faithful to a real rig: every transcript captured from the real pvecm on real hosts
+ * (test/fixtures/real-pvecm/) is replayed on a fresh lab, whose nodes run the same real pvecm and pmxcfs over SSH
+ * without a TTY, and stdout, stderr and the exit code must match, names, IPs, dates and key material aside. A
+ * difference is the lab's (its systemd stand-in, a fresh node's state), never pvecm's. The cases run in the order a
+ * person would hit them.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -36,14 +38,14 @@ function assertMatches(name: string, actual: Transcript): void {
   assert.deepEqual(
     got,
     { code: want.code, stdout: normalize(want.stdout), stderr: normalize(want.stderr) },
-    `lab pvecm differs from the real transcript ${name}.txt`,
+    `pvecm in the lab differs from the real rig's transcript ${name}.txt`,
   );
 }
 
 const password = () => `${readFileSync(join(LAB_DIR, 'keys', 'pve1-root-password'), 'utf8').trim()}\n`;
 const apiFingerprint = () => /fingerprint: (\S+)/.exec(readFileSync(join(LAB_DIR, 'cluster.yaml'), 'utf8'))![1];
 
-describe("the lab's pvecm against the real pvecm's transcripts", { skip: labUnavailable() }, () => {
+describe("the lab's real pvecm against the transcripts of a real rig", { skip: labUnavailable() }, () => {
   before(() => {
     lab('down');
     lab('up');
