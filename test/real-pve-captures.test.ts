@@ -11,7 +11,7 @@ import { parsePveMembers } from '../src/parsers/pve-members';
 import { parsePvecmStatus } from '../src/parsers/pvecm-status';
 import { qdeviceProblems } from '../src/step-kit/cluster-state';
 import { knowsServerKeys } from '../src/step-kit/root-trust';
-import { testConfig } from './helpers/config';
+import { rawTestConfig, testConfig } from './helpers/config';
 
 const dir = join(__dirname, 'fixtures', 'real-pve-3');
 const read = (name: string) => readFileSync(join(dir, name), 'utf8');
@@ -65,12 +65,9 @@ describe("pmxcfs's own quorum (/etc/pve/.members)", () => {
 });
 
 describe('the QDevice problems named from real status outputs', () => {
-  const config = testConfig({
-    nodes: [
-      { name: 'rp1', ip: '10.213.9.11' },
-      { name: 'rp2', ip: '10.213.9.12' },
-    ],
-  });
+  // The captures' cluster: nodes rp1 and rp2.
+  const nodes = (rawTestConfig().nodes as Record<string, unknown>[]).map((n, i) => ({ ...n, name: `rp${i + 1}`, ip: `10.213.9.1${i + 1}` }));
+  const config = testConfig({ nodes, ha: { resources: [{ sid: 'vm:100', preferred_node: 'rp1' }] } });
   it('a 2-node cluster without a QDevice is not called an expected-votes override', () => {
     const problems = qdeviceProblems(config, status('rp1-2n'));
     assert.ok(!problems.some((p) => /override/.test(p)), problems.join(' | '));
