@@ -2,6 +2,7 @@
  * Step 7, qdevice: `pvecm qdevice setup <vm-ip>` on node1 (an IP, never a name: docs/proxmox-contract.md), verified by
  * the third vote as both sides see it: node1's `pvecm status` and corosync-qnetd's own list of this cluster's nodes.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterConfig, HostConfig } from '../src/config/schema';
 import { sh } from '../src/ssh/quote';
 import { parseCorosyncConf } from '../src/parsers/corosync-conf';
@@ -118,6 +119,14 @@ export const qdevice = defineStep({
     // A half-finished earlier setup leaves the nssdb; pvecm then insists on --force (docs/proxmox-contract.md).
     const setup = await ctx.run(leftover ? c.setupForce : c.setup);
     const evidence = exitReport('pvecm qdevice setup', setup, 800);
+    // pmxcfs's lock on corosync.conf, left by an operation that lost quorum while holding it (seen after a join that
+    // failed half-way and was "mended" with an expected-votes override): pmxcfs expires it 120 s after it was taken,
+    // so the same setup works later; nothing was changed (docs/proxmox-contract.md).
+    if (/cfs-lock 'file-corosync_conf' error: got lock request timeout/.test(`${setup.stdout}\n${setup.stderr}`))
+      throw ApplicationFailure.retryable(
+        `pvecm qdevice setup could not take pmxcfs's lock on corosync.conf (a stale lock from an operation that lost quorum; pmxcfs expires it 120 s after it was taken): retried. ${evidence}`,
+        'CfsLockBusy',
+      );
     // A non-zero exit is a sure failure: say so now instead of waiting for votes that cannot come.
     if (setup.code !== 0) {
       const now = await readClusterStatus(ctx, c.status);
