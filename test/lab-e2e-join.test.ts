@@ -40,7 +40,9 @@ describe('the SSH join and real retries against the rehearsal lab, through a rea
   it('a real step that fails after retries reports its true attempts in progress and status --json', { timeout: E2E_TIMEOUT_MS }, async () => {
     const { path } = freshLab();
     lab('fault', 'pve2', 'guest', 'on'); // preflight then refuses for good (pvecm add would refuse node 2)
-    inHost('pve2', 'pkill -KILL -x sshd'); // ...but first pve2 cannot be reached: retryable attempts
+    // ...but first pve2 cannot be reached: retryable attempts. Stopped, not killed: a killed sshd is started again
+    // within a second (ssh.service has Restart=on-failure, which the lab honours as systemd does).
+    inHost('pve2', 'systemctl stop ssh');
     const port = 17633;
     procs.push(await startDevServer(port, join(dir, 'attempts.db')), startWorker(port));
     const run = cli(port, 'start', path, '--follow');
