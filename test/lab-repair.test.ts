@@ -17,7 +17,7 @@ import type { ClusterConfig } from '../src/config/schema';
 import type { Health } from '../src/health/report';
 import { buildLabCluster } from './helpers/guard';
 import { loadConfig } from '../src/config/load';
-import { LAB_DIR, audit, freshLab, labAsync, labUnavailable } from './helpers/lab';
+import { LAB_DIR, audit, freshLab, inHost as inHostText, labAsync, labUnavailable } from './helpers/lab';
 import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
 
 const PORT = 18433;
@@ -84,6 +84,24 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
     assert.equal(since('pve1', marks.pve1, /^pvecm qdevice remove$/).length, 1);
     assert.equal(since('pve1', marks.pve1, /^pvecm qdevice setup 10\.213\.7\.13 --force$/).length, 1);
     assert.deepEqual(since('pve2', marks.pve2, /^systemctl restart corosync-qdevice$/), [], 'a restart alone could not help: not tried');
+  });
+
+  it('the qnetd VM powered off: no destructive plan, nothing removed, a non-zero exit naming what to fix; back on, healthy without a repair', async () => {
+    await labAsync('poweroff', 'qnetd');
+    await healthBecomes(config, 'CRITICAL');
+    const marks = audit('pve1').length;
+    const run = cli(PORT, 'repair', 'qdevice', path, '--auto-approve');
+    assert.notEqual(await exited(run), 0, run.output());
+    assert.match(
+      run.output(),
+      /nothing can be repaired safely now, nothing was changed: .*qnetd \(10\.213\.7\.13\) does not answer over SSH.*power it on or mend the network/s,
+    );
+    assert.deepEqual(since('pve1', marks, /pvecm qdevice/), [], 'no pvecm qdevice remove or setup');
+    assert.match(inHostText('pve1', 'cat /etc/pve/corosync.conf'), /host: 10\.213\.7\.13/, "corosync.conf's QDevice left in place");
+    await labAsync('poweron', 'qnetd');
+    await healthBecomes(config, 'OK');
+    const check = cliWithEnv({}, 'check', path);
+    assert.equal(await exited(check), 0, check.output());
   });
 
   it("corosync-qnetd stopped on the VM: started again by the guide's own qnetd step, once", async () => {

@@ -48,6 +48,14 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
       progress.complete();
       return finish('healthy');
     }
+    // Nothing applies that is safe now (the VM off, the network down): no gate, nothing touched, and the findings say
+    // what the person must fix; a QDevice that comes back by itself is then healthy again without any repair.
+    if (diagnosis.plan.length === 0) {
+      const blocked = diagnosis.findings.filter((f) => f.includes('not possible now'));
+      const reason = `nothing can be repaired safely now, nothing was changed: ${(blocked.length ? blocked : diagnosis.findings).join('; ')}`;
+      progress.end(null, 'failed', reason);
+      throw wf.ApplicationFailure.nonRetryable(reason, 'RepairFailed');
+    }
     const first = diagnosis.plan[0];
     await run.gate(first, REPAIR_QDEVICE_GATE, `repair the QDevice, least invasive first: ${diagnosis.plan.join(' -> ')}`);
     const failures: string[] = [];

@@ -1,6 +1,7 @@
 /**
  * Repair 3 of the QDevice (the last resort): `pvecm qdevice remove`, then `pvecm qdevice setup <vm-ip> --force`.
- * remove refuses unless every node is online, so both nodes must be members first. move-qnetd runs the same pair
+ * remove refuses unless every node is online, so both nodes must be members first, and the setup must be able to
+ * succeed (requireSetupCanSucceed) before anything is removed. move-qnetd runs the same pair
  * against a new VM.
  */
 import type { ClusterConfig } from '../../src/config/schema';
@@ -9,14 +10,20 @@ import { readClusterStatus, summarize } from '../../src/step-kit/cluster-state';
 import { exitReport, on, type CommandSet } from '../../src/step-kit/commands';
 import { defineStep, type Acted, type StepContext } from '../../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../../src/step-kit/failures';
+import { verifyRootLogin } from '../../src/step-kit/root-trust';
 import { qdevice, qdeviceCommands } from '../qdevice';
 import { readNodeQdevices } from './restart-qdevice';
 
 export function resetupCommands(config: ClusterConfig) {
-  const node1 = config.nodes[0];
+  const [node1, node2] = config.nodes;
+  // Both nodes' corosync-qdevice connect to corosync-qnetd on 5403/tcp; bash's /dev/tcp opens the connection only.
+  const qnetdPort = (node: typeof node1) => on(node, 'check', sh`timeout 5 bash -c ${`: </dev/tcp/${config.qdevice.ip}/5403`} && echo open`);
   return {
     status: qdeviceCommands(config).status,
     configured: qdeviceCommands(config).configured,
+    vmAnswers: on(config.qdevice, 'check', 'echo up'),
+    qnetdPortFromNode1: qnetdPort(node1),
+    qnetdPortFromNode2: qnetdPort(node2),
     remove: on(node1, 'act', 'pvecm qdevice remove', { timeoutMs: 120_000 }),
     setupForce: on(node1, 'act', sh`pvecm qdevice setup ${config.qdevice.ip} --force`, { timeoutMs: 300_000 }),
   } satisfies CommandSet;
@@ -30,12 +37,43 @@ export async function requireBothNodesOnline(ctx: StepContext, config: ClusterCo
 }
 
 /**
+ * What `pvecm qdevice setup` needs, proven before the device is removed: a removal whose setup then fails leaves the
+ * cluster with no QDevice at all (seen with the VM unreachable: remove ran, setup failed with "No route to host").
+ * The VM answers over SSH with its pinned key, corosync-qnetd accepts connections on 5403/tcp from both nodes, and
+ * node 1 logs in to the VM as root in BatchMode (pvecm's own ssh). Otherwise nothing is removed, and the failure says
+ * what the person must fix.
+ */
+export async function requireSetupCanSucceed(ctx: StepContext, config: ClusterConfig): Promise<void> {
+  const c = resetupCommands(config);
+  const vm = config.qdevice;
+  const problems: string[] = [];
+  const answers = await ctx.run(c.vmAnswers).then(
+    (r) => r.stdout.includes('up'),
+    (err: unknown) => {
+      problems.push(`${vm.name} (${vm.ip}) does not answer over SSH (${err instanceof Error ? err.message : String(err)}): power it on or mend the network`);
+      return false;
+    },
+  );
+  for (const [node, port] of [
+    [config.nodes[0], c.qnetdPortFromNode1],
+    [config.nodes[1], c.qnetdPortFromNode2],
+  ] as const)
+    if (!(await ctx.run(port)).stdout.includes('open'))
+      problems.push(
+        `corosync-qnetd on ${vm.ip}:5403 does not accept connections from ${node.name}${answers ? ` (is corosync-qnetd running on ${vm.name}? a firewall?)` : ''}`,
+      );
+  if (answers) await verifyRootLogin(ctx, config.nodes[0], vm).catch((err: unknown) => problems.push(err instanceof Error ? err.message : String(err)));
+  if (problems.length > 0) throw preconditionFailed(`nothing removed: pvecm qdevice setup could not succeed now: ${problems.join('; ')}`);
+}
+
+/**
  * The device in corosync.conf removed (when there is one), then set up against cluster.yaml's VM with --force (a
- * store left by a half-finished earlier setup would otherwise stop it). Exit codes are reported, never trusted: the
- * caller verifies the votes.
+ * store left by a half-finished earlier setup would otherwise stop it). What the setup needs is proven first, again
+ * (the gate before may have waited long). Exit codes are reported, never trusted: the caller verifies the votes.
  */
 export async function removeAndSetUp(ctx: StepContext, config: ClusterConfig, configured: boolean): Promise<Acted> {
   const c = resetupCommands(config);
+  await requireSetupCanSucceed(ctx, config);
   const changes: string[] = [];
   if (configured) {
     const removed = await ctx.run(c.remove);
@@ -64,6 +102,7 @@ export const resetupQdevice = defineStep({
     const { healthy } = await readNodeQdevices(ctx, config);
     if (healthy) return { done: true, state: { configured: true } };
     await requireBothNodesOnline(ctx, config);
+    await requireSetupCanSucceed(ctx, config);
     return { done: false, state: { configured: (await ctx.run(resetupCommands(config).configured)).stdout.includes('configured') } };
   },
   act: (ctx, config, { configured }) => removeAndSetUp(ctx, config, configured),
