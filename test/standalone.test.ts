@@ -10,7 +10,7 @@ const tracked = execFileSync('git', ['ls-files'], { cwd: root, encoding: 'utf8' 
 
 it('no tracked file points at the reading material kept outside the repository', () => {
   const outside = /\.\.\/shared|\/work\/shared|\b(?:proxmox|real-pvecm|temporal|style)\.md\b(?! in)/;
-  // .ci/run is the one file allowed to name ../shared: CI's machine keeps the Proxmox sources there (read-only).
+  // .ci/run is the one file allowed to name the shared folder: CI's machine keeps the Proxmox sources there.
   const hits = tracked
     .filter((f) => !f.startsWith('test/histories/') && f !== '.ci/run' && existsSync(join(root, f)))
     .flatMap((f) => {
