@@ -372,7 +372,10 @@ cmd_up() {
   net_up
   prepare_disks
   for h in "${HOSTS[@]}"; do boot "$h"; done
-  for h in "${HOSTS[@]}"; do start_services "$h"; done
+  # The hosts boot side by side (each PVE node's pvedaemon and pveproxy take seconds to load Proxmox's API).
+  local pids=() p
+  for h in "${HOSTS[@]}"; do start_services "$h" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || die "a host's services did not start (see $RUN/*.boot.log and the host's /var/log)"; done
   for h in "${HOSTS[@]}"; do wait_ssh "$h"; done
   # The HA guest: VM 100 on pve1 (a standalone node may have guests; the joining node may not).
   [[ -e $LAB/hosts/pve1/.guest-created ]] || {
