@@ -57,9 +57,13 @@ describe("pmxcfs's own quorum (/etc/pve/.members)", () => {
   it('reads the cluster and its quorum, and a node in no cluster', () => {
     const members =
       '{\n"nodename": "pve1",\n"version": 3,\n"cluster": { "name": "labclu", "version": 1, "nodes": 1, "quorate": 1 },\n"nodelist": {\n  "pve1": { "id": 1, "online": 1, "ip": "10.213.7.11"}\n  }\n}\n';
-    assert.deepEqual(parsePveMembers(members), { clusterName: 'labclu', quorate: true });
-    assert.deepEqual(parsePveMembers(members.replace('"quorate": 1', '"quorate": 0')), { clusterName: 'labclu', quorate: false });
-    assert.deepEqual(parsePveMembers('{\n"nodename": "pve1",\n"version": 0\n}\n'), { clusterName: null, quorate: false });
+    assert.deepEqual(parsePveMembers(members), { clusterName: 'labclu', quorate: true, online: ['pve1'] });
+    assert.deepEqual(parsePveMembers(members.replace('"quorate": 1', '"quorate": 0').replace('"online": 1', '"online": 0')), {
+      clusterName: 'labclu',
+      quorate: false,
+      online: [],
+    });
+    assert.deepEqual(parsePveMembers('{\n"nodename": "pve1",\n"version": 0\n}\n'), { clusterName: null, quorate: false, online: [] });
     assert.equal(parsePveMembers(''), null);
   });
 });

@@ -9,6 +9,8 @@ export interface PveMembers {
   clusterName: string | null;
   /** pmxcfs has quorum: /etc/pve is writable. */
   quorate: boolean;
+  /** The nodes pmxcfs sees online: what `pvecm qdevice remove` and other cluster-wide commands require of every node. */
+  online: string[];
 }
 
 export function parsePveMembers(text: string): PveMembers | null {
@@ -19,7 +21,10 @@ export function parsePveMembers(text: string): PveMembers | null {
     return null;
   }
   if (typeof parsed !== 'object' || parsed === null) return null;
-  const cluster = (parsed as { cluster?: { name?: unknown; quorate?: unknown } }).cluster;
-  if (!cluster) return { clusterName: null, quorate: false };
-  return { clusterName: typeof cluster.name === 'string' ? cluster.name : null, quorate: cluster.quorate === 1 };
+  const { cluster, nodelist } = parsed as { cluster?: { name?: unknown; quorate?: unknown }; nodelist?: Record<string, { online?: unknown }> };
+  const online = Object.entries(nodelist ?? {})
+    .filter(([, n]) => n?.online === 1)
+    .map(([name]) => name);
+  if (!cluster) return { clusterName: null, quorate: false, online };
+  return { clusterName: typeof cluster.name === 'string' ? cluster.name : null, quorate: cluster.quorate === 1, online };
 }

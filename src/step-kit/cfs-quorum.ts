@@ -38,3 +38,18 @@ export function describeCfs(members: PveMembers | null): string {
   if (!members.clusterName) return 'pmxcfs knows no cluster';
   return `pmxcfs is ${members.quorate ? '' : 'not '}quorate in ${members.clusterName}`;
 }
+
+/**
+ * Waits until pmxcfs on the node sees every named node online. pvecm's cluster-wide commands (`qdevice remove`:
+ * "All nodes must be online! Node <n> is offline, aborting.") ask pmxcfs, not corosync, and after a corosync restart
+ * on a node pmxcfs there rejoins seconds after corosync does (seen on the real code). The names still offline, or none.
+ */
+export async function waitForCfsOnline(ctx: StepContext, node: HostConfig, names: string[]): Promise<string[]> {
+  let offline = names;
+  await ctx.waitFor(`pmxcfs on ${node.name} to see ${names.join(' and ')} online`, CFS_QUORUM_TIMEOUT_MS, async () => {
+    const members = await readCfsMembers(ctx, node);
+    offline = names.filter((n) => !members?.online.includes(n));
+    return offline.length === 0 ? true : undefined;
+  });
+  return offline;
+}

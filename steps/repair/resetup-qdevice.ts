@@ -10,6 +10,7 @@ import { readClusterStatus, summarize } from '../../src/step-kit/cluster-state';
 import { exitReport, on, type CommandSet } from '../../src/step-kit/commands';
 import { defineStep, type Acted, type StepContext } from '../../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../../src/step-kit/failures';
+import { cfsMembers, waitForCfsOnline } from '../../src/step-kit/cfs-quorum';
 import { verifyRootLogin } from '../../src/step-kit/root-trust';
 import { qdevice, qdeviceCommands } from '../qdevice';
 import { readNodeQdevices } from './restart-qdevice';
@@ -22,6 +23,8 @@ export function resetupCommands(config: ClusterConfig) {
     status: qdeviceCommands(config).status,
     configured: qdeviceCommands(config).configured,
     vmAnswers: on(config.qdevice, 'check', 'echo up'),
+    // pmxcfs's member list, whose online flags pvecm qdevice remove requires (src/step-kit/cfs-quorum.ts).
+    node1Cfs: cfsMembers(node1),
     qnetdPortFromNode1: qnetdPort(node1),
     qnetdPortFromNode2: qnetdPort(node2),
     remove: on(node1, 'act', 'pvecm qdevice remove', { timeoutMs: 120_000 }),
@@ -76,6 +79,15 @@ export async function removeAndSetUp(ctx: StepContext, config: ClusterConfig, co
   await requireSetupCanSucceed(ctx, config);
   const changes: string[] = [];
   if (configured) {
+    const offline = await waitForCfsOnline(
+      ctx,
+      config.nodes[0],
+      config.nodes.map((n) => n.name),
+    );
+    if (offline.length > 0)
+      throw preconditionFailed(
+        `nothing removed: pmxcfs on ${config.nodes[0].name} does not see ${offline.join(' and ')} online, and pvecm qdevice remove needs every node online (systemctl status pve-cluster corosync on ${offline.join(', ')})`,
+      );
     const removed = await ctx.run(c.remove);
     if (removed.code !== 0) throw postconditionFailed(exitReport('pvecm qdevice remove', removed, 600));
     changes.push('QDevice removed');
