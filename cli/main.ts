@@ -28,6 +28,10 @@ import { DRILL_GATE, DRILL_GATES, MAINTENANCE_GATES, MOVE_QNETD_GATE, REPAIR_GAT
 import { deleteDrillSchedule, runningDrillId, scheduleDrill, startDrill } from './drill';
 import { listClusters } from './clusters';
 import { EVERY } from './schedules';
+import { durationMs } from '../src/duration';
+
+/** The guard's shortest interval: a health check of the cluster takes a few seconds on real nodes. */
+const GUARD_MIN_EVERY_MS = 5_000;
 import { healthQuery, healthStateIdFor } from '../workflows/health-messages';
 
 function requireGate(gate: string): void {
@@ -50,7 +54,8 @@ function configOrExit(file: string) {
     return loadConfig(file);
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`invalid config ${err.message}`);
+      // One problem (the file missing, a folder, unreadable) is one line; a config with several lists them.
+      console.error(err.problems.length === 1 ? `invalid config ${err.file}: ${err.problems[0]}` : `invalid config ${err.message}`);
       process.exit(EXIT.usage);
     }
     throw err;
@@ -85,9 +90,25 @@ async function followAndReport(handle: GuideHandle, cluster: string, autoApprove
   if (progress.state !== 'completed') process.exitCode = 1;
 }
 
+/**
+ * A usage mistake (an unknown command, a missing argument or option, a value not among the choices) is commander's
+ * one line naming it and the valid values, and exit 2 (README "Exit codes"); help and --version exit 0. Subcommands
+ * inherit this (commander copies the settings of the program into each command made after it).
+ */
 const program = new Command('pve-twonode')
   .description('A 2-node Proxmox VE cluster with a QDevice, as one durable, approval-gated Temporal workflow')
-  .showHelpAfterError();
+  .showSuggestionAfterError()
+  .exitOverride((err) => {
+    const shown = err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version';
+    process.exit(shown ? EXIT.ok : EXIT.usage);
+  });
+
+// A reader that stops early (`pve-twonode health x | head`) is not an error: no EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
 
 program
   .command('validate <config>')
@@ -184,6 +205,11 @@ program
     const actions = (['pause', 'resume', 'delete', 'trigger'] as const).filter((a) => opts[a]);
     if (actions.length > 1) throw new CliError(`give one of --pause, --resume, --delete, --trigger, not ${actions.join(' and ')}`, EXIT.usage);
     if (!EVERY.test(opts.every)) throw new CliError(`--every must be a duration like 30s, 1m or 1h, not "${opts.every}"`, EXIT.usage);
+    if (durationMs(opts.every) < GUARD_MIN_EVERY_MS)
+      throw new CliError(
+        `--every must be at least ${GUARD_MIN_EVERY_MS / 1000}s (a check takes seconds; a Temporal Schedule refuses 0), not "${opts.every}"`,
+        EXIT.usage,
+      );
     const client = await connectClient();
     console.log(actions[0] ? await guardAction(client, config.cluster.name, actions[0]) : await guard(client, config, opts.every));
   });
@@ -203,6 +229,8 @@ program
           `alert ${a.at} ${a.alert.kind} ${a.alert.status}: ${a.delivered.length ? `sent to ${a.delivered.join(', ')}` : `not delivered: ${a.error}`}`,
         );
     }
+    // The monitoring-plugin code of the state shown, as check exits: a script can act on it.
+    process.exitCode = state.lastReport?.exitCode ?? EXIT_CODE.UNKNOWN;
   });
 
 program
