@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../src/config/load';
+import type { SecretRef } from '../src/config/schema';
 import { readyKeys } from './worker-keys';
 import { RunAlreadyActiveError, startGuide, type GuideHandle } from './start';
 import { TASK_QUEUE, connectClient, temporalSettings } from '../src/temporal/connection';
@@ -47,6 +48,17 @@ function requireMoveTarget(file: string, qdevice: { name: string; ip: string }, 
   const fix = `name the new VM in ${file}'s qdevice block (name, ip, ssh.host_key), then: pve-twonode repair move-qnetd ${file} --to <its ip>`;
   if (!to) throw new CliError(`repair move-qnetd needs --to <ip>; ${fix}`, EXIT.usage);
   if (to !== qdevice.ip) throw new CliError(`--to ${to} is not qdevice.ip in ${file} (${qdevice.name}, ${qdevice.ip}); ${fix}`, EXIT.usage);
+}
+
+/** The key's passphrase as a reference the config keeps (cluster.yaml's ssh.auth.passphrase), checked before any host. */
+function passphraseRef(file: unknown, env: unknown): SecretRef | undefined {
+  if (file && env) throw new CliError('give --key-passphrase-file or --key-passphrase-env, not both', EXIT.usage);
+  if (typeof env === 'string') {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) throw new CliError(`--key-passphrase-env takes a variable name, not "${env}"`, EXIT.usage);
+    if (process.env[env] === undefined) throw new CliError(`--key-passphrase-env ${env}: the variable is not set here; export it first`, EXIT.usage);
+    return { env };
+  }
+  return typeof file === 'string' ? { file } : undefined;
 }
 
 function configOrExit(file: string) {
@@ -125,6 +137,8 @@ program
   .option('--node2 <ip>', 'the node that joins it')
   .option('--qdevice <ip>', 'the Debian VM for corosync-qnetd')
   .option('--key-file <path>', 'the SSH private key that logs in as root on all three')
+  .option('--key-passphrase-file <path>', "a file holding the key's passphrase (the worker reads it there too; never the value itself)")
+  .option('--key-passphrase-env <VAR>', "an environment variable holding the key's passphrase, for init and the worker")
   .option('--port <port>', 'SSH port', '22')
   .option('--node1-key <SHA256:...>', "node 1's host key fingerprint, if you have it (else you confirm what the host shows)")
   .option('--node2-key <SHA256:...>', "node 2's host key fingerprint")
@@ -160,6 +174,7 @@ program
         name: String(opts.name),
         join: opts.join === 'use_ssh' ? 'use_ssh' : 'api',
         passwordFile: String(opts.passwordFile),
+        passphrase: passphraseRef(opts.keyPassphraseFile, opts.keyPassphraseEnv),
       };
       const text = await initConfig(options, ask);
       writeConfig(String(opts.out), text, opts.force === true);
