@@ -6,7 +6,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { clusterConfigSchema, type HostConfig } from '../src/config/schema';
+import { clusterConfigSchema, type HostConfig, type SecretRef } from '../src/config/schema';
 import { SshSession } from '../src/ssh/session';
 import { CliError, EXIT } from './errors';
 
@@ -24,6 +24,8 @@ export interface InitOptions {
   name: string;
   join: 'api' | 'use_ssh';
   passwordFile: string;
+  /** Where the key's passphrase is read (a file or an environment variable), as the worker reads it; never the value. */
+  passphrase?: SecretRef;
 }
 
 /** Asks a person a question on the terminal; absent when there is none. */
@@ -47,7 +49,12 @@ function hostFor(role: Role, options: InitOptions): HostConfig {
   return {
     name: role,
     ip: options.ips[role],
-    ssh: { port: options.port, user: 'root', host_key: options.hostKeys[role] ?? 'SHA256:unconfirmed', auth: { key_file: options.keyFile } },
+    ssh: {
+      port: options.port,
+      user: 'root',
+      host_key: options.hostKeys[role] ?? 'SHA256:unconfirmed',
+      auth: { key_file: options.keyFile, ...(options.passphrase ? { passphrase: options.passphrase } : {}) },
+    },
   };
 }
 
@@ -83,10 +90,23 @@ async function visit(role: Role, options: InitOptions, ask?: Ask): Promise<Found
     const out = async (command: string) => (await session.run(command)).stdout.trim();
     const hostname = await out('hostname');
     const detail = role === 'qdevice' ? await out('. /etc/os-release && echo "$PRETTY_NAME"') : await out('pveversion 2>/dev/null');
+    await checkRole(role, host.ip, detail, out);
     return { ip: host.ip, hostKey: seen, hostname, detail, node1: role === 'node1' ? await readNode1(session) : undefined };
   } finally {
     session.close();
   }
+}
+
+/**
+ * The host is what its role needs: a node is a Proxmox VE node (pveversion answers, /etc/pve is there), the QDevice
+ * VM is not one (a third PVE node as the QDevice would be a 3-node cluster's member, not a vote from outside).
+ */
+async function checkRole(role: Role, ip: string, detail: string, out: (command: string) => Promise<string>): Promise<void> {
+  const pve = async () => /^pve-manager\//.test(await out('pveversion 2>/dev/null')) && (await out('test -d /etc/pve && echo yes')) === 'yes';
+  if (role !== 'qdevice' && !(/^pve-manager\//.test(detail) && (await pve())))
+    throw new CliError(`--${role} ${ip} is not a Proxmox VE node (no pveversion or no /etc/pve there): give the address of a node`, EXIT.usage);
+  if (role === 'qdevice' && (await pve()))
+    throw new CliError(`--qdevice ${ip} is a Proxmox VE node (${await out('pveversion')}): give the small Debian VM that will run corosync-qnetd`, EXIT.usage);
 }
 
 /** node 1's API certificate fingerprint (pveproxy-ssl.pem when the owner installed one, else pve-ssl.pem) and its guests. */
@@ -111,6 +131,8 @@ async function readNode1(session: SshSession): Promise<Node1Facts> {
   };
 }
 
+const passphraseYaml = (ref?: SecretRef) => (!ref ? '' : 'file' in ref ? `, passphrase: { file: ${ref.file} }` : `, passphrase: { env: ${ref.env} }`);
+
 function renderYaml(options: InitOptions, found: Record<Role, Found>, node1: Node1Facts): string {
   const host = (f: Found, indent: string) =>
     [
@@ -118,7 +140,7 @@ function renderYaml(options: InitOptions, found: Record<Role, Found>, node1: Nod
       `${indent}ssh:`,
       options.port !== 22 ? `${indent}  port: ${options.port}` : null,
       `${indent}  host_key: ${f.hostKey}   # confirmed when this file was written`,
-      `${indent}  auth: { key_file: ${options.keyFile} }`,
+      `${indent}  auth: { key_file: ${options.keyFile}${passphraseYaml(options.passphrase)} }`,
     ].filter((l) => l !== null);
   const join =
     options.join === 'api'

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../src/config/load';
+import type { SecretRef } from '../src/config/schema';
 import { readyKeys } from './worker-keys';
 import { RunAlreadyActiveError, startGuide, type GuideHandle } from './start';
 import { TASK_QUEUE, connectClient, temporalSettings } from '../src/temporal/connection';
@@ -28,6 +29,10 @@ import { DRILL_GATE, DRILL_GATES, MAINTENANCE_GATES, MOVE_QNETD_GATE, REPAIR_GAT
 import { deleteDrillSchedule, runningDrillId, scheduleDrill, startDrill } from './drill';
 import { listClusters } from './clusters';
 import { EVERY } from './schedules';
+import { durationMs } from '../src/duration';
+
+/** The guard's shortest interval: a health check of the cluster takes a few seconds on real nodes. */
+const GUARD_MIN_EVERY_MS = 5_000;
 import { healthQuery, healthStateIdFor } from '../workflows/health-messages';
 
 function requireGate(gate: string): void {
@@ -45,12 +50,24 @@ function requireMoveTarget(file: string, qdevice: { name: string; ip: string }, 
   if (to !== qdevice.ip) throw new CliError(`--to ${to} is not qdevice.ip in ${file} (${qdevice.name}, ${qdevice.ip}); ${fix}`, EXIT.usage);
 }
 
+/** The key's passphrase as a reference the config keeps (cluster.yaml's ssh.auth.passphrase), checked before any host. */
+function passphraseRef(file: unknown, env: unknown): SecretRef | undefined {
+  if (file && env) throw new CliError('give --key-passphrase-file or --key-passphrase-env, not both', EXIT.usage);
+  if (typeof env === 'string') {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) throw new CliError(`--key-passphrase-env takes a variable name, not "${env}"`, EXIT.usage);
+    if (process.env[env] === undefined) throw new CliError(`--key-passphrase-env ${env}: the variable is not set here; export it first`, EXIT.usage);
+    return { env };
+  }
+  return typeof file === 'string' ? { file } : undefined;
+}
+
 function configOrExit(file: string) {
   try {
     return loadConfig(file);
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(`invalid config ${err.message}`);
+      // One problem (the file missing, a folder, unreadable) is one line; a config with several lists them.
+      console.error(err.problems.length === 1 ? `invalid config ${err.file}: ${err.problems[0]}` : `invalid config ${err.message}`);
       process.exit(EXIT.usage);
     }
     throw err;
@@ -85,9 +102,25 @@ async function followAndReport(handle: GuideHandle, cluster: string, autoApprove
   if (progress.state !== 'completed') process.exitCode = 1;
 }
 
+/**
+ * A usage mistake (an unknown command, a missing argument or option, a value not among the choices) is commander's
+ * one line naming it and the valid values, and exit 2 (README "Exit codes"); help and --version exit 0. Subcommands
+ * inherit this (commander copies the settings of the program into each command made after it).
+ */
 const program = new Command('pve-twonode')
   .description('A 2-node Proxmox VE cluster with a QDevice, as one durable, approval-gated Temporal workflow')
-  .showHelpAfterError();
+  .showSuggestionAfterError()
+  .exitOverride((err) => {
+    const shown = err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version';
+    process.exit(shown ? EXIT.ok : EXIT.usage);
+  });
+
+// A reader that stops early (`pve-twonode health x | head`) is not an error: no EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
 
 program
   .command('validate <config>')
@@ -104,6 +137,8 @@ program
   .option('--node2 <ip>', 'the node that joins it')
   .option('--qdevice <ip>', 'the Debian VM for corosync-qnetd')
   .option('--key-file <path>', 'the SSH private key that logs in as root on all three')
+  .option('--key-passphrase-file <path>', "a file holding the key's passphrase (the worker reads it there too; never the value itself)")
+  .option('--key-passphrase-env <VAR>', "an environment variable holding the key's passphrase, for init and the worker")
   .option('--port <port>', 'SSH port', '22')
   .option('--node1-key <SHA256:...>', "node 1's host key fingerprint, if you have it (else you confirm what the host shows)")
   .option('--node2-key <SHA256:...>', "node 2's host key fingerprint")
@@ -139,6 +174,7 @@ program
         name: String(opts.name),
         join: opts.join === 'use_ssh' ? 'use_ssh' : 'api',
         passwordFile: String(opts.passwordFile),
+        passphrase: passphraseRef(opts.keyPassphraseFile, opts.keyPassphraseEnv),
       };
       const text = await initConfig(options, ask);
       writeConfig(String(opts.out), text, opts.force === true);
@@ -184,6 +220,11 @@ program
     const actions = (['pause', 'resume', 'delete', 'trigger'] as const).filter((a) => opts[a]);
     if (actions.length > 1) throw new CliError(`give one of --pause, --resume, --delete, --trigger, not ${actions.join(' and ')}`, EXIT.usage);
     if (!EVERY.test(opts.every)) throw new CliError(`--every must be a duration like 30s, 1m or 1h, not "${opts.every}"`, EXIT.usage);
+    if (durationMs(opts.every) < GUARD_MIN_EVERY_MS)
+      throw new CliError(
+        `--every must be at least ${GUARD_MIN_EVERY_MS / 1000}s (a check takes seconds; a Temporal Schedule refuses 0), not "${opts.every}"`,
+        EXIT.usage,
+      );
     const client = await connectClient();
     console.log(actions[0] ? await guardAction(client, config.cluster.name, actions[0]) : await guard(client, config, opts.every));
   });
@@ -203,6 +244,8 @@ program
           `alert ${a.at} ${a.alert.kind} ${a.alert.status}: ${a.delivered.length ? `sent to ${a.delivered.join(', ')}` : `not delivered: ${a.error}`}`,
         );
     }
+    // The monitoring-plugin code of the state shown, as check exits: a script can act on it.
+    process.exitCode = state.lastReport?.exitCode ?? EXIT_CODE.UNKNOWN;
   });
 
 program

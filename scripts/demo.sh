@@ -33,4 +33,7 @@ echo "Temporal dev server on 127.0.0.1:$port, Web UI http://localhost:$((port + 
 "${cli[@]}" worker --config "$config" >.cache/state/worker.log 2>&1 &
 pids+=($!)
 "${cli[@]}" start "$config" --auto-approve --follow
-echo "demo finished in $((SECONDS - t0)) s; the lab stays up (pve-twonode lab status / lab down); browse the history with: npm run server"
+echo "demo finished in $((SECONDS - t0)) s; the lab stays up (pve-twonode lab status / lab down)"
+# The report's links point at this server's Web UI, which stops with the demo: the exact command that opens the same
+# history again (its SQLite file, its port, so the links work), as the last line.
+echo "browse this run's history again: npm run cli -- server --port $port --db-file .cache/state/demo.db   # Web UI http://localhost:$((port + 1000))"

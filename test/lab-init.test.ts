@@ -52,6 +52,82 @@ describe('pve-twonode init against the rehearsal lab', { skip: labUnavailable() 
     assert.doesNotMatch(readFileSync(out, 'utf8'), new RegExp(readFileSync(passwordFile, 'utf8').trim().replace(/[+/=]/g, '\\$&')), 'no secret in the file');
   });
 
+  it('checks roles: the Debian VM given as a node, or a node given as the QDevice, is refused and nothing is written', async () => {
+    const out = join(dir, 'roles.yaml');
+    const [n1, n2, vm] = [pinned.nodes[0], pinned.nodes[1], pinned.qdevice];
+    const vmAsNode = cli(
+      1,
+      'init',
+      '--node1',
+      vm.ip,
+      '--node2',
+      n2.ip,
+      '--qdevice',
+      n1.ip,
+      '--key-file',
+      key,
+      '--node1-key',
+      vm.ssh.host_key,
+      '--node2-key',
+      n2.ssh.host_key,
+      '--qdevice-key',
+      n1.ssh.host_key,
+      '--yes',
+      '--out',
+      out,
+    );
+    assert.equal(await exited(vmAsNode), 2, vmAsNode.output());
+    assert.match(vmAsNode.output(), /^--node1 10\.213\.7\.13 is not a Proxmox VE node \(no pveversion or no \/etc\/pve there\): give the address of a node\n$/);
+    const nodeAsVm = cli(
+      1,
+      'init',
+      ...ips.slice(0, 4),
+      '--qdevice',
+      n2.ip,
+      '--key-file',
+      key,
+      '--node1-key',
+      n1.ssh.host_key,
+      '--node2-key',
+      n2.ssh.host_key,
+      '--qdevice-key',
+      n2.ssh.host_key,
+      '--yes',
+      '--out',
+      out,
+    );
+    assert.equal(await exited(nodeAsVm), 2, nodeAsVm.output());
+    assert.match(nodeAsVm.output(), /^--qdevice 10\.213\.7\.12 is a Proxmox VE node \(pve-manager\/9\.\S+\): give the small Debian VM/);
+    assert.ok(!existsSync(out));
+  });
+
+  it("takes the key's passphrase by reference, as the worker does, and writes the reference, never the value", async () => {
+    const out = join(dir, 'passphrase.yaml');
+    const phraseFile = join(LAB_DIR, 'keys', 'worker-key-passphrase');
+    const encrypted = join(LAB_DIR, 'keys', 'worker_ed25519');
+    const args = [
+      '--node1',
+      '10.213.7.11',
+      '--node2',
+      '10.213.7.12',
+      '--qdevice',
+      '10.213.7.13',
+      '--key-file',
+      encrypted,
+      ...keysOf(pinned),
+      '--join',
+      'use_ssh',
+      '--yes',
+    ];
+    const init = cli(1, 'init', ...args, '--key-passphrase-file', phraseFile, '--out', out);
+    assert.equal(await exited(init), 0, init.output());
+    assert.deepEqual(loadConfig(out).nodes[0].ssh.auth, { key_file: encrypted, passphrase: { file: phraseFile } });
+    assert.doesNotMatch(readFileSync(out, 'utf8'), new RegExp(readFileSync(phraseFile, 'utf8').trim().replace(/[+/=]/g, '\\$&')));
+    const without = cli(1, 'init', ...args, '--out', join(dir, 'no-passphrase.yaml'));
+    assert.equal(await exited(without), 2, without.output());
+    assert.match(without.output(), /cannot connect to 10\.213\.7\.11:22/);
+  });
+
   it('a person confirms each host key it shows; a key that differs from the one given is refused and nothing is written', async () => {
     const questions: string[] = [];
     const options: InitOptions = {

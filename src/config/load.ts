@@ -65,6 +65,21 @@ export function parseConfigText(text: string, file = 'config'): ClusterConfig {
   return validateConfig(parseYaml(text, file), file);
 }
 
+/** What reading the file failed with, as the one thing to fix (a path that is missing, a folder, unreadable). */
+function unreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return 'no such file: give the path of your cluster.yaml (pve-twonode init writes one)';
+  if (code === 'EISDIR') return 'a folder, not a file: give the path of the cluster.yaml inside it';
+  if (code === 'EACCES' || code === 'EPERM') return 'not readable by this user: run as a user that may read it (chmod or sudo)';
+  return `cannot be read: ${err instanceof Error ? err.message : String(err)}`;
+}
+
 export function loadConfig(file: string): ClusterConfig {
-  return parseConfigText(readFileSync(file, 'utf8'), file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [unreadable(err)]);
+  }
+  return parseConfigText(text, file);
 }

@@ -45,7 +45,26 @@ export function summarizeHealth(cluster: string, facts: HealthFact[]): { status:
   return { status, summary: `PVE-TWONODE ${status} - ${cluster}: ${worst[0].name}: ${worst[0].reason.split('\n')[0]}${more}` };
 }
 
+/**
+ * Monitoring-plugin performance data (the Nagios plugin guidelines' `label=value[UOM];warn;crit;min;max`), so Icinga,
+ * Checkmk or Nagios graph the cluster: the votes and expected votes node 1 counts, the clock skew between the three
+ * hosts, the check's own wall time. A value the check could not read is left out.
+ */
+export function perfData(report: HealthReport): string {
+  const status = ['qdevice', 'join', 'create']
+    .map((name) => report.facts.find((f) => f.name === name)?.facts.pvecmStatus as { totalVotes?: number; expectedVotes?: number } | undefined)
+    .find((s) => typeof s?.totalVotes === 'number');
+  const skewMs = report.facts.find((f) => f.name === 'time')?.facts.skewMs;
+  const values = [
+    status ? `votes=${status.totalVotes};;;0;3` : null,
+    status ? `expected_votes=${status.expectedVotes};;;0;3` : null,
+    typeof skewMs === 'number' ? `clock_skew=${(skewMs / 1000).toFixed(3)}s;;;0` : null,
+    `check_time=${(report.wallMs / 1000).toFixed(3)}s;;;0`,
+  ];
+  return values.filter(Boolean).join(' ');
+}
+
 export function renderHealth(report: HealthReport): string {
   const lines = report.facts.filter((f) => f.verdict !== 'not-configured').map((f) => `[${f.status.padEnd(8)}] ${f.name}: ${f.reason.split('\n')[0]}`);
-  return [report.summary, ...lines, `checked ${report.checkedAt} in ${(report.wallMs / 1000).toFixed(1)} s`].join('\n');
+  return [`${report.summary} | ${perfData(report)}`, ...lines, `checked ${report.checkedAt} in ${(report.wallMs / 1000).toFixed(1)} s`].join('\n');
 }
