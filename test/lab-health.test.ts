@@ -80,7 +80,8 @@ describe('pve-twonode check and guard against a built lab cluster', { skip: labU
     assert.equal(await exited(text), 0, text.output());
     assert.match(
       text.output().split('\n')[0],
-      /^PVE-TWONODE OK - labclu: QDevice on 10\.213\.7\.13 votes \(labclu: quorate, votes 3\/3, flags Quorate Qdevice\); corosync-qnetd on qnetd votes for node ids 1, 2$/,
+      // Then the monitoring-plugin performance data, read from the real cluster.
+      /^PVE-TWONODE OK - labclu: QDevice on 10\.213\.7\.13 votes \(labclu: quorate, votes 3\/3, flags Quorate Qdevice\); corosync-qnetd on qnetd votes for node ids 1, 2 \| votes=3;;;0;3 expected_votes=3;;;0;3 clock_skew=\d+\.\d{3}s;;;0 check_time=\d+\.\d{3}s;;;0$/,
     );
     const json = cliWithEnv({}, 'check', path, '--json');
     assert.equal(await exited(json), 0);

@@ -97,7 +97,10 @@ describe('pve-twonode init against the rehearsal lab', { skip: labUnavailable() 
       out,
     );
     assert.equal(await exited(nodeAsVm), 2, nodeAsVm.output());
-    assert.match(nodeAsVm.output(), /^--qdevice 10\.213\.7\.12 is a Proxmox VE node \(pve-manager\/9\.\S+\): give the small Debian VM/);
+    assert.match(
+      nodeAsVm.output(),
+      /^--qdevice 10\.213\.7\.12 is a Proxmox VE node \(pve-manager\/9\.\d+\.\d+\/[0-9a-f]+ \(running kernel: [^)]+\)\): give the small Debian VM that will run corosync-qnetd\n$/,
+    );
     assert.ok(!existsSync(out));
   });
 
