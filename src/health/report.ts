@@ -51,10 +51,11 @@ export function summarizeHealth(cluster: string, facts: HealthFact[]): { status:
  * hosts, the check's own wall time. A value the check could not read is left out.
  */
 export function perfData(report: HealthReport): string {
-  const status = ['qdevice', 'join', 'create']
-    .map((name) => report.facts.find((f) => f.name === name)?.facts.pvecmStatus as { totalVotes?: number; expectedVotes?: number } | undefined)
+  // Whichever fact carries them (the steps are named only in their registry): node 1's `pvecm status`, the skew.
+  const status = report.facts
+    .map((f) => f.facts.pvecmStatus as { totalVotes?: number; expectedVotes?: number } | undefined)
     .find((s) => typeof s?.totalVotes === 'number');
-  const skewMs = report.facts.find((f) => f.name === 'time')?.facts.skewMs;
+  const skewMs = report.facts.map((f) => f.facts.skewMs).find((v) => typeof v === 'number');
   const values = [
     status ? `votes=${status.totalVotes};;;0;3` : null,
     status ? `expected_votes=${status.expectedVotes};;;0;3` : null,
