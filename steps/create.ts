@@ -24,6 +24,8 @@ export function createCommands(config: ClusterConfig) {
     create: on(node1, 'act', sh`pvecm create ${config.cluster.name}`, { timeoutMs: 180_000 }),
     // A join that failed half-way (see halfJoined): node 1's vote alone made quorate again, then node 2 taken out of
     // the node list, after which one node expects one vote and no override is left.
+    // The cluster's corosync.conf kept on node 1's own disk first (pmxcfs is read-only until the next command).
+    halfJoinBackup: on(node1, 'act', 'cp -a /etc/pve/corosync.conf /root/corosync.conf.pve-twonode-$(date +%Y%m%d%H%M%S).bak'),
     halfJoinExpected: on(node1, 'act', 'pvecm expected 1'),
     halfJoinDelnode: on(node1, 'act', sh`pvecm delnode ${node2.name}`, { timeoutMs: 120_000 }),
     conf: on(node1, 'verify', "grep -E '^\\s*cluster_name:' /etc/pve/corosync.conf"),
@@ -68,6 +70,7 @@ export const create = defineStep({
   async act(ctx, config, { exists, halfJoinedNode }) {
     if (halfJoinedNode) {
       const c = createCommands(config);
+      await ctx.output(c.halfJoinBackup);
       await ctx.output(c.halfJoinExpected);
       // delnode's "Could not kill node (error = CS_ERR_NOT_EXIST)" is expected: the node never ran corosync here.
       const del = await ctx.run(c.halfJoinDelnode);
