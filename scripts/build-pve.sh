@@ -104,8 +104,31 @@ sed -e "s/@PACKAGE@/pve-manager/; s/@VERSION@/${manager_version}/g; s/@PVERELEAS
 for b in pveproxy pvedaemon pveversion; do install -m 0755 "$src/pve-manager/bin/$b" "$root/usr/bin/$b"; done
 install -m 0644 "$src/pve-manager/services/pveproxy.service" "$src/pve-manager/services/pvedaemon.service" "$root/usr/lib/systemd/system/"
 
-# The lab's stubs for what cannot be built or run here (Rust bindings and the like), each a marked file (docs/lab.md).
+# The lab's stubs for what cannot be built or run here (Rust bindings and the like), each a marked file (docs/lab.md):
+# those that must answer are files of their own; those that only load and die are written from one template.
 rsync -a "$stubs/perl/" "$perl5/"
+while IFS=$'\t' read -r module why; do
+  [[ -z $module || $module == \#* ]] && continue
+  stub=$perl5/${module//:://}.pm
+  mkdir -p "$(dirname "$stub")"
+  cat >"$stub" <<PERL
+package $module;
+# LAB STUB (pve-twonode rehearsal lab; written by scripts/build-pve.sh from lab/pve/stubs/dying.tsv): $why.
+# Loading it works; calling anything in it dies, so a code path the lab does not cover fails loudly. docs/lab.md.
+use strict;
+use warnings;
+
+our \$AUTOLOAD;
+
+sub AUTOLOAD {
+    my \$name = \$AUTOLOAD;
+    return if \$name =~ /::DESTROY\$/;
+    die "lab stub: \$name called; $module is not in the lab ($why)\\n";
+}
+
+1;
+PERL
+done <"$stubs/dying.tsv"
 
 # Loads, as the lab runs it: every stub is loaded and never called on these paths.
 for b in pvecm pveproxy pvedaemon; do
