@@ -11,6 +11,7 @@ import { exitReport, on, type CommandSet } from '../../src/step-kit/commands';
 import { defineStep, type Acted, type StepContext } from '../../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../../src/step-kit/failures';
 import { cfsMembers, waitForCfsOnline } from '../../src/step-kit/cfs-quorum';
+import { describeUnreachable, memberLoginCommands, membersNode1CannotReach } from '../../src/step-kit/member-login';
 import { verifyRootLogin } from '../../src/step-kit/root-trust';
 import { qdevice, qdeviceCommands } from '../qdevice';
 import { readNodeQdevices } from './restart-qdevice';
@@ -43,7 +44,7 @@ export async function requireBothNodesOnline(ctx: StepContext, config: ClusterCo
  * What `pvecm qdevice setup` needs, proven before the device is removed: a removal whose setup then fails leaves the
  * cluster with no QDevice at all (seen with the VM unreachable: remove ran, setup failed with "No route to host").
  * The VM answers over SSH with its pinned key, corosync-qnetd accepts connections on 5403/tcp from both nodes, and
- * node 1 logs in to the VM as root in BatchMode (pvecm's own ssh). Otherwise nothing is removed, and the failure says
+ * node 1 logs in to the VM as root in BatchMode and to both nodes as pvecm does (pvecm's own ssh). Otherwise nothing is removed, and the failure says
  * what the person must fix.
  */
 export async function requireSetupCanSucceed(ctx: StepContext, config: ClusterConfig): Promise<void> {
@@ -66,6 +67,8 @@ export async function requireSetupCanSucceed(ctx: StepContext, config: ClusterCo
         `corosync-qnetd on ${vm.ip}:5403 does not accept connections from ${node.name}${answers ? ` (is corosync-qnetd running on ${vm.name}? a firewall?)` : ''}`,
       );
   if (answers) await verifyRootLogin(ctx, config.nodes[0], vm).catch((err: unknown) => problems.push(err instanceof Error ? err.message : String(err)));
+  const cannot = describeUnreachable(config, await membersNode1CannotReach(ctx, config));
+  if (cannot) problems.push(`${cannot} (pvecm updatecerts on that node writes its ssh_known_hosts)`);
   if (problems.length > 0) throw preconditionFailed(`nothing removed: pvecm qdevice setup could not succeed now: ${problems.join('; ')}`);
 }
 
@@ -109,7 +112,7 @@ export const resetupQdevice = defineStep({
   health: 'none',
   hosts: (config) => [config.nodes[0].name, config.nodes[1].name, config.qdevice.name],
   summary: (config) => `pvecm qdevice remove + setup --force on ${config.nodes[0].name}`,
-  commands: (config) => [resetupCommands(config)],
+  commands: (config) => [resetupCommands(config), ...config.nodes.map((member) => memberLoginCommands(config, member))],
   async check(ctx, config) {
     const { healthy } = await readNodeQdevices(ctx, config);
     if (healthy) return { done: true, state: { configured: true } };
