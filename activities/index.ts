@@ -10,7 +10,7 @@ import * as failoverStages from './failover';
 import { stepActivities } from './guide-steps';
 import { readOnlyPass } from './read-only-pass';
 import { healthCheck } from './health-check';
-import { sendAlert, sendGateNotice } from './notify';
+import { pingHeartbeat, sendAlert, sendAlertTo, sendGateNotice, sendGateNoticeTo } from './notify';
 
 /** The activities with fixed names and signatures; each guide step's activity is a StepActivities entry. */
 export type Activities = typeof failoverStages & {
@@ -18,6 +18,9 @@ export type Activities = typeof failoverStages & {
   healthCheck: typeof healthCheck;
   sendAlert: typeof sendAlert;
   sendGateNotice: typeof sendGateNotice;
+  sendAlertTo: typeof sendAlertTo;
+  sendGateNoticeTo: typeof sendGateNoticeTo;
+  pingHeartbeat: typeof pingHeartbeat;
   diagnoseQdevice: typeof diagnoseQdevice;
   locateQnetd: typeof locateQnetd;
   maintenanceCheck: typeof maintenanceCheck;
@@ -35,6 +38,9 @@ export function createActivities(steps: readonly AnyStep[] = GUIDE_STEPS): Activ
     healthCheck,
     sendAlert,
     sendGateNotice,
+    sendAlertTo,
+    sendGateNoticeTo,
+    pingHeartbeat,
     diagnoseQdevice,
     locateQnetd,
     maintenanceCheck,

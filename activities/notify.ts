@@ -1,64 +1,106 @@
-/** Sends a health alert to the webhook and/or ntfy in cluster.yaml; the ntfy token is resolved here, on the worker. */
+/**
+ * Health alerts and gate notices to the webhook and ntfy in cluster.yaml, one channel per activity so each is retried
+ * on its own; the ntfy token is resolved here, on the worker. Also the guard's heartbeat to a push monitor.
+ */
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { NotifyConfig } from '../src/config/schema';
-import { noticeTitle, NTFY_PRIORITY, type Alert, type GateNotice } from '../src/health/alerts';
-import { temporalSettings, uiLink } from '../src/temporal/connection';
+import { channelsOf, noticeTitle, NTFY_PRIORITY, phoneBody, type Alert, type GateNotice, type NotifyChannel } from '../src/health/alerts';
+import { noticeLink, temporalSettings } from '../src/temporal/connection';
 import { resolveSecret } from '../src/secrets';
+import { healthStateIdFor } from '../workflows/health-messages';
 import { toFailure } from './runtime/to-failure';
 
-async function post(what: string, url: string, init: RequestInit): Promise<void> {
-  const res = await fetch(url, { ...init, method: 'POST', signal: AbortSignal.timeout(15_000) });
+async function request(what: string, url: string, init: RequestInit): Promise<void> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
   // 4xx other than 408/429 will not get better by retrying: a wrong URL or token.
   if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
     throw ApplicationFailure.nonRetryable(`${what} refused the alert: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`, 'AlertRefused');
   if (!res.ok) throw new Error(`${what} answered HTTP ${res.status}`);
 }
 
-/** Delivers to every configured channel; returns where it went. */
-async function deliver(notify: NotifyConfig, alert: Alert | GateNotice): Promise<string[]> {
-  const sent: string[] = [];
-  if (notify.webhook) {
-    await post('the webhook', notify.webhook.url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(alert) });
-    sent.push('webhook');
-  }
-  if (notify.ntfy) {
-    const headers: Record<string, string> = {
-      Title: noticeTitle(alert),
-      Priority: String(alert.kind === 'gate' ? 4 : NTFY_PRIORITY[alert.status]),
-      Tags: alert.kind === 'gate' ? 'raised_hand' : alert.status === 'OK' ? 'white_check_mark' : 'warning',
-    };
-    if (notify.ntfy.token) headers.Authorization = `Bearer ${resolveSecret(notify.ntfy.token)}`;
-    const body = alert.kind === 'gate' ? [alert.summary, alert.command, alert.link] : [alert.summary, ...alert.problems];
-    await post('ntfy', notify.ntfy.url, { headers, body: body.join('\n') });
-    sent.push('ntfy');
-  }
-  return sent;
-}
-
-/**
- * Activity: a health alert. Failures leave through the steps' own classification (to-failure.ts), so a missing ntfy
- * token is the non-retryable SecretUnavailable the retry policy names, not a retried plain Error.
- */
-export async function sendAlert(notify: NotifyConfig, alert: Alert): Promise<string[]> {
-  return deliver(notify, alert).catch((err: unknown) => Promise.reject(toFailure(err, activityInfo().attempt)));
-}
-
-/** Activity: a gate of the guide waits; tells the person which, the exact approve command and the run's page in the UI. */
-export async function sendGateNotice(
-  notify: NotifyConfig,
-  gate: { cluster: string; gate: string; instruction: string; workflowId: string },
-): Promise<string[]> {
+/** The page a notification opens: the run's for a gate, the cluster's health state for an alert. */
+function linkFor(notify: NotifyConfig, notice: Alert | GateNotice): string | null {
+  if (notice.kind === 'gate') return notice.link;
   const { connectionOptions, namespace } = temporalSettings();
-  const command = `pve-twonode approve ${gate.cluster} ${gate.gate}`;
-  const notice: GateNotice = {
+  return noticeLink(notify.ui_url, connectionOptions.address, namespace, healthStateIdFor(notice.cluster));
+}
+
+/** One channel; the webhook gets the whole JSON (with the link), ntfy a phone's title and a body of a few lines. */
+async function deliverTo(channel: NotifyChannel, notify: NotifyConfig, notice: Alert | GateNotice): Promise<void> {
+  const link = linkFor(notify, notice);
+  if (channel === 'webhook' && notify.webhook) {
+    await request('the webhook', notify.webhook.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(notice.kind === 'gate' ? notice : { ...notice, link }),
+    });
+  } else if (channel === 'ntfy' && notify.ntfy) {
+    // docs.ntfy.sh/publish: Title, Priority (5 urgent .. 3 default), Tags (emoji), Click and a view action (a button).
+    const headers: Record<string, string> = {
+      Title: noticeTitle(notice),
+      Priority: String(notice.kind === 'gate' ? 4 : NTFY_PRIORITY[notice.status]),
+      Tags: notice.kind === 'gate' ? 'raised_hand' : notice.status === 'OK' ? 'white_check_mark' : 'warning',
+    };
+    if (link) {
+      headers.Click = link;
+      headers.Actions = `view, ${notice.kind === 'gate' ? 'Open the run' : 'Open health'}, ${link}`;
+    }
+    if (notify.ntfy.token) headers.Authorization = `Bearer ${resolveSecret(notify.ntfy.token)}`;
+    await request('ntfy', notify.ntfy.url, { method: 'POST', headers, body: phoneBody(notice) });
+  } else {
+    throw ApplicationFailure.nonRetryable(`no ${channel} in notify: of cluster.yaml`, 'AlertRefused');
+  }
+}
+
+const classified = <T>(work: Promise<T>): Promise<T> => work.catch((err: unknown) => Promise.reject(toFailure(err, activityInfo().attempt)));
+
+/** Activity: a health alert to one channel (the guard runs one per channel). */
+export async function sendAlertTo(channel: NotifyChannel, notify: NotifyConfig, alert: Alert): Promise<NotifyChannel> {
+  await classified(deliverTo(channel, notify, alert));
+  return channel;
+}
+
+export interface GateToAnnounce {
+  cluster: string;
+  gate: string;
+  instruction: string;
+  workflowId: string;
+}
+
+function gateNotice(notify: NotifyConfig, gate: GateToAnnounce): GateNotice {
+  const { connectionOptions, namespace } = temporalSettings();
+  return {
     version: 1,
     kind: 'gate',
     cluster: gate.cluster,
     gate: gate.gate,
-    command,
-    link: uiLink(connectionOptions.address, namespace, gate.workflowId),
+    command: `pve-twonode approve ${gate.cluster} ${gate.gate}`,
+    link: noticeLink(notify.ui_url, connectionOptions.address, namespace, gate.workflowId),
     summary: `pve-twonode ${gate.cluster} waits for approval of ${gate.gate}: ${gate.instruction}`,
   };
-  return deliver(notify, notice).catch((err: unknown) => Promise.reject(toFailure(err, activityInfo().attempt)));
+}
+
+/** Activity: a gate waits; tells the person on one channel which gate, the exact approve command and the run's page. */
+export async function sendGateNoticeTo(channel: NotifyChannel, notify: NotifyConfig, gate: GateToAnnounce): Promise<NotifyChannel> {
+  await classified(deliverTo(channel, notify, gateNotice(notify, gate)));
+  return channel;
+}
+
+/** Activity: the guard's heartbeat (notify.heartbeat_url) after a completed check; a push monitor only counts calls. */
+export async function pingHeartbeat(url: string): Promise<void> {
+  await classified(request('the heartbeat URL', url, { method: 'GET' }));
+}
+
+/**
+ * Activities of runs started before alerts went out one channel per activity: every channel in one activity, whose
+ * retry re-sends them all. Kept for those runs only (workflows/health.ts, workflows/gated-run.ts: patches).
+ */
+export async function sendAlert(notify: NotifyConfig, alert: Alert): Promise<string[]> {
+  for (const channel of channelsOf(notify)) await sendAlertTo(channel, notify, alert);
+  return channelsOf(notify);
+}
+export async function sendGateNotice(notify: NotifyConfig, gate: GateToAnnounce): Promise<string[]> {
+  for (const channel of channelsOf(notify)) await sendGateNoticeTo(channel, notify, gate);
+  return channelsOf(notify);
 }

@@ -12,8 +12,17 @@ import { upsertSchedule } from './schedules';
 
 export type GuardAction = 'pause' | 'resume' | 'delete' | 'trigger';
 
-/** Creates or updates the schedule and makes sure the health state runs; returns what it did. */
-export async function guard(client: Client, config: ClusterConfig, every: string, taskQueue = config.cluster.task_queue ?? TASK_QUEUE): Promise<string> {
+/**
+ * Creates or updates the schedule and makes sure the health state runs; returns what it did. configPath, the file's
+ * absolute path, goes into the advice alerts carry ("pve-twonode repair qdevice /etc/pve-twonode/homelab.yaml").
+ */
+export async function guard(
+  client: Client,
+  config: ClusterConfig,
+  every: string,
+  configPath?: string,
+  taskQueue = config.cluster.task_queue ?? TASK_QUEUE,
+): Promise<string> {
   const cluster = config.cluster.name;
   await client.workflow.start<typeof clusterHealth>('clusterHealth', {
     taskQueue,
@@ -27,7 +36,7 @@ export async function guard(client: Client, config: ClusterConfig, every: string
   const action: ScheduleOptionsAction = {
     type: 'startWorkflow',
     workflowType: 'clusterHealthCheck',
-    args: [config],
+    args: configPath ? [config, configPath] : [config],
     taskQueue,
     workflowId: `pve-twonode-check-${cluster}`,
   };

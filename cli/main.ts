@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** pve-twonode: validate, plan, start, approve, reject, status, watch, cancel, worker, server. */
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Argument, Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../src/config/load';
 import type { SecretRef } from '../src/config/schema';
@@ -21,7 +21,7 @@ import { projectRoot } from '../src/paths';
 import { CliError, EXIT, explainTemporalError } from './errors';
 import { readRun, where } from './read-run';
 import { initConfig, writeConfig, type Ask, type InitOptions } from './init';
-import { EXIT_CODE, HEALTH_JSON_VERSION, renderHealth } from '../src/health/report';
+import { EXIT_CODE, HEALTH_JSON_VERSION, renderHealth, withConfigPath } from '../src/health/report';
 import { healthCheck } from '../activities/health-check';
 import { guard, guardAction } from './guard';
 import { isDay2Gate, startMaintenance, startMoveQnetd, startRepairQdevice } from './repair';
@@ -202,8 +202,8 @@ program
       process.exit(EXIT_CODE.UNKNOWN);
     });
     // The repairs a verdict names, with this very file in them.
-    const text = opts.json ? JSON.stringify(report, null, 2) : renderHealth(report);
-    console.log(text.replaceAll('<cluster.yaml>', file));
+    const shown = withConfigPath(report, file);
+    console.log(opts.json ? JSON.stringify(shown, null, 2) : renderHealth(shown));
     process.exitCode = report.exitCode;
   });
 
@@ -226,7 +226,7 @@ program
         EXIT.usage,
       );
     const client = await connectClient();
-    console.log(actions[0] ? await guardAction(client, config.cluster.name, actions[0]) : await guard(client, config, opts.every));
+    console.log(actions[0] ? await guardAction(client, config.cluster.name, actions[0]) : await guard(client, config, opts.every, resolve(file)));
   });
 
 program
@@ -241,7 +241,7 @@ program
       console.log(state.lastReport ? renderHealth(state.lastReport) : `no check has reported for ${cluster} yet`);
       for (const a of state.alerts.slice(-5))
         console.log(
-          `alert ${a.at} ${a.alert.kind} ${a.alert.status}: ${a.delivered.length ? `sent to ${a.delivered.join(', ')}` : `not delivered: ${a.error}`}`,
+          `alert ${a.at} ${a.alert.kind} ${a.alert.status}: ${[a.delivered.length ? `sent to ${a.delivered.join(', ')}` : '', a.error ? `not delivered: ${a.error}` : ''].filter(Boolean).join('; ')}`,
         );
     }
     // The monitoring-plugin code of the state shown, as check exits: a script can act on it.

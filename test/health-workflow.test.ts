@@ -10,9 +10,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { NotifyConfig } from '../src/config/schema';
-import type { Alert } from '../src/health/alerts';
+import type { Alert, NotifyChannel } from '../src/health/alerts';
 import { EXIT_CODE, type Health, type HealthReport } from '../src/health/report';
 import { healthAttribute, healthQuery, healthResultSignal, healthStateIdFor } from '../workflows/health-messages';
+import { testConfig } from './helpers/config';
 import { timeSkippingEnv } from './helpers/temporal';
 
 const notify: NotifyConfig = { webhook: { url: 'http://127.0.0.1:9/hook' }, remind: '6h', unknown_after: '2m' };
@@ -44,13 +45,13 @@ describe('the guard health state (time-skipping server)', () => {
 
   it('alerts once per change, reminds every 6 h while CRITICAL, stays quiet while OK, records a failed delivery', async () => {
     const activities = {
-      sendAlert: (_n: NotifyConfig, alert: Alert) => {
+      sendAlertTo: (channel: NotifyChannel, _n: NotifyConfig, alert: Alert) => {
         if (refuseNext) {
           refuseNext = false;
           return Promise.reject(ApplicationFailure.nonRetryable('the webhook refused the alert: HTTP 404', 'AlertRefused'));
         }
         sent.push(alert);
-        return Promise.resolve(['webhook']);
+        return Promise.resolve(channel);
       },
     };
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'guard', workflowsPath: require.resolve('../workflows'), activities });
@@ -81,7 +82,7 @@ describe('the guard health state (time-skipping server)', () => {
       await feed('WARNING');
       const state = await handle.query(healthQuery);
       assert.equal(state.status, 'WARNING');
-      assert.deepEqual([state.alerts.at(-1)?.delivered, state.alerts.at(-1)?.error], [[], 'the webhook refused the alert: HTTP 404']);
+      assert.deepEqual([state.alerts.at(-1)?.delivered, state.alerts.at(-1)?.error], [[], 'webhook: the webhook refused the alert: HTTP 404']);
       const { typedSearchAttributes } = await handle.describe();
       assert.equal(typedSearchAttributes.get(healthAttribute), 'WARNING');
       await feed('OK');
@@ -92,7 +93,7 @@ describe('the guard health state (time-skipping server)', () => {
 
   it('UNKNOWN is announced only once it lasted notify.unknown_after; a definite verdict meanwhile is announced at once', async () => {
     const got: Alert[] = [];
-    const activities = { sendAlert: (_n: NotifyConfig, alert: Alert) => (got.push(alert), Promise.resolve(['webhook'])) };
+    const activities = { sendAlertTo: (channel: NotifyChannel, _n: NotifyConfig, alert: Alert) => (got.push(alert), Promise.resolve(channel)) };
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'grace', workflowsPath: require.resolve('../workflows'), activities });
     await worker.runUntil(async () => {
       const handle = await env.client.workflow.start('clusterHealth', { taskQueue: 'grace', workflowId: healthStateIdFor('grace'), args: ['grace'] });
@@ -124,6 +125,69 @@ describe('the guard health state (time-skipping server)', () => {
       await feed('UNKNOWN', 480);
       assert.equal(got.length, 3, 'no repeat while still UNKNOWN');
       await handle.terminate('test done');
+    });
+  });
+
+  it('each channel on its own: ntfy down never re-sends the webhook; health names the channel; a corrected ntfy URL gets the alert still owed', async () => {
+    const received: string[] = [];
+    const activities = {
+      sendAlertTo: (channel: NotifyChannel, n: NotifyConfig, alert: Alert) => {
+        if (channel === 'ntfy' && n.ntfy?.url.includes('unreachable')) return Promise.reject(new Error('fetch failed'));
+        received.push(`${channel}:${alert.previous ?? '-'}->${alert.status}`);
+        return Promise.resolve(channel);
+      },
+    };
+    const both: NotifyConfig = { ...notify, ntfy: { url: 'http://unreachable.invalid/alerts' } };
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'channels', workflowsPath: require.resolve('../workflows'), activities });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('clusterHealth', { taskQueue: 'channels', workflowId: healthStateIdFor('channels'), args: ['channels'] });
+      const feed = async (status: Health, n: NotifyConfig) => {
+        await handle.signal(healthResultSignal, { report: report(status), notify: n });
+        await env.sleep('5m');
+      };
+      await feed('CRITICAL', both);
+      assert.deepEqual(received, ['webhook:-->CRITICAL'], 'the webhook got the alert once, although ntfy was retried six times');
+      const owed = (await handle.query(healthQuery)).alerts.at(-1);
+      assert.deepEqual([owed?.delivered, owed?.error], [['webhook'], 'ntfy: fetch failed']);
+      await feed('CRITICAL', both);
+      assert.equal(received.length, 1, 'the same broken settings are not tried again for it');
+      await feed('CRITICAL', { ...notify, ntfy: { url: 'http://ntfy.home.lan/alerts' } });
+      assert.deepEqual(received, ['webhook:-->CRITICAL', 'ntfy:-->CRITICAL'], 'guard re-run with a fixed ntfy URL: the owed alert reaches it');
+      const done = (await handle.query(healthQuery)).alerts.at(-1);
+      assert.deepEqual([done?.delivered, done?.error, done?.pending], [['webhook', 'ntfy'], undefined, undefined]);
+      await handle.terminate('test done');
+    });
+  });
+
+  it("one scheduled check: the advice names the guard's config file; the heartbeat URL is called after the result is handed over", async () => {
+    const order: string[] = [];
+    const config = testConfig({ cluster: { name: 'beat' }, notify: { webhook: { url: 'http://127.0.0.1:9/hook' }, heartbeat_url: 'https://hc-ping.com/abc' } });
+    const advice = { ...report('CRITICAL'), cluster: 'beat' };
+    advice.facts[0].reason = 'votes 2/3; repair: pve-twonode repair qdevice <cluster.yaml>';
+    const activities = {
+      healthCheck: () => (order.push('check'), Promise.resolve(advice)),
+      pingHeartbeat: (url: string) => (order.push(`heartbeat ${url}`), Promise.resolve()),
+      sendAlertTo: (channel: NotifyChannel) => (order.push(`alert ${channel}`), Promise.resolve(channel)),
+    };
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'beat', workflowsPath: require.resolve('../workflows'), activities });
+    await worker.runUntil(async () => {
+      const state = await env.client.workflow.start('clusterHealth', { taskQueue: 'beat', workflowId: healthStateIdFor('beat'), args: ['beat'] });
+      const status = await env.client.workflow.execute('clusterHealthCheck', {
+        taskQueue: 'beat',
+        workflowId: 'pve-twonode-check-beat',
+        args: [config, '/etc/pve-twonode/beat.yaml'],
+      });
+      assert.equal(status, 'CRITICAL');
+      await env.sleep('1s');
+      const held = await state.query(healthQuery);
+      assert.equal(held.lastReport?.facts[0].reason, 'votes 2/3; repair: pve-twonode repair qdevice /etc/pve-twonode/beat.yaml');
+      assert.match(held.alerts.at(-1)?.alert.problems[0] ?? '', /repair qdevice \/etc\/pve-twonode\/beat\.yaml$/);
+      // After the check and the hand-over (the alert it causes is the health state's, on its own time).
+      assert.deepEqual(
+        order.filter((o) => !o.startsWith('alert')),
+        ['check', 'heartbeat https://hc-ping.com/abc'],
+      );
+      await state.terminate('test done');
     });
   });
 });

@@ -4,13 +4,10 @@
  * progress kept in the memo so watch, status and report read it with no worker.
  */
 import * as wf from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { ClusterConfig } from '../src/config/schema';
 import { approveSignal, clusterNameAttribute, finalReportMemoKey, progressQuery, rejectSignal, type ApproveInput, type RejectInput } from './messages';
-import { alertDelivery } from './policies';
+import { announceGate } from './notify-each';
 import { Progress, type RunProgress } from './progress';
-
-const notices = wf.proxyActivities<Activities>({ ...alertDelivery, summary: 'notify: a gate waits for approval' });
 
 const NO_NOTICE_WHEN_ANSWERED = 'no-notice-when-answered';
 
@@ -41,11 +38,8 @@ export class GatedRun<N extends string> {
     // An approval or rejection sent ahead of the gate needs no notice (runs before this patch sent one anyway).
     const ask = !answered() || !wf.patched(NO_NOTICE_WHEN_ANSWERED);
     if (ask) this.progress.awaitGate(step, gate, instruction);
-    // Tell the person; never holds up the run.
-    if (ask && this.config.notify)
-      void notices
-        .sendGateNotice(this.config.notify, { cluster, gate, instruction, workflowId: wf.workflowInfo().workflowId })
-        .catch((err: unknown) => wf.log.warn(`could not send the notice for gate ${gate}: ${String(err)}`));
+    // Tell the person, unless the approval comes at once; never holds up the run.
+    if (ask && this.config.notify) announceGate(this.config.notify, { cluster, gate, instruction, workflowId: wf.workflowInfo().workflowId }, answered);
     await wf.condition(answered, '3650 days', { summary: `approval of ${gate}` });
     const reason = this.rejections.get(gate);
     if (reason !== undefined) {

@@ -1,6 +1,5 @@
 /** The guide as one workflow: the registry's steps in order, approval gates before the risky ones, nothing else. */
 import * as wf from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/duration';
 import type { AnyStep } from '../src/step-kit/descriptor';
@@ -18,7 +17,7 @@ import {
   type ApproveInput,
   type RejectInput,
 } from './messages';
-import { alertDelivery } from './policies';
+import { announceGate } from './notify-each';
 import { powerCycleTest } from './power-cycle';
 import { stepActivity } from './step-activity';
 import { Progress, type RunProgress } from './progress';
@@ -39,7 +38,6 @@ const POWER_ON_AFTER_FAILED_FAILOVER = 'power-on-after-failed-failover';
 
 const FINAL_REPORT_MEMO = 'final-report-memo';
 const GATE_NOTICE = 'gate-notice';
-const noticeActivities = wf.proxyActivities<Activities>({ ...alertDelivery, summary: 'notify: a gate waits for approval' });
 
 class Rejected extends Error {}
 
@@ -78,15 +76,13 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
 
   /** Waits for `approve`; a `reject` ends the run. With approvals.timeout, ends or reminds when nobody answers. */
   async function gate(step: StepName, gate: GateName, instruction: string): Promise<void> {
-    if (!approved.has(gate) && !rejections.has(gate)) {
+    const answered = () => approved.has(gate) || rejections.has(gate);
+    if (!answered()) {
       progress.awaitGate(step, gate, instruction);
       publish(step);
       // Tell the person (cluster.yaml notify:): which gate, the command, the run's page. Never holds up the run.
       if (config.notify && wf.patched(GATE_NOTICE))
-        void noticeActivities
-          .sendGateNotice(config.notify, { cluster: config.cluster.name, gate, instruction, workflowId: wf.workflowInfo().workflowId })
-          .catch((err: unknown) => wf.log.warn(`could not send the notice for gate ${gate}: ${failureMessage(err)}`));
-      const answered = () => approved.has(gate) || rejections.has(gate);
+        announceGate(config.notify, { cluster: config.cluster.name, gate, instruction, workflowId: wf.workflowInfo().workflowId }, answered);
       const timeout = config.approvals.timeout;
       // Without approvals.timeout the wait is still a (decade-long) timer: only a timer carries a summary for the UI.
       while (

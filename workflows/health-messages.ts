@@ -3,7 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { NotifyConfig } from '../src/config/schema';
 import type { HealthReport } from '../src/health/report';
-import type { Alert } from '../src/health/alerts';
+import type { Alert, NotifyChannel } from '../src/health/alerts';
 
 /** OK, WARNING, CRITICAL or UNKNOWN: the cluster's health, on its health-state workflow. */
 export const healthAttribute = defineSearchAttributeKey('PveHealth', SearchAttributeType.KEYWORD);
@@ -17,6 +17,17 @@ export interface HealthResult {
   notify: NotifyConfig | null;
 }
 
+/** An alert and where it went: the channels that took it, and each that did not with its reason. */
+export interface AlertRecord {
+  at: string;
+  alert: Alert;
+  delivered: string[];
+  /** Every failure in one line ("ntfy: fetch failed"); before per-channel delivery, the one failure. */
+  error?: string;
+  /** The channels still owed this alert: sent again when a check arrives with that channel's settings changed. */
+  pending?: { channel: NotifyChannel; failedWith: string; error: string }[];
+}
+
 export interface HealthState {
   cluster: string;
   status: HealthReport['status'] | null;
@@ -24,7 +35,7 @@ export interface HealthState {
   lastReport: HealthReport | null;
   lastAlertAt: string | null;
   /** Every alert decided, newest last (the last 50), with where it went or why it could not be delivered. */
-  alerts: { at: string; alert: Alert; delivered: string[]; error?: string }[];
+  alerts: AlertRecord[];
   /** Since when the checks say UNKNOWN without it being announced yet (notify.unknown_after); absent before that patch. */
   unknownSince?: string | null;
 }

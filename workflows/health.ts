@@ -11,9 +11,10 @@ import type { Activities } from '../activities';
 import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/duration';
 import { alertFor, type Alert } from '../src/health/alerts';
-import type { Health } from '../src/health/report';
+import { withConfigPath, type Health } from '../src/health/report';
 import { alertDelivery } from './policies';
-import { healthAttribute, healthQuery, healthResultSignal, healthStateIdFor, type HealthResult, type HealthState } from './health-messages';
+import { healthAttribute, healthQuery, healthResultSignal, healthStateIdFor, type AlertRecord, type HealthResult, type HealthState } from './health-messages';
+import { alertEach, type Delivery } from './notify-each';
 import { validateInput } from './validate-input';
 
 const { healthCheck } = wf.proxyActivities<Activities>({
@@ -21,14 +22,40 @@ const { healthCheck } = wf.proxyActivities<Activities>({
   retry: { maximumAttempts: 2, initialInterval: '5s' },
   summary: 'read-only health check of all three hosts',
 });
+// Runs from before alerts went out one channel per activity (the ALERT_PER_CHANNEL patch) replay this one.
 const { sendAlert } = wf.proxyActivities<Activities>(alertDelivery);
+const { pingHeartbeat } = wf.proxyActivities<Activities>({ ...alertDelivery, summary: 'notify.heartbeat_url: this check completed' });
+const ALERT_PER_CHANNEL = 'alert-per-channel';
 
-/** One scheduled check: run it, hand the result to the cluster's health state. */
-export async function clusterHealthCheck(config: ClusterConfig): Promise<Health> {
+/**
+ * One scheduled check: run it, hand the result to the cluster's health state, then tell the push monitor the guard
+ * is alive. configPath (the file guard was given) replaces `<cluster.yaml>` in the advice an alert carries.
+ */
+export async function clusterHealthCheck(config: ClusterConfig, configPath?: string): Promise<Health> {
   validateInput(config);
-  const report = await healthCheck(config);
+  const report = withConfigPath(await healthCheck(config), configPath);
   await wf.getExternalWorkflowHandle(healthStateIdFor(config.cluster.name)).signal(healthResultSignal, { report, notify: config.notify ?? null });
+  const heartbeat = config.notify?.heartbeat_url;
+  // The monitor's silence is the alarm: a heartbeat that cannot be sent is logged, and the check still counts.
+  if (heartbeat) await pingHeartbeat(heartbeat).catch((err: unknown) => wf.log.warn(`heartbeat not sent: ${String(err)}`));
   return report.status;
+}
+
+const channelSettings = (notify: NonNullable<HealthResult['notify']>, channel: 'webhook' | 'ntfy') => JSON.stringify(notify[channel] ?? null);
+
+/**
+ * A delivery into the record: the channels that took it join `delivered`; those that failed (now) are owed, with the
+ * settings they failed with; channels not tried keep what they owed.
+ */
+function record(entry: AlertRecord, delivery: Delivery, notify: NonNullable<HealthResult['notify']>): void {
+  const tried = [...delivery.delivered, ...delivery.failed.map((f) => f.channel)];
+  entry.delivered.push(...delivery.delivered);
+  const owed = [
+    ...(entry.pending ?? []).filter((p) => !tried.includes(p.channel)),
+    ...delivery.failed.map((f) => ({ channel: f.channel, failedWith: channelSettings(notify, f.channel), error: f.error })),
+  ];
+  entry.pending = owed.length ? owed : undefined;
+  entry.error = owed.length ? owed.map((p) => `${p.channel}: ${p.error}`).join('; ') : undefined;
 }
 
 const KEEP_ALERTS = 50;
@@ -48,6 +75,10 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
     state.lastAlertAt = at;
     if (!notify) {
       state.alerts.push({ at, alert, delivered: [], error: 'no notify section in cluster.yaml' });
+    } else if (wf.patched(ALERT_PER_CHANNEL)) {
+      const entry: AlertRecord = { at, alert, delivered: [] };
+      record(entry, await alertEach(notify, alert), notify);
+      state.alerts.push(entry);
     } else {
       try {
         state.alerts.push({ at, alert, delivered: await sendAlert(notify, alert) });
@@ -57,6 +88,27 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
       }
     }
     state.alerts.splice(0, Math.max(0, state.alerts.length - KEEP_ALERTS));
+  }
+
+  /**
+   * Alerts a channel still owes are sent again once a check brings that channel's settings changed (guard re-run
+   * with a corrected notify:); the same settings would fail the same way, and the next alert goes out anyway.
+   */
+  async function redeliver(): Promise<void> {
+    if (!notify) return;
+    for (const entry of state.alerts) {
+      const changed = (entry.pending ?? []).filter((p) => notify?.[p.channel] && channelSettings(notify, p.channel) !== p.failedWith);
+      if (changed.length > 0)
+        record(
+          entry,
+          await alertEach(
+            notify,
+            entry.alert,
+            changed.map((p) => p.channel),
+          ),
+          notify,
+        );
+    }
   }
 
   for (let handled = 0; handled < RESULTS_PER_RUN;) {
@@ -72,6 +124,7 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
     const result = inbox.shift()!;
     handled++;
     notify = result.notify;
+    await redeliver();
     const previous = state.status;
     state.lastReport = result.report;
     const status = result.report.status;

@@ -141,6 +141,13 @@ const notify = z
      * and a host that is really gone shows sooner as a definite verdict (the QDevice's lost vote is CRITICAL).
      */
     unknown_after: duration('1s', '1d').default('2m'),
+    /** The Temporal Web UI as the phone reaches it: alerts and gate notices link to the run's page there. */
+    ui_url: z.url({ error: 'must be the Temporal Web UI base URL, e.g. https://temporal.home.lan:8233' }).optional(),
+    /**
+     * Called (GET) after every completed guard check, whatever the cluster's health: a push monitor (healthchecks.io,
+     * Uptime Kuma) that stops hearing it knows the worker or the Temporal server is down.
+     */
+    heartbeat_url: z.url({ error: 'must be the push URL of your monitor, e.g. https://hc-ping.com/<uuid>' }).optional(),
   })
   .refine((n) => n.webhook || n.ntfy, { error: 'give at least one of webhook or ntfy' });
 export type NotifyConfig = z.infer<typeof notify>;

@@ -1,5 +1,14 @@
 /** What a health alert says, pure so the workflow can build it: the webhook body (version 1) and the ntfy fields. */
+import type { NotifyConfig } from '../config/schema';
 import type { Health, HealthReport } from './report';
+
+/** The places an alert goes; each is delivered and retried on its own, so one that fails never re-sends another. */
+export const NOTIFY_CHANNELS = ['webhook', 'ntfy'] as const;
+export type NotifyChannel = (typeof NOTIFY_CHANNELS)[number];
+
+export function channelsOf(notify: NotifyConfig): NotifyChannel[] {
+  return NOTIFY_CHANNELS.filter((c) => notify[c] !== undefined);
+}
 
 export type AlertKind = 'change' | 'reminder';
 
@@ -39,8 +48,22 @@ export interface GateNotice {
   cluster: string;
   gate: string;
   command: string;
-  link: string;
+  /** The run's page (notify.ui_url, or the local dev server's UI); null when the worker cannot know it. */
+  link: string | null;
   summary: string;
+}
+
+/** A phone shows a few lines: the body stays under this many characters. */
+export const PHONE_BODY_MAX = 300;
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+
+/** The notification's body for a phone: what is wrong (the title already says the state), or what to approve. */
+export function phoneBody(notice: Alert | GateNotice): string {
+  if (notice.kind === 'gate') return clip(`${notice.summary.replace(/^pve-twonode \S+ waits for approval of \S+: /, '')}\n${notice.command}`, PHONE_BODY_MAX);
+  return clip(notice.problems.length > 0 ? notice.problems.join('\n') : notice.summary, PHONE_BODY_MAX);
 }
 
 /** ntfy priorities: 5 urgent, 4 high, 3 default (docs.ntfy.sh, "Message priority"). */

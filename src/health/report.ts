@@ -69,3 +69,10 @@ export function renderHealth(report: HealthReport): string {
   const lines = report.facts.filter((f) => f.verdict !== 'not-configured').map((f) => `[${f.status.padEnd(8)}] ${f.name}: ${f.reason.split('\n')[0]}`);
   return [`${report.summary} | ${perfData(report)}`, ...lines, `checked ${report.checkedAt} in ${(report.wallMs / 1000).toFixed(1)} s`].join('\n');
 }
+
+/** The report with `<cluster.yaml>` in its advice replaced by the file the check ran from (the guard knows it). */
+export function withConfigPath(report: HealthReport, configPath: string | undefined): HealthReport {
+  if (!configPath) return report;
+  const put = (text: string) => text.replaceAll('<cluster.yaml>', configPath);
+  return { ...report, summary: put(report.summary), facts: report.facts.map((f) => ({ ...f, reason: put(f.reason) })) };
+}

@@ -30,3 +30,14 @@ export function uiLink(address: string, namespace: string, workflowId: string): 
   const uiHost = ['localhost', '127.0.0.1'].includes(host) ? `http://${host}:${Number(port ?? 7233) + 1000}` : 'https://<your Temporal UI>';
   return `${uiHost}/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
 }
+
+/**
+ * The run's page for a notification read on a phone: under notify.ui_url when set; the dev server's own UI when the
+ * worker talks to one on this machine; otherwise none (a placeholder link on a phone helps nobody).
+ */
+export function noticeLink(uiUrl: string | undefined, address: string, namespace: string, workflowId: string): string | null {
+  const page = `/namespaces/${namespace}/workflows/${encodeURIComponent(workflowId)}`;
+  if (uiUrl) return `${uiUrl.replace(/\/+$/, '')}${page}`;
+  const link = uiLink(address, namespace, workflowId);
+  return link.startsWith('https://<') ? null : link;
+}

@@ -81,10 +81,13 @@ export function mockActivities(
       calls.push('locateQnetd');
       return Promise.resolve(location);
     },
-    sendGateNotice: (_notify, gate) => {
+    sendGateNotice: () => Promise.reject(new Error('runs started now announce a gate one channel per activity (sendGateNoticeTo)')),
+    sendGateNoticeTo: (channel, _notify, gate) => {
       calls.push(`sendGateNotice:${gate.gate}`);
-      return Promise.resolve(['webhook']);
+      return Promise.resolve(channel);
     },
+    sendAlertTo: () => Promise.reject(new Error('alerts are not part of the guide')),
+    pingHeartbeat: () => Promise.reject(new Error('the heartbeat is not part of the guide')),
   };
   const names = [...QDEVICE_REPAIRS, moveQnetd, ...steps].flatMap((s): string[] => (s.activity === null ? [] : [s.activity]));
   const impl = { ...Object.fromEntries(names.map((name) => [name, step(name)])), ...named };
