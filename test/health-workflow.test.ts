@@ -15,6 +15,7 @@ import { EXIT_CODE, type Health, type HealthReport } from '../src/health/report'
 import { healthAttribute, healthQuery, healthResultSignal, healthStateIdFor } from '../workflows/health-messages';
 import { testConfig } from './helpers/config';
 import { timeSkippingEnv } from './helpers/temporal';
+import type { clusterHealthCheck } from '../workflows/health';
 
 const notify: NotifyConfig = { webhook: { url: 'http://127.0.0.1:9/hook' }, remind: '6h', unknown_after: '2m' };
 
@@ -172,7 +173,7 @@ describe('the guard health state (time-skipping server)', () => {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'beat', workflowsPath: require.resolve('../workflows'), activities });
     await worker.runUntil(async () => {
       const state = await env.client.workflow.start('clusterHealth', { taskQueue: 'beat', workflowId: healthStateIdFor('beat'), args: ['beat'] });
-      const status = await env.client.workflow.execute('clusterHealthCheck', {
+      const status = await env.client.workflow.execute<typeof clusterHealthCheck>('clusterHealthCheck', {
         taskQueue: 'beat',
         workflowId: 'pve-twonode-check-beat',
         args: [config, '/etc/pve-twonode/beat.yaml'],
