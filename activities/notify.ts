@@ -19,11 +19,11 @@ async function request(what: string, url: string, init: RequestInit): Promise<vo
   if (!res.ok) throw new Error(`${what} answered HTTP ${res.status}`);
 }
 
-/** The page a notification opens: the run's for a gate, the cluster's health state for an alert. */
+/** The page a notification opens: the run's for a gate or a failed run, the cluster's health state for an alert. */
 function linkFor(notify: NotifyConfig, notice: Alert | GateNotice): string | null {
   if (notice.kind === 'gate') return notice.link;
   const { connectionOptions, namespace } = temporalSettings();
-  return noticeLink(notify.ui_url, connectionOptions.address, namespace, healthStateIdFor(notice.cluster));
+  return noticeLink(notify.ui_url, connectionOptions.address, namespace, notice.workflowId ?? healthStateIdFor(notice.cluster));
 }
 
 /** One channel; the webhook gets the whole JSON (with the link), ntfy a phone's title and a body of a few lines. */
@@ -44,7 +44,7 @@ async function deliverTo(channel: NotifyChannel, notify: NotifyConfig, notice: A
     };
     if (link) {
       headers.Click = link;
-      headers.Actions = `view, ${notice.kind === 'gate' ? 'Open the run' : 'Open health'}, ${link}`;
+      headers.Actions = `view, ${notice.kind === 'change' || notice.kind === 'reminder' ? 'Open health' : 'Open the run'}, ${link}`;
     }
     if (notify.ntfy.token) headers.Authorization = `Bearer ${resolveSecret(notify.ntfy.token)}`;
     await request('ntfy', notify.ntfy.url, { method: 'POST', headers, body: phoneBody(notice) });

@@ -6,7 +6,7 @@
 import type { Client, ScheduleOptionsAction } from '@temporalio/client';
 import type { ClusterConfig } from '../src/config/schema';
 import { TASK_QUEUE } from '../src/temporal/connection';
-import { clusterNameAttribute, finalReportMemoKey } from '../workflows/messages';
+import { clusterNameAttribute, configPathMemoKey, finalReportMemoKey } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
 import { DRILL_GATE, drillIdFor, drillScheduleIdFor } from '../workflows/repair-messages';
 import { startDay2 } from './repair';
@@ -21,7 +21,7 @@ export async function runningDrillId(client: Client, cluster: string): Promise<s
   return null;
 }
 
-export async function startDrill(client: Client, config: ClusterConfig): Promise<GuideHandle> {
+export async function startDrill(client: Client, config: ClusterConfig, configPath?: string): Promise<GuideHandle> {
   const busy = await runningDrillId(client, config.cluster.name);
   if (busy) throw new RunAlreadyActiveError(`a failover drill for cluster ${config.cluster.name} is already in progress (workflow ${busy})`);
   return startDay2(client, config, {
@@ -30,10 +30,11 @@ export async function startDrill(client: Client, config: ClusterConfig): Promise
     args: [config],
     summary: `Failover drill of ${config.cluster.name}`,
     what: 'a failover drill',
+    configPath,
   });
 }
 
-export async function scheduleDrill(client: Client, config: ClusterConfig, every: string): Promise<string> {
+export async function scheduleDrill(client: Client, config: ClusterConfig, every: string, configPath?: string): Promise<string> {
   const cluster = config.cluster.name;
   const action: ScheduleOptionsAction = {
     type: 'startWorkflow',
@@ -43,6 +44,7 @@ export async function scheduleDrill(client: Client, config: ClusterConfig, every
     workflowId: drillIdFor(cluster),
     typedSearchAttributes: [{ key: clusterNameAttribute, value: cluster }],
     staticSummary: `Scheduled failover drill of ${cluster} (every ${every})`,
+    memo: configPath ? { [configPathMemoKey]: configPath } : undefined,
   };
   const scheduleId = drillScheduleIdFor(cluster);
   const done = await upsertSchedule(client, scheduleId, every, action, `pve-twonode drill, every ${every}`);

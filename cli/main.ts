@@ -291,7 +291,7 @@ program
     if (what === 'move-qnetd') requireMoveTarget(file, config.qdevice, opts.to);
     else if (opts.to) throw new CliError('--to belongs to repair move-qnetd; repair qdevice repairs the QDevice where it is', EXIT.usage);
     const client = await connectClient();
-    const handle = what === 'qdevice' ? await startRepairQdevice(client, config) : await startMoveQnetd(client, config);
+    const handle = what === 'qdevice' ? await startRepairQdevice(client, config, resolve(file)) : await startMoveQnetd(client, config, resolve(file));
     console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
     if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
     else
@@ -312,7 +312,7 @@ program
     const config = configOrExit(file);
     const names = config.nodes.map((n) => n.name);
     if (!names.includes(node)) throw new CliError(`node "${node}" is not in ${file}; one of: ${names.join(', ')}`, EXIT.usage);
-    const handle = await startMaintenance(await connectClient(), config, node, action);
+    const handle = await startMaintenance(await connectClient(), config, node, action, resolve(file));
     console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
     if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
     else console.log(`it checks, then waits: pve-twonode approve ${config.cluster.name} maintenance-${action}`);
@@ -331,9 +331,9 @@ program
     if (opts.every && !EVERY.test(opts.every)) throw new CliError(`--every must be a duration like 30d or 12h, not "${opts.every}"`, EXIT.usage);
     if (opts.every && opts.delete) throw new CliError('give --every or --delete, not both', EXIT.usage);
     const client = await connectClient();
-    if (opts.every) return console.log(await scheduleDrill(client, config, opts.every));
+    if (opts.every) return console.log(await scheduleDrill(client, config, opts.every, resolve(file)));
     if (opts.delete) return console.log(await deleteDrillSchedule(client, config.cluster.name));
-    const handle = await startDrill(client, config);
+    const handle = await startDrill(client, config, resolve(file));
     console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
     if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
     else console.log(`it checks the cluster, then waits: pve-twonode approve ${config.cluster.name} ${DRILL_GATE}`);

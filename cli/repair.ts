@@ -2,7 +2,7 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { ClusterConfig } from '../src/config/schema';
 import { TASK_QUEUE } from '../src/temporal/connection';
-import { clusterNameAttribute } from '../workflows/messages';
+import { clusterNameAttribute, configPathMemoKey } from '../workflows/messages';
 import type { MaintenanceAction } from '../activities/maintenance';
 import { day2WorkflowIdFor, maintenanceIdFor, moveQnetdIdFor, repairQdeviceIdFor } from '../workflows/repair-messages';
 import { RunAlreadyActiveError, type GuideHandle } from './start';
@@ -19,6 +19,8 @@ export interface Day2Run {
   summary: string;
   /** What is already in progress when the id is taken, e.g. "a QDevice repair". */
   what: string;
+  /** The config file's absolute path: the run's notices name it in their advice. */
+  configPath?: string;
 }
 
 /** The run's handle; its progress query and report have the guide's shape, so watch, follow and report serve all. */
@@ -32,6 +34,7 @@ export async function startDay2(client: Client, config: ClusterConfig, run: Day2
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       typedSearchAttributes: [{ key: clusterNameAttribute, value: config.cluster.name }],
       staticSummary: run.summary,
+      memo: run.configPath ? { [configPathMemoKey]: run.configPath } : undefined,
     });
     return handle;
   } catch (err) {
@@ -41,8 +44,9 @@ export async function startDay2(client: Client, config: ClusterConfig, run: Day2
   }
 }
 
-export function startRepairQdevice(client: Client, config: ClusterConfig): Promise<GuideHandle> {
+export function startRepairQdevice(client: Client, config: ClusterConfig, configPath?: string): Promise<GuideHandle> {
   return startDay2(client, config, {
+    configPath,
     workflowType: 'repairQdevice',
     workflowId: repairQdeviceIdFor(config.cluster.name),
     args: [config],
@@ -52,8 +56,9 @@ export function startRepairQdevice(client: Client, config: ClusterConfig): Promi
 }
 
 /** The move goes to the VM the config's qdevice block names; the CLI has checked --to against it. */
-export function startMoveQnetd(client: Client, config: ClusterConfig): Promise<GuideHandle> {
+export function startMoveQnetd(client: Client, config: ClusterConfig, configPath?: string): Promise<GuideHandle> {
   return startDay2(client, config, {
+    configPath,
     workflowType: 'repairMoveQnetd',
     workflowId: moveQnetdIdFor(config.cluster.name),
     args: [config],
@@ -62,8 +67,9 @@ export function startMoveQnetd(client: Client, config: ClusterConfig): Promise<G
   });
 }
 
-export function startMaintenance(client: Client, config: ClusterConfig, node: string, action: MaintenanceAction): Promise<GuideHandle> {
+export function startMaintenance(client: Client, config: ClusterConfig, node: string, action: MaintenanceAction, configPath?: string): Promise<GuideHandle> {
   return startDay2(client, config, {
+    configPath,
     workflowType: 'nodeMaintenance',
     workflowId: maintenanceIdFor(config.cluster.name),
     args: [config, node, action],

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { QdeviceDiagnosis } from '../activities/diagnose-qdevice';
 import { GUIDE_STEPS } from '../steps';
-import { approveSignal, progressQuery, rejectSignal } from '../workflows/messages';
+import { approveSignal, configPathMemoKey, progressQuery, rejectSignal } from '../workflows/messages';
 import { repairQdeviceIdFor } from '../workflows/repair-messages';
 import type { RepairReport } from '../workflows/repair-qdevice';
 import { testConfig } from './helpers/config';
@@ -25,8 +25,8 @@ describe('repair qdevice workflow (time-skipping server)', () => {
     const { impl, calls } = mockActivities(behaviour, GUIDE_STEPS, diagnosis);
     return { worker: await suite.worker(taskQueue, impl), calls };
   }
-  const start = (taskQueue: string) =>
-    suite.env.client.workflow.start('repairQdevice', { taskQueue, workflowId: repairQdeviceIdFor(`c${randomUUID().slice(0, 8)}`), args: [config] });
+  const start = (taskQueue: string, memo?: Record<string, unknown>) =>
+    suite.env.client.workflow.start('repairQdevice', { taskQueue, workflowId: repairQdeviceIdFor(`c${randomUUID().slice(0, 8)}`), args: [config], memo });
   const repairs = (calls: string[]) => calls.filter((c) => REPAIRS.includes(c));
 
   it('holds at the gate for an hour without acting, then runs the least invasive repair only', async () => {
@@ -37,7 +37,10 @@ describe('repair qdevice workflow (time-skipping server)', () => {
       await suite.env.sleep('1h');
       const progress = await handle.query(progressQuery);
       assert.deepEqual([progress.state, progress.awaiting?.gate], ['waiting-for-approval', 'repair-qdevice']);
-      assert.match(progress.awaiting?.instruction ?? '', /restart-qdevice -> resetup-qdevice; approve with: pve-twonode approve homelab repair-qdevice/);
+      assert.match(
+        progress.awaiting?.instruction ?? '',
+        /restart-qdevice -> resetup-qdevice; resetup-qdevice REMOVES the QDevice [^;]*; approve with: pve-twonode approve homelab repair-qdevice/,
+      );
       assert.deepEqual(repairs(calls), [], 'nothing acted before the approval');
       assert.ok(calls.includes('sendGateNotice:repair-qdevice'), 'the gate was notified');
       await handle.signal(approveSignal, { step: 'repair-qdevice' });
@@ -78,6 +81,7 @@ describe('repair qdevice workflow (time-skipping server)', () => {
       const report = (await handle.result()) as RepairReport;
       assert.deepEqual([report.outcome, report.progress.state, report.progress.endedReason], ['rejected', 'rejected', 'rejected at repair-qdevice: not now']);
       assert.deepEqual(repairs(calls), []);
+      assert.ok(!calls.some((c) => c.startsWith('sendAlertTo')), "the owner's own no is no failure to report");
     });
   });
 
@@ -118,6 +122,38 @@ describe('repair qdevice workflow (time-skipping server)', () => {
       await handle.signal(approveSignal, { step: 'repair-qdevice' });
       assert.equal(((await handle.result()) as RepairReport).outcome, 'repaired');
       assert.deepEqual(repairs(calls), ['repairInstallQdevice', 'repairResetupQdevice']);
+    });
+  });
+
+  it('a repair that fails tells the owner on every channel what state it left, with the config file the CLI started it from', async () => {
+    const q = randomUUID();
+    const left = 'STATE LEFT: pvecm qdevice remove ran ... Way back: mend it, then pve-twonode repair qdevice <cluster.yaml>';
+    const { worker: w, calls } = await worker(q, { repairRestartQdevice: { failPermanently: 'still NA' }, repairResetupQdevice: { failPermanently: left } });
+    await w.runUntil(async () => {
+      const handle = await start(q, { [configPathMemoKey]: '/etc/pve-twonode/homelab.yaml' });
+      await handle.signal(approveSignal, { step: 'repair-qdevice' });
+      await handle.signal(approveSignal, { step: 'repair-qdevice-resetup' });
+      await assert.rejects(handle.result(), (err: Error) =>
+        /no repair brought the QDevice's vote back/.test(err.cause instanceof Error ? err.cause.message : ''),
+      );
+    });
+    const alerts = calls.filter((c) => c.startsWith('sendAlertTo'));
+    assert.equal(alerts.length, 1, alerts.join('\n'));
+    assert.match(
+      alerts[0],
+      /^sendAlertTo:webhook:run-failed:no repair brought the QDevice's vote back: restart-qdevice: still NA; resetup-qdevice: STATE LEFT/,
+    );
+    assert.match(alerts[0], /then pve-twonode repair qdevice \/etc\/pve-twonode\/homelab\.yaml$/);
+  });
+
+  it('a gate before a repair that removes says so', async () => {
+    const q = randomUUID();
+    const { worker: w } = await worker(q, {}, { ...DIAGNOSIS, plan: ['resetup-qdevice'] });
+    await w.runUntil(async () => {
+      const handle = await start(q);
+      while (!(await handle.query(progressQuery)).awaiting) await suite.env.sleep('1s');
+      assert.match((await handle.query(progressQuery)).awaiting?.instruction ?? '', /resetup-qdevice REMOVES the QDevice .*none if the setup fails/);
+      await handle.terminate('test done');
     });
   });
 });

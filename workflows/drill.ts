@@ -57,7 +57,6 @@ export async function failoverDrill(config: ClusterConfig): Promise<DrillReport>
       return finish('refused');
     }
     progress.end(step, wf.isCancellation(err) ? 'cancelled' : 'failed', cause?.message ?? String(err));
-    run.keepReport();
-    throw err;
+    return run.failed(err, 'the failover drill');
   }
 }

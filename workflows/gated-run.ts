@@ -5,11 +5,22 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { ClusterConfig } from '../src/config/schema';
-import { approveSignal, clusterNameAttribute, finalReportMemoKey, progressQuery, rejectSignal, type ApproveInput, type RejectInput } from './messages';
-import { announceGate } from './notify-each';
+import { runFailedAlert } from '../src/health/alerts';
+import {
+  approveSignal,
+  clusterNameAttribute,
+  configPathMemoKey,
+  finalReportMemoKey,
+  progressQuery,
+  rejectSignal,
+  type ApproveInput,
+  type RejectInput,
+} from './messages';
+import { alertEach, announceGate } from './notify-each';
 import { Progress, type RunProgress } from './progress';
 
 const NO_NOTICE_WHEN_ANSWERED = 'no-notice-when-answered';
+const NOTIFY_RUN_FAILURE = 'notify-run-failure';
 
 /** A gate was rejected; the run ends as rejected (not failed). */
 export class Rejected extends Error {}
@@ -47,6 +58,29 @@ export class GatedRun<N extends string> {
       throw new Rejected(reason);
     }
     this.progress.gateOpened(step, `approved: ${gate}`);
+  }
+
+  /**
+   * The run failed (not rejected): the step it was in ends failed with the cause, the report is kept, and the owner is
+   * told on every channel, whatever the guard last said: the notice carries the state the run left, with the
+   * config file it was started from in its advice. Rethrows, so the run ends failed.
+   */
+  async failed(err: unknown, run: string): Promise<never> {
+    const cause = err instanceof wf.ActivityFailure && err.cause ? err.cause : err;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const step = this.progress.data.currentStep;
+    if (err instanceof wf.ActivityFailure && step && this.progress.step(step).state !== 'failed')
+      this.progress.end(step, wf.isCancellation(err) ? 'cancelled' : 'failed', reason);
+    this.keepReport();
+    const notify = this.config.notify;
+    if (notify && !wf.isCancellation(err) && wf.patched(NOTIFY_RUN_FAILURE)) {
+      const configPath = wf.workflowInfo().memo?.[configPathMemoKey];
+      const said = (this.progress.data.endedReason ?? reason).replaceAll('<cluster.yaml>', typeof configPath === 'string' ? configPath : '<cluster.yaml>');
+      const info = wf.workflowInfo();
+      const delivery = await alertEach(notify, runFailedAlert(this.config.cluster.name, run, said, new Date().toISOString(), info.workflowId));
+      for (const f of delivery.failed) wf.log.warn(`could not tell the owner on ${f.channel} that ${run} failed: ${f.error}`);
+    }
+    throw err;
   }
 
   /** Keeps the final progress in the memo, however the run ends. */

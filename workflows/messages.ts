@@ -21,6 +21,8 @@ export const currentStepAttribute = defineSearchAttributeKey('PveStep', SearchAt
 export const runStateAttribute = defineSearchAttributeKey('PveState', SearchAttributeType.KEYWORD);
 /** Memo key of a closed run's final progress (workflows/guide.ts keepFinalReport). */
 export const finalReportMemoKey = 'pveTwonodeReport';
+/** Memo key of the config file the CLI started the run from: advice in its notices names that file. */
+export const configPathMemoKey = 'pveTwonodeConfigPath';
 export const SEARCH_ATTRIBUTES = [clusterNameAttribute, currentStepAttribute, runStateAttribute, healthAttribute];
 
 export function workflowIdFor(clusterName: string): string {

@@ -75,8 +75,6 @@ export async function repairMoveQnetd(config: ClusterConfig): Promise<MoveQnetdR
     return finish('moved');
   } catch (err) {
     if (err instanceof Rejected) return finish('rejected');
-    if (err instanceof wf.ActivityFailure) progress.end(progress.data.currentStep, 'failed', err.cause?.message ?? err.message);
-    run.keepReport();
-    throw err;
+    return run.failed(err, 'repair move-qnetd');
   }
 }

@@ -57,8 +57,6 @@ export async function nodeMaintenance(config: ClusterConfig, node: string, actio
     return finish('done');
   } catch (err) {
     if (err instanceof Rejected) return finish('rejected');
-    if (err instanceof wf.ActivityFailure) progress.end(step, 'failed', err.cause?.message ?? err.message);
-    run.keepReport();
-    throw err;
+    return run.failed(err, `maintenance ${action} for ${node}`);
   }
 }

@@ -22,6 +22,9 @@ export interface RepairReport {
   progress: RunProgress<RepairStep>;
 }
 
+/** Said at a gate before the repair that removes: what goes, and for how long the cluster is without it. */
+const REMOVES = `${INVASIVE_REPAIR} REMOVES the QDevice (pvecm qdevice remove), then sets it up again (setup --force): 2 votes in between, and none if the setup fails`;
+
 const { diagnoseQdevice } = wf.proxyActivities<Activities>({ ...quickStep, summary: 'diagnose the QDevice (read-only)' });
 
 export async function repairQdevice(config: ClusterConfig): Promise<RepairReport> {
@@ -57,14 +60,15 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
       throw wf.ApplicationFailure.nonRetryable(reason, 'RepairFailed');
     }
     const first = diagnosis.plan[0];
-    await run.gate(first, REPAIR_QDEVICE_GATE, `repair the QDevice, least invasive first: ${diagnosis.plan.join(' -> ')}`);
+    const removes = diagnosis.plan.includes(INVASIVE_REPAIR) ? `; ${REMOVES}` : '';
+    await run.gate(first, REPAIR_QDEVICE_GATE, `repair the QDevice, least invasive first: ${diagnosis.plan.join(' -> ')}${removes}`);
     const failures: string[] = [];
     for (const name of diagnosis.plan) {
       if (name === INVASIVE_REPAIR && failures.length > 0)
         await run.gate(
           name,
           RESETUP_GATE,
-          `the lighter repairs did not bring the vote back (${failures.join('; ')}); next: pvecm qdevice remove + setup --force`,
+          `the lighter repairs did not bring the vote back (${failures.join('; ')}); next: ${REMOVES}`,
         );
       const repair = QDEVICE_REPAIRS.find((r) => r.name === name)!;
       const repairActivity = wf.proxyActivities<Record<string, (c: ClusterConfig) => Promise<StepResult>>>({
@@ -93,7 +97,6 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
     throw wf.ApplicationFailure.nonRetryable(reason, 'RepairFailed');
   } catch (err) {
     if (err instanceof Rejected) return finish('rejected');
-    run.keepReport();
-    throw err;
+    return run.failed(err, 'repair qdevice');
   }
 }

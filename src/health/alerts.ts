@@ -10,7 +10,8 @@ export function channelsOf(notify: NotifyConfig): NotifyChannel[] {
   return NOTIFY_CHANNELS.filter((c) => notify[c] !== undefined);
 }
 
-export type AlertKind = 'change' | 'reminder';
+/** A change of the cluster's health, a reminder while not OK, or a repair, maintenance or drill run that failed. */
+export type AlertKind = 'change' | 'reminder' | 'run-failed';
 
 export interface Alert {
   version: 1;
@@ -25,6 +26,8 @@ export interface Alert {
   checkedAt: string;
   /** The facts that are not OK, one line each. */
   problems: string[];
+  /** run-failed: the run's workflow id (its page is the notice's link). */
+  workflowId?: string;
 }
 
 export function alertFor(kind: AlertKind, report: HealthReport, previous: Health | null, since: string): Alert {
@@ -38,6 +41,25 @@ export function alertFor(kind: AlertKind, report: HealthReport, previous: Health
     summary: report.summary,
     checkedAt: report.checkedAt,
     problems: report.facts.filter((f) => f.status !== 'OK').map((f) => `${f.status} ${f.name}: ${f.reason.split('\n')[0]}`),
+  };
+}
+
+/**
+ * A day-2 run (repair, maintenance, drill) that failed: always sent, whatever the guard last said (a CRITICAL
+ * cluster whose repair failed has changed nothing the guard would announce). The problems say the state the run left.
+ */
+export function runFailedAlert(cluster: string, run: string, reason: string, at: string, workflowId: string): Alert {
+  return {
+    version: 1,
+    kind: 'run-failed',
+    cluster,
+    status: 'CRITICAL',
+    previous: null,
+    since: at,
+    summary: `pve-twonode ${cluster}: ${run} failed`,
+    checkedAt: at,
+    problems: [reason],
+    workflowId,
   };
 }
 
@@ -74,6 +96,7 @@ export function noticeTitle(notice: Alert | GateNotice): string {
 }
 
 export function alertTitle(alert: Alert): string {
+  if (alert.kind === 'run-failed') return alert.summary;
   const what =
     alert.kind === 'reminder' ? `still ${alert.status} since ${alert.since}` : alert.previous ? `${alert.previous} -> ${alert.status}` : alert.status;
   return `pve-twonode ${alert.cluster}: ${what}`;

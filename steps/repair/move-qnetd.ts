@@ -39,7 +39,11 @@ export const moveQnetd = defineStep({
     return { done: false, state: { from, configured: from !== null } };
   },
   async act(ctx, config, { from, configured }) {
-    const acted = await removeAndSetUp(ctx, config, configured);
+    const back =
+      from && from !== config.qdevice.ip
+        ? `, or put the old VM (${from}) back in cluster.yaml's qdevice block and run pve-twonode repair qdevice <cluster.yaml>`
+        : '';
+    const acted = await removeAndSetUp(ctx, config, configured, `pve-twonode repair move-qnetd <cluster.yaml> --to ${config.qdevice.ip} again${back}`);
     const untouched = from && from !== config.qdevice.ip ? `; the old qnetd host ${from} was not contacted: retire it when you wish` : '';
     return { ...acted, changes: [`moved from ${from ?? 'no QDevice'} to ${config.qdevice.ip}${untouched}`] };
   },

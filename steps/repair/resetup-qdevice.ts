@@ -77,7 +77,18 @@ export async function requireSetupCanSucceed(ctx: StepContext, config: ClusterCo
  * store left by a half-finished earlier setup would otherwise stop it). What the setup needs is proven first, again
  * (the gate before may have waited long). Exit codes are reported, never trusted: the caller verifies the votes.
  */
-export async function removeAndSetUp(ctx: StepContext, config: ClusterConfig, configured: boolean): Promise<Acted> {
+/**
+ * What a failed setup after the remove leaves, said first so a phone's few lines carry it: no QDevice, and the way
+ * back. Real `pvecm qdevice remove` also deletes the nodes' certificate stores, so putting the old device section
+ * back would not bring its vote back: the way back is a setup that works.
+ */
+export function leftWithoutQdevice(wayBack: string): string {
+  return `STATE LEFT: pvecm qdevice remove ran and the setup did not complete, so the cluster has NO QDevice now (2 votes: losing either node stops the other). Way back: mend what the setup said (below), then ${wayBack}.`;
+}
+
+export const RESETUP_WAY_BACK = 'pve-twonode repair qdevice <cluster.yaml> (it sets the QDevice up; nothing is left to remove)';
+
+export async function removeAndSetUp(ctx: StepContext, config: ClusterConfig, configured: boolean, wayBack = RESETUP_WAY_BACK): Promise<Acted> {
   const c = resetupCommands(config);
   await requireSetupCanSucceed(ctx, config);
   const changes: string[] = [];
@@ -97,7 +108,7 @@ export async function removeAndSetUp(ctx: StepContext, config: ClusterConfig, co
   }
   const setup = await ctx.run(c.setupForce);
   const evidence = exitReport('pvecm qdevice setup --force', setup, 800);
-  if (setup.code !== 0) throw postconditionFailed(evidence);
+  if (setup.code !== 0) throw postconditionFailed(configured ? `${leftWithoutQdevice(wayBack)} ${evidence}` : evidence);
   changes.push(`QDevice set up against ${config.qdevice.name} (${config.qdevice.ip})`);
   return { changes, evidence };
 }

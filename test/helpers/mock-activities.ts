@@ -86,7 +86,11 @@ export function mockActivities(
       calls.push(`sendGateNotice:${gate.gate}`);
       return Promise.resolve(channel);
     },
-    sendAlertTo: () => Promise.reject(new Error('alerts are not part of the guide')),
+    // A day-2 run that fails tells the owner: "sendAlertTo:<channel>:<kind>:<what it says>".
+    sendAlertTo: (channel, _notify, alert) => {
+      calls.push(`sendAlertTo:${channel}:${alert.kind}:${alert.problems.join(' / ')}`);
+      return Promise.resolve(channel);
+    },
     pingHeartbeat: () => Promise.reject(new Error('the heartbeat is not part of the guide')),
   };
   const names = [...QDEVICE_REPAIRS, moveQnetd, ...steps].flatMap((s): string[] => (s.activity === null ? [] : [s.activity]));
