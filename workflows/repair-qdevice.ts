@@ -65,11 +65,7 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
     const failures: string[] = [];
     for (const name of diagnosis.plan) {
       if (name === INVASIVE_REPAIR && failures.length > 0)
-        await run.gate(
-          name,
-          RESETUP_GATE,
-          `the lighter repairs did not bring the vote back (${failures.join('; ')}); next: ${REMOVES}`,
-        );
+        await run.gate(name, RESETUP_GATE, `the lighter repairs did not bring the vote back (${failures.join('; ')}); next: ${REMOVES}`);
       const repair = QDEVICE_REPAIRS.find((r) => r.name === name)!;
       const repairActivity = wf.proxyActivities<Record<string, (c: ClusterConfig) => Promise<StepResult>>>({
         ...clusterStep,
