@@ -3,6 +3,7 @@
  * gate, so a refusal (the third vote not healthy) comes before anyone is asked to approve anything.
  */
 import type { ClusterConfig } from '../src/config/schema';
+import type { AnyStep } from '../src/step-kit/descriptor';
 import type { StepResult } from '../src/step-kit/result';
 import { maintenanceOff } from '../steps/maintenance/maintenance-off';
 import { maintenanceOn } from '../steps/maintenance/maintenance-on';
@@ -11,7 +12,7 @@ import { runStep } from './runtime/run-step';
 
 export type MaintenanceAction = 'on' | 'off';
 
-const stepFor = (node: string, action: MaintenanceAction) => (action === 'on' ? maintenanceOn(node) : maintenanceOff(node));
+const stepFor = (node: string, action: MaintenanceAction): AnyStep => (action === 'on' ? maintenanceOn(node) : maintenanceOff(node));
 
 /** The step's check, read-only: refused (with the reason), already done, or work to do. */
 export async function maintenanceCheck(config: ClusterConfig, node: string, action: MaintenanceAction): Promise<{ refused: string | null; done: boolean }> {

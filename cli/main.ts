@@ -480,7 +480,7 @@ lab
 lab
   .command('fault <host> <fault> [state]')
   .description(
-    'no-rsync: rsync not installed (pvecm add --use_ssh fails half-way, exit 0); guest: a VM on the host; qdevice-dead: corosync-qdevice killed past its restarts; qdevice-certs; qnetd-stopped; unplugged: cable pulled; qdevice-half; qnetd-rebuilt; expected-low; ha-maintenance; clock-skew (state on|off)',
+    'no-rsync: rsync not installed (pvecm add --use_ssh fails half-way, exit 0); qnetd-signing-broken: the VM cannot sign certificates (a QDevice setup fails after its remove); guest: a VM on the host; qdevice-dead: corosync-qdevice killed past its restarts; qdevice-certs; qnetd-stopped; unplugged: cable pulled; qdevice-half; qnetd-rebuilt; expected-low; ha-maintenance; clock-skew (state on|off)',
   )
   .action((host: string, fault: string, state?: string) => void (process.exitCode = runLab(['fault', host, fault, state ?? 'on'])));
 

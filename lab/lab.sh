@@ -502,6 +502,10 @@ cmd_fault() {
         x "$h" sh -c "sed -i '/^rsync\$/d' /run/lab/packages && mount --bind $SHIMS/.not-installed /usr/bin/rsync"
       else x "$h" apt-get install -y rsync >/dev/null; fi
       log "fault $name on $h: $state"; return 0 ;;
+    qnetd-signing-broken) # the VM's corosync-qnetd-certutil fails (a full disk): a QDevice setup fails after its remove
+      if [[ $state == on ]]; then x "$h" mount --bind "$SHIMS/.qnetd-signing-broken" /usr/bin/corosync-qnetd-certutil
+      else x "$h" umount /usr/bin/corosync-qnetd-certutil; fi
+      log "fault $name on $h: $state"; return 0 ;;
     # Day-2 failures of a built cluster (pve-twonode check must see them):
     qdevice-dead)   # corosync-qdevice dies on a node (the node's QDevice flags go NR/NA, the vote is lost)
       # pidof, not pkill -x: the process name is cut to 15 characters ("corosync-qdevic").
@@ -528,7 +532,7 @@ cmd_fault() {
       [[ -e $FAKETIME_LIB ]] || die "clock-skew needs libfaketime ($FAKETIME_LIB): apt-get install libfaketime"
       if [[ $state == on ]]; then echo "+5s" >"$LAB/hosts/$h/state/faults/clock-skew"; else rm -f "$LAB/hosts/$h/state/faults/clock-skew"; fi
       log "fault $name on $h: $state"; return 0 ;;
-    *) die "unknown fault '$name' (no-rsync, guest, qdevice-dead, qdevice-certs, qnetd-stopped, unplugged, qdevice-half, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew)" ;;
+    *) die "unknown fault '$name' (no-rsync, qnetd-signing-broken, guest, qdevice-dead, qdevice-certs, qnetd-stopped, unplugged, qdevice-half, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew)" ;;
   esac
   if [[ $name == guest ]]; then
     if [[ $state == on ]]; then write_guest_conf "$h" 900 stray; else remove_guest_conf "$h" 900; fi

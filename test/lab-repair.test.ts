@@ -9,11 +9,15 @@
  * and in `clusters`.
  */
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { healthCheck } from '../activities/health-check';
 import type { ClusterConfig } from '../src/config/schema';
+import type { Alert } from '../src/health/alerts';
 import type { Health } from '../src/health/report';
 import { buildLabCluster } from './helpers/guard';
 import { loadConfig } from '../src/config/load';
@@ -104,6 +108,50 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
     assert.equal(await exited(check), 0, check.output());
   });
 
+  it('a re-setup whose setup fails after the remove: report and notice say the cluster has no QDevice and the way back, which then works', async () => {
+    // The owner's phone: a webhook on this machine, named in a copy of the config the repair runs from.
+    const alerts: Alert[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => (alerts.push(JSON.parse(body) as Alert), res.end()));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const notified = join(LAB_DIR, 'cluster-notified.yaml');
+    writeFileSync(
+      notified,
+      `${readFileSync(path, 'utf8')}\nnotify:\n  webhook: { url: "http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook" }\n`,
+    );
+    try {
+      await labAsync('fault', 'pve2', 'qdevice-certs', 'on');
+      await healthBecomes(config, 'CRITICAL');
+      await labAsync('fault', 'qnetd', 'qnetd-signing-broken', 'on');
+      const marks = audit('pve1').length;
+      const failed = cli(PORT, 'repair', 'qdevice', notified, '--auto-approve');
+      assert.notEqual(await exited(failed), 0, failed.output());
+      assert.match(failed.output(), /STATE LEFT: pvecm qdevice remove ran and the setup did not complete, so the cluster has NO QDevice now/);
+      assert.match(failed.output(), /corosync-qnetd-certutil: can't write the NSS database/, "the setup's own words");
+      assert.equal(since('pve1', marks, /^pvecm qdevice remove$/).length, 1);
+      assert.doesNotMatch(inHostText('pve1', 'cat /etc/pve/corosync.conf'), /host: 10\.213\.7\.13/, 'the report tells the truth: no device left');
+      const notice = alerts.find((a) => a.kind === 'run-failed');
+      assert.ok(notice, `a run-failed notice (got ${alerts.map((a) => a.kind).join(', ') || 'none'})`);
+      assert.match(notice.problems[0], /NO QDevice now .*Way back: .*pve-twonode repair qdevice \/\S+\/cluster-notified\.yaml/s);
+
+      // The way back the notice gives: mend the VM, repair again (a setup only: nothing is left to remove).
+      await labAsync('fault', 'qnetd', 'qnetd-signing-broken', 'off');
+      const mark2 = audit('pve1').length;
+      const again = cli(PORT, 'repair', 'qdevice', notified, '--auto-approve');
+      assert.equal(await exited(again), 0, again.output());
+      assert.deepEqual(since('pve1', mark2, /^pvecm qdevice remove$/), [], 'nothing left to remove');
+      assert.equal(since('pve1', mark2, /^pvecm qdevice setup 10\.213\.7\.13 --force$/).length, 1);
+      const check = cliWithEnv({}, 'check', path);
+      assert.equal(await exited(check), 0, check.output());
+    } finally {
+      await labAsync('fault', 'qnetd', 'qnetd-signing-broken', 'off').catch(() => undefined);
+      receiver.close();
+    }
+  });
+
   it("corosync-qnetd stopped on the VM: started again by the guide's own qnetd step, once", async () => {
     const marks = await repair({ host: 'qnetd', name: 'qnetd-stopped' }, /start-qnetd\s+done/);
     assert.equal(since('qnetd', marks.qnetd, /^systemctl enable --now corosync-qnetd$/).length, 1);
@@ -156,11 +204,25 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
     const warning = cliWithEnv({}, 'check', path);
     assert.equal(await exited(warning), 1, warning.output());
     assert.match(warning.output(), /pve1 left in HA maintenance/);
+    assert.match(inHostText('pve1', 'cat /etc/pve/pve-twonode/maintenance-pve1.json'), /"movedAway":\["vm:100"\]/, 'where vm:100 ran is kept');
     const off = await maintenance('pve1', 'off', 0);
     assert.match(off.output, /pve1 back in HA \((active|idle)\), 3 of 3 votes; vm:100 started on pve1/);
     assert.deepEqual(off.enables, ['ha-manager crm-command node-maintenance disable pve1']);
     const ok = cliWithEnv({}, 'check', path);
     assert.equal(await exited(ok), 0, ok.output());
+  });
+
+  it('maintenance on for the node without guests, then off: nothing is waited for that was not moved; off again is done at once', async () => {
+    const on = await maintenance('pve2', 'on', 0);
+    assert.match(on.output, /pve2 in HA maintenance; vm:100 started on pve1/);
+    assert.match(inHostText('pve1', 'cat /etc/pve/pve-twonode/maintenance-pve2.json'), /"movedAway":\[\]/);
+    const off = await maintenance('pve2', 'off', 0);
+    assert.match(off.output, /pve2 back in HA \((active|idle)\), 3 of 3 votes; vm:100 started on pve1/);
+    const started = Date.now();
+    const again = await maintenance('pve2', 'off', 0);
+    assert.match(again.output, /pve2 is already out of HA maintenance/);
+    assert.deepEqual(again.enables, [], 'nothing disabled twice');
+    assert.ok(Date.now() - started < 60_000, 'no wait for guests that never left');
   });
 
   async function move(file: string, to: string) {

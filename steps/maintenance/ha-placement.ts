@@ -22,13 +22,39 @@ export function haStatusCommand(config: ClusterConfig) {
   return on(config.nodes[0], 'check', 'ha-manager status');
 }
 
+/**
+ * Which HA guests ran on the node when maintenance began, kept on the cluster's own file system: `maintenance off`
+ * waits for those to come back, and only those (a guest that prefers the node but ran elsewhere before stays put).
+ */
+export const maintenanceRecord = (node: string) => `/etc/pve/pve-twonode/maintenance-${node}.json`;
+
+export interface MaintenanceRecord {
+  node: string;
+  /** The HA guests (sids) that ran on the node before `maintenance on` moved them. */
+  movedAway: string[];
+}
+
 /** The commands of node maintenance on and off: what `plan` shows and what the steps run. */
 export function maintenanceCommands(config: ClusterConfig, node: string) {
+  const record = maintenanceRecord(node);
   return {
     haStatus: haStatusCommand(config),
     enable: on(config.nodes[0], 'act', sh`ha-manager crm-command node-maintenance enable ${node}`),
     disable: on(config.nodes[0], 'act', sh`ha-manager crm-command node-maintenance disable ${node}`),
+    readRecord: on(config.nodes[0], 'check', sh`cat ${record} 2>/dev/null || true`),
+    writeRecord: on(config.nodes[0], 'act', sh`mkdir -p /etc/pve/pve-twonode && cat > ${record}`, { stdin: 'the HA guests on the node (JSON)' }),
+    dropRecord: on(config.nodes[0], 'act', sh`rm -f ${record}`),
   } satisfies CommandSet;
+}
+
+export async function readMaintenanceRecord(ctx: StepContext, config: ClusterConfig, node: string): Promise<MaintenanceRecord | null> {
+  const text = (await ctx.run(maintenanceCommands(config, node).readRecord)).stdout.trim();
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as MaintenanceRecord;
+  } catch {
+    return null; // a record nobody can read asks for nothing to come back
+  }
 }
 
 export async function readHaPlacement(ctx: StepContext, config: ClusterConfig, node: string): Promise<HaPlacement> {

@@ -1,13 +1,14 @@
 /**
  * Node maintenance off: `ha-manager crm-command node-maintenance disable <node>`; verified when the node's LRM works
- * again, the cluster has 3 of 3 votes and every HA guest runs, those that prefer the node on it again (PVE moves them
- * back; until then the node's LRM already reads idle while its guest still runs on the other node).
+ * again, the cluster has 3 of 3 votes and every HA guest runs, those that `maintenance on` moved away on the node again
+ * (PVE moves them back; until then the node's LRM already reads idle while its guest still runs on the other node).
+ * A node already out of maintenance is done at once: nothing is waited for.
  */
 import { describeQdeviceHealth, hasHealthyQdevice, readClusterStatus } from '../../src/step-kit/cluster-state';
 import { defineStep } from '../../src/step-kit/descriptor';
 import { postconditionFailed } from '../../src/step-kit/failures';
 import { qdeviceCommands } from '../qdevice';
-import { describeGuests, maintenanceCommands, readHaPlacement } from './ha-placement';
+import { describeGuests, maintenanceCommands, readHaPlacement, readMaintenanceRecord, type HaPlacement } from './ha-placement';
 
 const BACK_TIMEOUT_MS = 300_000;
 
@@ -17,34 +18,41 @@ export function maintenanceOff(node: string) {
     activity: 'maintenanceOffStep',
     kind: 'cluster',
     acts: '`ha-manager crm-command node-maintenance disable <node>`',
-    verifiedBy: "the node's LRM `active` or `idle`, 3 of 3 votes, every HA guest started, those preferring the node on it",
+    verifiedBy: "the node's LRM `active` or `idle`, 3 of 3 votes, every HA guest started, those `on` moved away back on the node",
     gatedByDefault: true,
     health: 'none',
     hosts: (config) => [config.nodes[0].name],
     summary: () => `HA maintenance off for ${node}`,
     commands: (config) => {
-      const { haStatus, disable } = maintenanceCommands(config, node);
-      return [{ haStatus, disable }];
+      const { haStatus, readRecord, disable, dropRecord } = maintenanceCommands(config, node);
+      return [{ haStatus, readRecord, disable, dropRecord }];
     },
     async check(ctx, config) {
       const placement = await readHaPlacement(ctx, config, node);
-      return { done: placement.lrm !== 'maintenance mode', state: null };
+      // Already out of maintenance: its guests are where the owner or HA put them since, and nothing is waited for.
+      if (placement.lrm !== 'maintenance mode') return { done: true, state: { comingBack: [] as string[] } };
+      return { done: false, state: { comingBack: (await readMaintenanceRecord(ctx, config, node))?.movedAway ?? [] } };
     },
     async act(ctx, config) {
-      await ctx.output(maintenanceCommands(config, node).disable);
+      const c = maintenanceCommands(config, node);
+      await ctx.output(c.disable);
+      await ctx.output(c.dropRecord);
       return { changes: [`HA maintenance disabled for ${node}`] };
     },
-    async verify(ctx, config) {
-      const back = await ctx.waitFor(`${node} back in HA with 3 of 3 votes`, BACK_TIMEOUT_MS, async () => {
+    async verify(ctx, config, { state: { comingBack } }) {
+      const what = `${node} back in HA with 3 of 3 votes${comingBack.length ? `, ${comingBack.join(', ')} back on ${node} (where it ran before maintenance)` : ''}`;
+      const notBack = (p: HaPlacement) => comingBack.filter((sid) => p.guests[sid] !== `started on ${node}`);
+      const back = await ctx.waitFor(what, BACK_TIMEOUT_MS, async () => {
         const p = await readHaPlacement(ctx, config, node);
-        if ((p.lrm !== 'active' && p.lrm !== 'idle') || !p.guestsStarted || p.awayFromHome.length > 0) return undefined;
+        if ((p.lrm !== 'active' && p.lrm !== 'idle') || !p.guestsStarted || notBack(p).length > 0) return undefined;
         return hasHealthyQdevice(await readClusterStatus(ctx, qdeviceCommands(config).status)) ? p : undefined;
       });
       if (!back) {
         const p = await readHaPlacement(ctx, config, node);
         const status = await readClusterStatus(ctx, qdeviceCommands(config).status);
+        const away = notBack(p);
         throw postconditionFailed(
-          `${node}'s LRM is ${p.lrm ?? 'not reporting'}; HA guests: ${describeGuests(p)}${p.awayFromHome.length ? ` (${p.awayFromHome.join(', ')} not back on ${node}, its preferred node)` : ''}; votes: ${describeQdeviceHealth(config, status)}`,
+          `${node}'s LRM is ${p.lrm ?? 'not reporting'}; HA guests: ${describeGuests(p)}${away.length ? ` (${away.join(', ')} not back on ${node}, where it ran before maintenance)` : ''}; votes: ${describeQdeviceHealth(config, status)}`,
         );
       }
       return { summary: `${node} back in HA (${back.lrm}), 3 of 3 votes; ${describeGuests(back)}`, facts: { guests: back.guests } };

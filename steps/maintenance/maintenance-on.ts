@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { defineStep } from '../../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../../src/step-kit/failures';
 import { qdevice } from '../qdevice';
-import { describeGuests, maintenanceCommands, readHaPlacement } from './ha-placement';
+import { describeGuests, maintenanceCommands, readHaPlacement, type MaintenanceRecord } from './ha-placement';
 
 const MOVED_TIMEOUT_MS = 300_000;
 
@@ -23,8 +23,8 @@ export function maintenanceOn(node: string) {
     hosts: (config) => [config.nodes[0].name],
     summary: () => `HA maintenance on for ${node}`,
     commands: (config) => {
-      const { haStatus, enable } = maintenanceCommands(config, node);
-      return [{ haStatus, enable }];
+      const { haStatus, writeRecord, enable } = maintenanceCommands(config, node);
+      return [{ haStatus, writeRecord, enable }];
     },
     async check(ctx, config) {
       const placement = await readHaPlacement(ctx, config, node);
@@ -38,8 +38,17 @@ export function maintenanceOn(node: string) {
       return { done: false, state: { enabled: false } };
     },
     async act(ctx, config, { enabled }) {
-      if (!enabled) await ctx.output(maintenanceCommands(config, node).enable);
-      return { changes: enabled ? [] : [`HA maintenance enabled for ${node}`] };
+      if (enabled) return { changes: [] };
+      const c = maintenanceCommands(config, node);
+      // Where the guests are now, kept before anything moves: `maintenance off` brings back these, and only these.
+      const before = await readHaPlacement(ctx, config, node);
+      const movedAway = Object.entries(before.guests)
+        .filter(([, where]) => where.endsWith(` on ${node}`))
+        .map(([sid]) => sid);
+      const record: MaintenanceRecord = { node, movedAway };
+      await ctx.output(c.writeRecord, JSON.stringify(record));
+      await ctx.output(c.enable);
+      return { changes: [`HA maintenance enabled for ${node}${movedAway.length ? ` (${movedAway.join(', ')} to come back at off)` : ''}`] };
     },
     async verify(ctx, config) {
       const moved = await ctx.waitFor(`${node} in maintenance, its HA guests on the other node`, MOVED_TIMEOUT_MS, async () => {
