@@ -44,7 +44,7 @@ async function deliverTo(channel: NotifyChannel, notify: NotifyConfig, notice: A
     };
     if (link) {
       headers.Click = link;
-      headers.Actions = `view, ${notice.kind === 'change' || notice.kind === 'reminder' ? 'Open health' : 'Open the run'}, ${link}`;
+      headers.Actions = `view, ${notice.kind === 'gate' || notice.workflowId ? 'Open the run' : 'Open health'}, ${link}`;
     }
     if (notify.ntfy.token) headers.Authorization = `Bearer ${resolveSecret(notify.ntfy.token)}`;
     await request('ntfy', notify.ntfy.url, { method: 'POST', headers, body: phoneBody(notice) });

@@ -239,6 +239,7 @@ program
     if (opts.json) console.log(JSON.stringify(state, null, 2));
     else {
       console.log(state.lastReport ? renderHealth(state.lastReport) : `no check has reported for ${cluster} yet`);
+      for (const w of state.quiet ?? []) console.log(`not paged while ${w.run} runs (since ${w.since}): ${w.facts.join(', ')}`);
       for (const a of state.alerts.slice(-5))
         console.log(
           `alert ${a.at} ${a.alert.kind} ${a.alert.status}: ${[a.delivered.length ? `sent to ${a.delivered.join(', ')}` : '', a.error ? `not delivered: ${a.error}` : ''].filter(Boolean).join('; ')}`,

@@ -115,8 +115,11 @@ export const join = defineStep({
     const node2After = await readClusterStatus(ctx, c.node2Status);
     if (!status || !joined(config, node2After)) {
       const node1After = status ?? (await readClusterStatus(ctx, c.node1Status));
+      // After a join this run made, it did not complete; on a built cluster (the health check, a drill's node off) a
+      // node is simply not a member now, and "join did not complete" would be a false fact.
+      const what = acted ? 'join did not complete' : `the cluster does not have both nodes now (one off or cut off?)`;
       throw postconditionFailed(
-        `join did not complete: ${node1.name} sees ${summarize(node1After)}, ${node2.name} sees ${summarize(node2After)}.${acted?.evidence ? ` ${acted.evidence}` : ''}`,
+        `${what}: ${node1.name} sees ${summarize(node1After)}, ${node2.name} sees ${summarize(node2After)}.${acted?.evidence ? ` ${acted.evidence}` : ''}`,
       );
     }
     await nodelistDrift(ctx, config);

@@ -12,7 +12,7 @@ import { Worker } from '@temporalio/worker';
 import type { NotifyConfig } from '../src/config/schema';
 import type { Alert, NotifyChannel } from '../src/health/alerts';
 import { EXIT_CODE, type Health, type HealthReport } from '../src/health/report';
-import { healthAttribute, healthQuery, healthResultSignal, healthStateIdFor } from '../workflows/health-messages';
+import { healthAttribute, healthQuery, healthResultSignal, healthStateIdFor, ownerWorkEndedSignal, ownerWorkStartedSignal } from '../workflows/health-messages';
 import { testConfig } from './helpers/config';
 import { timeSkippingEnv } from './helpers/temporal';
 import type { clusterHealthCheck } from '../workflows/health';
@@ -189,6 +189,43 @@ describe('the guard health state (time-skipping server)', () => {
         ['check', 'heartbeat https://hc-ping.com/abc'],
       );
       await state.terminate('test done');
+    });
+  });
+
+  it("the owner's own run: what it declared does not page, anything else does, one summary at its end", async () => {
+    const got: Alert[] = [];
+    const activities = { sendAlertTo: (channel: NotifyChannel, _n: NotifyConfig, alert: Alert) => (got.push(alert), Promise.resolve(channel)) };
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'quiet', workflowsPath: require.resolve('../workflows'), activities });
+    const two = (qdevice: Health, qnetd: Health): HealthReport => {
+      const r = report(qdevice === 'OK' && qnetd === 'OK' ? 'OK' : qnetd === 'CRITICAL' || qdevice === 'CRITICAL' ? 'CRITICAL' : 'WARNING');
+      r.facts = [
+        { ...r.facts[0], name: 'qdevice', status: qdevice, reason: qdevice === 'OK' ? 'votes 3/3' : 'votes 2/3' },
+        { ...r.facts[0], name: 'qnetd', status: qnetd, reason: qnetd === 'OK' ? 'corosync-qnetd serves' : 'corosync-qnetd is not running' },
+      ];
+      return r;
+    };
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('clusterHealth', { taskQueue: 'quiet', workflowId: healthStateIdFor('quiet'), args: ['quiet'] });
+      const feed = async (r: HealthReport) => {
+        await handle.signal(healthResultSignal, { report: r, notify });
+        await env.sleep('1s');
+      };
+      const kinds = () => got.map((a) => `${a.kind}:${a.status}`);
+      await feed(two('OK', 'OK'));
+      await handle.signal(ownerWorkStartedSignal, { workflowId: 'pve-twonode-repair-qdevice-quiet', run: 'repair qdevice', facts: ['qdevice'] });
+      await feed(two('CRITICAL', 'OK'));
+      assert.deepEqual(kinds(), [], "the repair's own effect (the QDevice re-set up) pages nobody");
+      assert.equal((await handle.query(healthQuery)).lastReport?.status, 'CRITICAL', 'but it is recorded');
+      await feed(two('CRITICAL', 'CRITICAL'));
+      assert.deepEqual(kinds(), ['change:CRITICAL'], 'what the repair did not declare pages as ever');
+      assert.match(got[0].problems.join('\n'), /qnetd/);
+      await feed(two('OK', 'OK'));
+      await handle.signal(ownerWorkEndedSignal, { workflowId: 'pve-twonode-repair-qdevice-quiet', outcome: 'repaired' });
+      await env.sleep('1s');
+      assert.deepEqual(kinds().slice(1), ['change:OK', 'summary:OK']);
+      assert.match(got[2].summary, /repair qdevice ended \(repaired\); the cluster is OK/);
+      assert.deepEqual((await handle.query(healthQuery)).quiet, []);
+      await handle.terminate('test done');
     });
   });
 });

@@ -9,6 +9,8 @@ import { describe, it } from 'node:test';
 import type { QdeviceDiagnosis } from '../activities/diagnose-qdevice';
 import { GUIDE_STEPS } from '../steps';
 import { approveSignal, configPathMemoKey, progressQuery, rejectSignal } from '../workflows/messages';
+import { healthQuery, healthResultSignal, healthStateIdFor } from '../workflows/health-messages';
+import type { HealthReport } from '../src/health/report';
 import { repairQdeviceIdFor } from '../workflows/repair-messages';
 import type { RepairReport } from '../workflows/repair-qdevice';
 import { testConfig } from './helpers/config';
@@ -16,6 +18,16 @@ import { DIAGNOSIS, mockActivities, type Behaviour } from './helpers/mock-activi
 import { timeSkippingSuite } from './helpers/temporal';
 
 const config = testConfig({ notify: { webhook: { url: 'http://127.0.0.1:9/hook' } } });
+const okReport: HealthReport = {
+  version: 1,
+  cluster: 'homelab',
+  status: 'OK',
+  exitCode: 0,
+  summary: 'PVE-TWONODE OK - homelab: votes 3/3',
+  checkedAt: new Date().toISOString(),
+  wallMs: 1000,
+  facts: [],
+};
 const REPAIRS = ['repairStartQnetd', 'repairInstallQdevice', 'repairRestartQdevice', 'repairResetupQdevice'];
 
 describe('repair qdevice workflow (time-skipping server)', () => {
@@ -154,6 +166,28 @@ describe('repair qdevice workflow (time-skipping server)', () => {
       while (!(await handle.query(progressQuery)).awaiting) await suite.env.sleep('1s');
       assert.match((await handle.query(progressQuery)).awaiting?.instruction ?? '', /resetup-qdevice REMOVES the QDevice .*none if the setup fails/);
       await handle.terminate('test done');
+    });
+  });
+
+  it("tells the cluster's guard what it disturbs once approved, not while it waits, and that it ended (one summary)", async () => {
+    const q = randomUUID();
+    const { worker: w, calls } = await worker(q);
+    await w.runUntil(async () => {
+      const guard = await suite.env.client.workflow.start('clusterHealth', { taskQueue: q, workflowId: healthStateIdFor('homelab'), args: ['homelab'] });
+      try {
+        await guard.signal(healthResultSignal, { report: okReport, notify: config.notify ?? null });
+        const handle = await start(q);
+        await suite.env.sleep('1h');
+        assert.deepEqual((await guard.query(healthQuery)).quiet ?? [], [], 'waiting at the gate hushes nothing');
+        await handle.signal(approveSignal, { step: 'repair-qdevice' });
+        assert.equal(((await handle.result()) as RepairReport).outcome, 'repaired');
+        await suite.env.sleep('1s');
+        assert.deepEqual((await guard.query(healthQuery)).quiet, []);
+        const told = calls.filter((c) => c.startsWith('sendAlertTo'));
+        assert.deepEqual(told, ['sendAlertTo:webhook:summary:'], 'one summary: the repair ended, the cluster is OK');
+      } finally {
+        await guard.terminate('test done');
+      }
     });
   });
 });

@@ -5,6 +5,8 @@
  * in the guide. The recovery time is kept in the run's memo (`clusters` shows the last) and in the cluster's record.
  */
 import * as wf from '@temporalio/workflow';
+import { STEP_NAMES } from '../steps';
+import { qnetd } from '../steps/qnetd';
 import type { ClusterConfig } from '../src/config/schema';
 import { GatedRun, Rejected } from './gated-run';
 import { powerCycleTest } from './power-cycle';
@@ -13,6 +15,9 @@ import { DRILL_GATE, drillPowerGate } from './repair-messages';
 import { validateInput } from './validate-input';
 
 type DrillStep = 'drill';
+
+/** A node off: every fact that reads it or counts its vote is the drill's own doing; the qnetd VM is not. */
+const DRILL_DISTURBS = { run: 'the failover drill', facts: STEP_NAMES.filter((name) => name !== qnetd.name) };
 
 export interface DrillReport {
   outcome: 'passed' | 'refused' | 'rejected';
@@ -24,9 +29,13 @@ export interface DrillReport {
 export async function failoverDrill(config: ClusterConfig): Promise<DrillReport> {
   validateInput(config);
   const step: DrillStep = 'drill';
-  const run = new GatedRun<DrillStep>(config, [{ step, hosts: config.nodes.map((n) => n.name), needsApproval: true }]);
+  const run = new GatedRun<DrillStep>(config, [{ step, hosts: config.nodes.map((n) => n.name), needsApproval: true }], DRILL_DISTURBS);
   const { progress } = run;
-  const finish = (outcome: DrillReport['outcome']): DrillReport => ({ outcome, recoveryMs: progress.data.failoverRecoveryMs, progress: run.keepReport() });
+  const finish = async (outcome: DrillReport['outcome']): Promise<DrillReport> => ({
+    outcome,
+    recoveryMs: progress.data.failoverRecoveryMs,
+    progress: await run.close(outcome),
+  });
   if (!config.failover.enabled)
     throw wf.ApplicationFailure.nonRetryable('failover.enabled is false in cluster.yaml: set it, with power_off and power_on', 'InvalidConfig');
   progress.start(step, 'is the cluster healthy, and which node hosts the HA guest?');

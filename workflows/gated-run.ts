@@ -17,10 +17,18 @@ import {
   type RejectInput,
 } from './messages';
 import { alertEach, announceGate } from './notify-each';
+import { healthStateIdFor, ownerWorkEndedSignal, ownerWorkStartedSignal } from './health-messages';
 import { Progress, type RunProgress } from './progress';
 
 const NO_NOTICE_WHEN_ANSWERED = 'no-notice-when-answered';
 const NOTIFY_RUN_FAILURE = 'notify-run-failure';
+const OWNER_WORK_QUIET = 'owner-work-quiet';
+
+/** What the run disturbs once approved (health facts by step name), so the guard does not page the owner's own work. */
+export interface Disturbs {
+  run: string;
+  facts: string[];
+}
 
 /** A gate was rejected; the run ends as rejected (not failed). */
 export class Rejected extends Error {}
@@ -30,9 +38,12 @@ export class GatedRun<N extends string> {
   private readonly approved = new Set<string>();
   private readonly rejections = new Map<string, string>();
 
+  private quietDeclared = false;
+
   constructor(
     private readonly config: ClusterConfig,
     steps: { step: N; hosts: string[]; needsApproval: boolean }[],
+    private readonly disturbs?: Disturbs,
   ) {
     this.progress = new Progress<N>(config.cluster.name, steps);
     wf.setHandler(progressQuery, () => this.progress.data as unknown as RunProgress);
@@ -58,6 +69,36 @@ export class GatedRun<N extends string> {
       throw new Rejected(reason);
     }
     this.progress.gateOpened(step, `approved: ${gate}`);
+    await this.declareQuiet();
+  }
+
+  /** Tells the cluster's guard (if it runs) what this run disturbs from now on; a cluster with no guard: nothing to do. */
+  private async declareQuiet(): Promise<void> {
+    if (!this.disturbs || this.quietDeclared || !wf.patched(OWNER_WORK_QUIET)) return;
+    this.quietDeclared = true;
+    await wf
+      .getExternalWorkflowHandle(healthStateIdFor(this.config.cluster.name))
+      .signal(ownerWorkStartedSignal, { workflowId: wf.workflowInfo().workflowId, ...this.disturbs })
+      .catch(() => undefined);
+  }
+
+  /** The run ended: the guard pages what it disturbed again and sends one summary (none after a failure notice). */
+  private async endQuiet(outcome: string): Promise<void> {
+    if (!this.quietDeclared) return;
+    this.quietDeclared = false;
+    // Also after a cancel: the guard must not stay hushed.
+    await wf.CancellationScope.nonCancellable(() =>
+      wf
+        .getExternalWorkflowHandle(healthStateIdFor(this.config.cluster.name))
+        .signal(ownerWorkEndedSignal, { workflowId: wf.workflowInfo().workflowId, outcome })
+        .catch(() => undefined),
+    );
+  }
+
+  /** The run's end (completed, already done, refused, rejected): the guard told, the final progress kept. */
+  async close(outcome: string): Promise<RunProgress<N>> {
+    await this.endQuiet(outcome);
+    return this.keepReport();
   }
 
   /**
@@ -72,6 +113,7 @@ export class GatedRun<N extends string> {
     if (err instanceof wf.ActivityFailure && step && this.progress.step(step).state !== 'failed')
       this.progress.end(step, wf.isCancellation(err) ? 'cancelled' : 'failed', reason);
     this.keepReport();
+    await this.endQuiet(wf.isCancellation(err) ? 'cancelled' : 'failed');
     const notify = this.config.notify;
     if (notify && !wf.isCancellation(err) && wf.patched(NOTIFY_RUN_FAILURE)) {
       const configPath = wf.workflowInfo().memo?.[configPathMemoKey];

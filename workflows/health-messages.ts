@@ -4,6 +4,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { NotifyConfig } from '../src/config/schema';
 import type { HealthReport } from '../src/health/report';
 import type { Alert, NotifyChannel } from '../src/health/alerts';
+import type { OwnerWork } from '../src/health/quiet';
 
 /** OK, WARNING, CRITICAL or UNKNOWN: the cluster's health, on its health-state workflow. */
 export const healthAttribute = defineSearchAttributeKey('PveHealth', SearchAttributeType.KEYWORD);
@@ -38,7 +39,14 @@ export interface HealthState {
   alerts: AlertRecord[];
   /** Since when the checks say UNKNOWN without it being announced yet (notify.unknown_after); absent before that patch. */
   unknownSince?: string | null;
+  /** The owner's runs in progress whose declared effects do not page (src/health/quiet.ts), with when each began. */
+  quiet?: (OwnerWork & { since: string })[];
 }
+
+/** A repair, maintenance or drill began: what it disturbs does not page until it ends (or OWNER_WORK_MAX passed). */
+export const ownerWorkStartedSignal = defineSignal<[OwnerWork]>('ownerWorkStarted');
+/** ... and ended: one summary goes out. */
+export const ownerWorkEndedSignal = defineSignal<[{ workflowId: string; outcome: string }]>('ownerWorkEnded');
 
 export const healthResultSignal = defineSignal<[HealthResult]>('healthResult');
 export const healthQuery = defineQuery<HealthState>('health');

@@ -13,7 +13,18 @@ import { durationMs } from '../src/duration';
 import { alertFor, type Alert } from '../src/health/alerts';
 import { withConfigPath, type Health } from '../src/health/report';
 import { alertDelivery } from './policies';
-import { healthAttribute, healthQuery, healthResultSignal, healthStateIdFor, type AlertRecord, type HealthResult, type HealthState } from './health-messages';
+import { effectiveStatus, summaryAlert } from '../src/health/quiet';
+import {
+  healthAttribute,
+  healthQuery,
+  healthResultSignal,
+  healthStateIdFor,
+  ownerWorkEndedSignal,
+  ownerWorkStartedSignal,
+  type AlertRecord,
+  type HealthResult,
+  type HealthState,
+} from './health-messages';
 import { alertEach, type Delivery } from './notify-each';
 import { validateInput } from './validate-input';
 
@@ -59,6 +70,8 @@ function record(entry: AlertRecord, delivery: Delivery, notify: NonNullable<Heal
 }
 
 const KEEP_ALERTS = 50;
+// A run that never said it ended (terminated, its worker gone for good) stops hushing after this long.
+const OWNER_WORK_MAX_MS = 6 * 3600_000;
 const DEFAULT_UNKNOWN_AFTER = '2m';
 // A check every minute for weeks: start afresh long before the history grows large.
 const RESULTS_PER_RUN = 500;
@@ -69,6 +82,27 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
   let notify: HealthResult['notify'] = null;
   wf.setHandler(healthResultSignal, (result) => void inbox.push(result));
   wf.setHandler(healthQuery, () => state);
+  const ended: { workflowId: string; outcome: string }[] = [];
+  wf.setHandler(ownerWorkStartedSignal, (work) => {
+    state.quiet = [...(state.quiet ?? []).filter((w) => w.workflowId !== work.workflowId), { ...work, since: new Date().toISOString() }];
+  });
+  wf.setHandler(ownerWorkEndedSignal, (end) => void ended.push(end));
+  const quietNow = () => (state.quiet ?? []).filter((w) => Date.now() - Date.parse(w.since) < OWNER_WORK_MAX_MS);
+
+  /** The owner's run ended: it hushes nothing more, and one summary says how the cluster is now. */
+  async function endOwnerWork(end: { workflowId: string; outcome: string }): Promise<void> {
+    const work = state.quiet?.find((w) => w.workflowId === end.workflowId);
+    state.quiet = state.quiet?.filter((w) => w.workflowId !== end.workflowId);
+    if (!work || !state.lastReport) return;
+    const status = effectiveStatus(state.lastReport, quietNow());
+    if (status !== state.status) {
+      state.status = status;
+      state.since = state.lastReport.checkedAt;
+      wf.upsertSearchAttributes([{ key: healthAttribute, value: status }]);
+    }
+    // A failed run has sent its own notice, with the state it left.
+    if (end.outcome !== 'failed') await deliver(summaryAlert(state.lastReport, work, end.outcome, state.since ?? state.lastReport.checkedAt));
+  }
 
   async function deliver(alert: Alert): Promise<void> {
     const at = new Date().toISOString();
@@ -114,9 +148,13 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
   for (let handled = 0; handled < RESULTS_PER_RUN;) {
     const remindMs = notify ? durationMs(notify.remind) : durationMs('6h');
     const dueIn = state.status && state.status !== 'OK' && state.lastAlertAt ? Date.parse(state.lastAlertAt) + remindMs - Date.now() : null;
-    const got = await wf.condition(() => inbox.length > 0, dueIn === null ? '3650 days' : Math.max(dueIn, 1), {
+    const got = await wf.condition(() => inbox.length > 0 || ended.length > 0, dueIn === null ? '3650 days' : Math.max(dueIn, 1), {
       summary: dueIn === null ? 'next health result' : `next health result or the reminder`,
     });
+    if (ended.length > 0) {
+      await endOwnerWork(ended.shift()!);
+      continue;
+    }
     if (!got) {
       if (state.lastReport) await deliver(alertFor('reminder', state.lastReport, state.status, state.since ?? state.lastReport.checkedAt));
       continue;
@@ -127,7 +165,8 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
     await redeliver();
     const previous = state.status;
     state.lastReport = result.report;
-    const status = result.report.status;
+    // A repair, maintenance or drill in progress: what it declared it disturbs is recorded, not paged.
+    const status = effectiveStatus(result.report, quietNow());
     if (status !== 'UNKNOWN') state.unknownSince = null;
     if (status === previous) continue;
     if (status === 'UNKNOWN' && wf.patched('unknown-grace')) {

@@ -10,6 +10,7 @@ import type { Activities } from '../activities';
 import type { ClusterConfig } from '../src/config/schema';
 import { hosts } from '../steps/hosts';
 import { preflight } from '../steps/preflight';
+import { qdevice } from '../steps/qdevice';
 import { qdevicePrereqs } from '../steps/qdevice-prereqs';
 import { qnetd } from '../steps/qnetd';
 import { moveQnetd } from '../steps/repair/move-qnetd';
@@ -37,13 +38,20 @@ export async function repairMoveQnetd(config: ClusterConfig): Promise<MoveQnetdR
   validateInput(config);
   const to = `${config.qdevice.name} (${config.qdevice.ip})`;
   const node1 = config.nodes[0].name;
-  const run = new GatedRun<MoveStep>(config, [
-    { step: 'locate', hosts: [node1], needsApproval: false },
-    ...PREPARE.map((step) => ({ step: step.name, hosts: step.hosts(config), needsApproval: false })),
-    { step: moveQnetd.name, hosts: moveQnetd.hosts(config), needsApproval: true },
-  ]);
+  const run = new GatedRun<MoveStep>(
+    config,
+    [
+      { step: 'locate', hosts: [node1], needsApproval: false },
+      ...PREPARE.map((step) => ({ step: step.name, hosts: step.hosts(config), needsApproval: false })),
+      { step: moveQnetd.name, hosts: moveQnetd.hosts(config), needsApproval: true },
+    ],
+    {
+      run: 'repair move-qnetd',
+      facts: [qdevicePrereqs.name, qdevice.name],
+    },
+  );
   const { progress } = run;
-  const finish = (outcome: MoveQnetdReport['outcome']): MoveQnetdReport => ({ outcome, progress: run.keepReport() });
+  const finish = async (outcome: MoveQnetdReport['outcome']): Promise<MoveQnetdReport> => ({ outcome, progress: await run.close(outcome) });
   try {
     progress.start('locate', 'where is the QDevice now?');
     const where = await locateQnetd(config);

@@ -5,6 +5,8 @@
  * 3 of 3 votes.
  */
 import * as wf from '@temporalio/workflow';
+import { ha } from '../steps/ha';
+import { replication } from '../steps/replication';
 import type { Activities } from '../activities';
 import type { MaintenanceAction } from '../activities/maintenance';
 import type { ClusterConfig } from '../src/config/schema';
@@ -30,12 +32,19 @@ export async function nodeMaintenance(config: ClusterConfig, node: string, actio
       'InvalidConfig',
     );
   const step: MaintenanceStep = action === 'on' ? 'maintenance-on' : 'maintenance-off';
-  const run = new GatedRun<MaintenanceStep>(config, [
-    { step: 'check', hosts: [config.nodes[0].name], needsApproval: false },
-    { step, hosts: [config.nodes[0].name], needsApproval: true },
-  ]);
+  const run = new GatedRun<MaintenanceStep>(
+    config,
+    [
+      { step: 'check', hosts: [config.nodes[0].name], needsApproval: false },
+      { step, hosts: [config.nodes[0].name], needsApproval: true },
+    ],
+    {
+      run: `maintenance ${action} for ${node}`,
+      facts: [ha.name, replication.name],
+    },
+  );
   const { progress } = run;
-  const finish = (outcome: MaintenanceReport['outcome']): MaintenanceReport => ({ outcome, progress: run.keepReport() });
+  const finish = async (outcome: MaintenanceReport['outcome']): Promise<MaintenanceReport> => ({ outcome, progress: await run.close(outcome) });
   try {
     progress.start('check', `can ${node} go into HA maintenance?`);
     const checked = await maintenanceCheck(config, node, action);

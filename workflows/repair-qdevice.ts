@@ -5,6 +5,9 @@
  * run as the guide runs its steps (check -> act -> verify), verified like the guide's qdevice step.
  */
 import * as wf from '@temporalio/workflow';
+import { qdevice } from '../steps/qdevice';
+import { qdevicePrereqs } from '../steps/qdevice-prereqs';
+import { qnetd } from '../steps/qnetd';
 import type { Activities } from '../activities';
 import type { ClusterConfig } from '../src/config/schema';
 import type { StepResult } from '../src/step-kit/result';
@@ -30,12 +33,16 @@ const { diagnoseQdevice } = wf.proxyActivities<Activities>({ ...quickStep, summa
 export async function repairQdevice(config: ClusterConfig): Promise<RepairReport> {
   validateInput(config);
   const hosts = [config.nodes[0].name, config.nodes[1].name, config.qdevice.name];
-  const run = new GatedRun<RepairStep>(config, [
-    { step: 'diagnose', hosts, needsApproval: false },
-    ...QDEVICE_REPAIRS.map((r) => ({ step: r.name, hosts: r.hosts(config), needsApproval: true })),
-  ]);
+  const run = new GatedRun<RepairStep>(
+    config,
+    [{ step: 'diagnose', hosts, needsApproval: false }, ...QDEVICE_REPAIRS.map((r) => ({ step: r.name, hosts: r.hosts(config), needsApproval: true }))],
+    {
+      run: 'repair qdevice',
+      facts: [qnetd.name, qdevicePrereqs.name, qdevice.name],
+    },
+  );
   const { progress } = run;
-  const finish = (outcome: RepairReport['outcome']): RepairReport => ({ outcome, progress: run.keepReport() });
+  const finish = async (outcome: RepairReport['outcome']): Promise<RepairReport> => ({ outcome, progress: await run.close(outcome) });
 
   try {
     progress.start('diagnose', 'reading the QDevice on all three hosts');

@@ -10,8 +10,11 @@ export function channelsOf(notify: NotifyConfig): NotifyChannel[] {
   return NOTIFY_CHANNELS.filter((c) => notify[c] !== undefined);
 }
 
-/** A change of the cluster's health, a reminder while not OK, or a repair, maintenance or drill run that failed. */
-export type AlertKind = 'change' | 'reminder' | 'run-failed';
+/**
+ * A change of the cluster's health, a reminder while not OK, a repair, maintenance or drill run that failed, or the
+ * summary when such a run (during which what it disturbs did not page) ended.
+ */
+export type AlertKind = 'change' | 'reminder' | 'run-failed' | 'summary';
 
 export interface Alert {
   version: 1;
@@ -96,7 +99,7 @@ export function noticeTitle(notice: Alert | GateNotice): string {
 }
 
 export function alertTitle(alert: Alert): string {
-  if (alert.kind === 'run-failed') return alert.summary;
+  if (alert.kind === 'run-failed' || alert.kind === 'summary') return alert.summary;
   const what =
     alert.kind === 'reminder' ? `still ${alert.status} since ${alert.since}` : alert.previous ? `${alert.previous} -> ${alert.status}` : alert.status;
   return `pve-twonode ${alert.cluster}: ${what}`;

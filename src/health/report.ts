@@ -9,7 +9,7 @@ export const HEALTH_JSON_VERSION = 1;
 export type Health = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
 export const EXIT_CODE: Record<Health, number> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
 // The worst state wins; a host that cannot be read is worse than a warning but says less than a known critical.
-const RANK: Record<Health, number> = { OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3 };
+export const RANK_ORDER: Record<Health, number> = { OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3 };
 
 export interface HealthFact {
   /** The step whose check and verify produced it. */
@@ -35,7 +35,7 @@ export interface HealthReport {
 }
 
 export function summarizeHealth(cluster: string, facts: HealthFact[]): { status: Health; summary: string } {
-  const status = facts.reduce<Health>((worst, f) => (RANK[f.status] > RANK[worst] ? f.status : worst), 'OK');
+  const status = facts.reduce<Health>((worst, f) => (RANK_ORDER[f.status] > RANK_ORDER[worst] ? f.status : worst), 'OK');
   if (status === 'OK') {
     const qdevice = facts.find((f) => f.name === 'qdevice');
     return { status, summary: `PVE-TWONODE OK - ${cluster}: ${qdevice?.reason ?? 'every check passes'}` };

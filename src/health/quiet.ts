@@ -1,0 +1,38 @@
+/**
+ * The owner's own work is not an incident: while a repair, maintenance or drill of the cluster runs, the facts it
+ * declares it disturbs (a node off in a drill, a node in maintenance, the QDevice being set up again) do not page;
+ * anything else still does, and one summary goes out when the run ends. Pure, so the guard's workflow uses it.
+ */
+import { RANK_ORDER, type Health, type HealthReport } from './report';
+import type { Alert } from './alerts';
+
+/** A run in progress that declared which health facts (step names) it disturbs. */
+export interface OwnerWork {
+  workflowId: string;
+  /** "the failover drill", "maintenance on for pve1". */
+  run: string;
+  facts: string[];
+}
+
+/** The cluster's status counting only the facts no run in progress declared. */
+export function effectiveStatus(report: HealthReport, quiet: readonly OwnerWork[]): Health {
+  if (quiet.length === 0) return report.status;
+  const hushed = new Set(quiet.flatMap((w) => w.facts));
+  return report.facts.filter((f) => !hushed.has(f.name)).reduce<Health>((worst, f) => (RANK_ORDER[f.status] > RANK_ORDER[worst] ? f.status : worst), 'OK');
+}
+
+/** The one notice when the owner's run ends: how it ended and the cluster's health now. */
+export function summaryAlert(report: HealthReport, work: OwnerWork, outcome: string, since: string): Alert {
+  return {
+    version: 1,
+    kind: 'summary',
+    cluster: report.cluster,
+    status: report.status,
+    previous: null,
+    since,
+    summary: `pve-twonode ${report.cluster}: ${work.run} ended (${outcome}); the cluster is ${report.status}`,
+    checkedAt: report.checkedAt,
+    problems: report.facts.filter((f) => f.status !== 'OK').map((f) => `${f.status} ${f.name}: ${f.reason.split('\n')[0]}`),
+    workflowId: work.workflowId,
+  };
+}
