@@ -25,6 +25,7 @@ import { EXIT_CODE, HEALTH_JSON_VERSION, renderHealth, withConfigPath } from '..
 import { healthCheck } from '../activities/health-check';
 import { guard, guardAction } from './guard';
 import { isDay2Gate, startMaintenance, startMoveQnetd, startRepairQdevice } from './repair';
+import { listRuns, newestRunId, RUN_KIND_NAMES, type RunKind } from './runs';
 import { DRILL_GATE, DRILL_GATES, MAINTENANCE_GATES, MOVE_QNETD_GATE, REPAIR_GATES, day2WorkflowIdFor } from '../workflows/repair-messages';
 import { deleteDrillSchedule, runningDrillId, scheduleDrill, startDrill } from './drill';
 import { listClusters } from './clusters';
@@ -35,12 +36,11 @@ import { durationMs } from '../src/duration';
 const GUARD_MIN_EVERY_MS = 5_000;
 import { healthQuery, healthStateIdFor } from '../workflows/health-messages';
 
+/** Every gate any run may wait at: the guide's, the repairs', maintenance's and the drill's. */
+const EVERY_GATE = [...ALL_GATES, ...REPAIR_GATES, MOVE_QNETD_GATE, ...MAINTENANCE_GATES, ...DRILL_GATES];
+
 function requireGate(gate: string): void {
-  if (!isGate(gate) && !isDay2Gate(gate))
-    throw new CliError(
-      `unknown gate "${gate}"; one of: ${[...ALL_GATES, ...REPAIR_GATES, MOVE_QNETD_GATE, ...MAINTENANCE_GATES, ...DRILL_GATES].join(', ')}`,
-      EXIT.usage,
-    );
+  if (!isGate(gate) && !isDay2Gate(gate)) throw new CliError(`unknown gate "${gate}"; one of: ${EVERY_GATE.join(', ')}`, EXIT.usage);
 }
 
 /** The move goes where the file's qdevice block says; --to must say the same, so a stale file cannot move it wrongly. */
@@ -75,12 +75,16 @@ function configOrExit(file: string) {
 }
 
 /** The guide's run, or a repair's, maintenance's or drill's when the gate is one of theirs. */
-async function handleFor(cluster: string, gate?: string): Promise<GuideHandle> {
+/** The run a command acts on: the one waiting at the gate named, else the newest of the kind (of any kind if none). */
+async function handleFor(cluster: string, gate?: string, kind?: RunKind): Promise<GuideHandle> {
   const client = await connectClient();
   if (gate && (DRILL_GATES as readonly string[]).includes(gate))
     return client.workflow.getHandle((await runningDrillId(client, cluster)) ?? day2WorkflowIdFor(cluster, gate)!);
-  return client.workflow.getHandle((gate && day2WorkflowIdFor(cluster, gate)) || workflowIdFor(cluster));
+  if (gate) return client.workflow.getHandle(day2WorkflowIdFor(cluster, gate) ?? workflowIdFor(cluster));
+  return client.workflow.getHandle(await newestRunId(client, cluster, kind));
 }
+
+const kindOption = () => new Option('--kind <kind>', 'which kind of run (default: the newest of any kind)').choices(RUN_KIND_NAMES);
 
 function link(cluster: string, workflowId = workflowIdFor(cluster)): string {
   const { connectionOptions, namespace } = temporalSettings();
@@ -342,7 +346,7 @@ program
 
 program
   .command('approve <cluster> <gate>')
-  .description(`let a waiting step go ahead; gates: ${ALL_GATES.join(', ')}`)
+  .description(`let a waiting step go ahead; gates: ${EVERY_GATE.join(', ')}`)
   .action(async (cluster: string, gate: string) => {
     requireGate(gate);
     const handle = await handleFor(cluster, gate);
@@ -377,21 +381,37 @@ program
 
 program
   .command('status <cluster>')
-  .description('where the run stands')
+  .description('where the run stands (the guide, a repair, maintenance or a drill: the newest unless --kind)')
+  .addOption(kindOption())
   .option('--json', 'stable JSON: { workflowId, runId, status, progress }')
   .option('--report <file.md>', 'also write the report as Markdown')
-  .action(async (cluster: string, opts: { json?: boolean; report?: string }) => {
-    const handle = await handleFor(cluster);
+  .action(async (cluster: string, opts: { json?: boolean; report?: string; kind?: RunKind }) => {
+    const handle = await handleFor(cluster, undefined, opts.kind);
     const { runId, status, progress } = await readRun(handle);
     if (opts.json) console.log(JSON.stringify({ workflowId: handle.workflowId, runId, status, progress }, null, 2));
-    else report(progress, cluster, opts.report);
+    else report(progress, cluster, opts.report, handle.workflowId);
   });
 
 program
   .command('report <cluster>')
-  .description('the run report (works without a worker once the run has ended)')
+  .description('the run report (works without a worker once the run has ended; the newest run unless --kind)')
+  .addOption(kindOption())
   .option('--markdown <file.md>', 'also write it as Markdown')
-  .action(async (cluster: string, opts: { markdown?: string }) => report((await readRun(await handleFor(cluster))).progress, cluster, opts.markdown));
+  .action(async (cluster: string, opts: { markdown?: string; kind?: RunKind }) => {
+    const handle = await handleFor(cluster, undefined, opts.kind);
+    report((await readRun(handle)).progress, cluster, opts.markdown, handle.workflowId);
+  });
+
+program
+  .command('runs <cluster>')
+  .description("the cluster's runs of every kind, newest first (no worker needed)")
+  .option('--json', 'one object per run')
+  .action(async (cluster: string, opts: { json?: boolean }) => {
+    const rows = await listRuns(await connectClient(), cluster);
+    if (opts.json) console.log(JSON.stringify(rows, null, 2));
+    else if (rows.length === 0) console.log(`no runs for cluster ${cluster} on ${where().address} namespace ${where().namespace}`);
+    else for (const r of rows) console.log(`${r.kind.padEnd(12)} ${r.status.padEnd(11)} started ${r.started}  ${r.workflowId}`);
+  });
 
 program
   .command('clusters')
@@ -412,18 +432,23 @@ program
 
 program
   .command('watch <cluster>')
-  .description('live progress until the run ends (a table on a terminal, lines otherwise)')
+  .description('live progress until the run ends (a table on a terminal, lines otherwise; the newest run unless --kind)')
+  .addOption(kindOption())
   .option('--report <file.md>', 'also write the final report as Markdown')
-  .action(async (cluster: string, opts: { report?: string }) => followAndReport(await handleFor(cluster), cluster, false, opts.report));
+  .action(async (cluster: string, opts: { report?: string; kind?: RunKind }) =>
+    followAndReport(await handleFor(cluster, undefined, opts.kind), cluster, false, opts.report),
+  );
 
 program
   .command('cancel <cluster>')
-  .description('stop the run after the host command in flight; reports where it stopped')
-  .action(async (cluster: string) => {
-    const handle = await handleFor(cluster);
+  .description('stop the run after the host command in flight, wait until it has stopped, report where (the newest run unless --kind)')
+  .addOption(kindOption())
+  .action(async (cluster: string, opts: { kind?: RunKind }) => {
+    const handle = await handleFor(cluster, undefined, opts.kind);
     await handle.cancel();
+    // The run ends on its own terms (the command in flight finishes); its report is read once it has.
     await handle.result().catch(() => undefined);
-    report((await readRun(handle)).progress, cluster);
+    report((await readRun(handle)).progress, cluster, undefined, handle.workflowId);
   });
 
 program

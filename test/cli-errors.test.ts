@@ -10,7 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Connection, ServiceError } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { EXIT, explainTemporalError } from '../cli/errors';
+import { startMaintenance } from '../cli/repair';
 import { startGuide } from '../cli/start';
+import { progressQuery } from '../workflows/messages';
+import { setTimeout as delay } from 'node:timers/promises';
 import { TASK_QUEUE } from '../src/temporal/connection';
 import { testConfig } from './helpers/config';
 import { mockActivities } from './helpers/mock-activities';
@@ -98,6 +101,35 @@ describe('read commands without a worker, and Temporal errors as one line and an
     } finally {
       await stop(worker, 'SIGKILL');
     }
+  });
+
+  it('every kind of run: runs lists them newest first; status takes the newest, --kind another; cancel at a gate leaves every view cancelled', async () => {
+    const { impl } = mockActivities();
+    const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowsPath: require.resolve('../workflows'), activities: impl });
+    await worker.runUntil(async () => {
+      const config = testConfig({ cluster: { name: 'finished' } });
+      const handle = await startMaintenance(client, config, config.nodes[0].name, 'on', '/etc/pve-twonode/finished.yaml');
+      while ((await handle.query(progressQuery)).awaiting?.gate !== 'maintenance-on') await delay(100);
+      const runs = await run(cli(PORT, 'runs', 'finished'));
+      assert.equal(runs.code, 0, runs.out);
+      assert.match(
+        runs.out,
+        /^maintenance\s+RUNNING\s+started \S+\s+pve-twonode-maintenance-finished\nguide\s+COMPLETED\s+started \S+\s+pve-twonode-finished\n$/,
+      );
+      const newest = await run(cli(PORT, 'status', 'finished'));
+      assert.match(newest.out, /Run report for cluster finished: waiting-for-approval/);
+      assert.match(newest.out, /maintenance-on/);
+      const guide = await run(cli(PORT, 'status', 'finished', '--kind', 'guide'));
+      assert.match(guide.out, /Run report for cluster finished: completed/);
+      const none = await run(cli(PORT, 'report', 'finished', '--kind', 'drill'));
+      assert.deepEqual([none.code, none.out], [EXIT.noRun, 'no drill run found for cluster finished: start one with pve-twonode drill <cluster.yaml>\n']);
+      const cancel = await run(cli(PORT, 'cancel', 'finished', '--kind', 'maintenance'));
+      assert.equal(cancel.code, 0, cancel.out);
+      assert.match(cancel.out, /Run report for cluster finished: cancelled/);
+      const after = await run(cli(PORT, 'status', 'finished', '--kind', 'maintenance'));
+      assert.match(after.out, /Run report for cluster finished: cancelled/, 'not waiting-for-approval any more');
+      assert.doesNotMatch(after.out, /WAITING FOR APPROVAL/);
+    });
   });
 
   it('no run for this cluster: exit 5', async () => {

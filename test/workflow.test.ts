@@ -7,7 +7,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { RunAlreadyActiveError, startGuide, type GuideHandle } from '../cli/start';
-import { progressQuery, rejectSignal } from '../workflows/messages';
+import { finalReportMemoKey, progressQuery, rejectSignal } from '../workflows/messages';
+import type { RunProgress } from '../workflows/progress';
 import { resolveSecret } from '../src/secrets';
 import type { ClusterConfig } from '../src/config/schema';
 import { testConfig } from './helpers/config';
@@ -213,6 +214,22 @@ describe('guide workflow (time-skipping server)', () => {
     assert.equal(result.progress.steps.find((s) => s.step === 'hosts')?.state, 'done');
     assert.equal(result.progress.steps.find((s) => s.step === 'create')?.state, 'pending');
     assert.deepEqual(result.calls, ['preflight', 'hosts', 'time']);
+  });
+
+  it('cancelled at a gate: the step and the run say cancelled, in the memo too, not waiting-for-approval', async () => {
+    const config = uniqueConfig();
+    const { result } = await withWorker({}, async (taskQueue) => {
+      const handle = await startGuide(env.client, config, taskQueue);
+      await waitForGate(handle, 'create');
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+      const memo = (await handle.describe()).memo?.[finalReportMemoKey] as RunProgress;
+      return { memo };
+    });
+    assert.equal(result.memo.state, 'cancelled');
+    assert.equal(result.memo.awaiting, null);
+    const create = result.memo.steps.find((s) => s.step === 'create');
+    assert.deepEqual([create?.state, create?.message], ['cancelled', 'cancelled at the create gate; nothing of create ran']);
   });
 
   it('refuses a second concurrent run for the same cluster', async () => {

@@ -110,8 +110,10 @@ export class GatedRun<N extends string> {
     const cause = err instanceof wf.ActivityFailure && err.cause ? err.cause : err;
     const reason = cause instanceof Error ? cause.message : String(cause);
     const step = this.progress.data.currentStep;
-    if (err instanceof wf.ActivityFailure && step && this.progress.step(step).state !== 'failed')
-      this.progress.end(step, wf.isCancellation(err) ? 'cancelled' : 'failed', reason);
+    const state = this.progress.data.state;
+    // Cancelled anywhere (at a gate too) or failed in an activity: the step and the run say so.
+    if (wf.isCancellation(err) && state !== 'cancelled') this.progress.end(step, 'cancelled', `cancelled${step ? ` during ${step}` : ''}`);
+    else if (err instanceof wf.ActivityFailure && step && this.progress.step(step).state !== 'failed') this.progress.end(step, 'failed', reason);
     this.keepReport();
     await this.endQuiet(wf.isCancellation(err) ? 'cancelled' : 'failed');
     const notify = this.config.notify;

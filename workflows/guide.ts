@@ -38,6 +38,7 @@ const POWER_ON_AFTER_FAILED_FAILOVER = 'power-on-after-failed-failover';
 
 const FINAL_REPORT_MEMO = 'final-report-memo';
 const GATE_NOTICE = 'gate-notice';
+const CANCEL_AT_GATE = 'cancel-at-gate';
 
 class Rejected extends Error {}
 
@@ -107,7 +108,16 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
   }
 
   async function runGuideStep(step: StepName, body: () => Promise<StepResult>): Promise<void> {
-    if (gated.has(step)) await gate(step, step, `approve with: pve-twonode approve ${config.cluster.name} ${step}`);
+    try {
+      if (gated.has(step)) await gate(step, step, `approve with: pve-twonode approve ${config.cluster.name} ${step}`);
+    } catch (err) {
+      // Cancelled while waiting for approval: every view says cancelled, not waiting-for-approval.
+      if (wf.isCancellation(err) && wf.patched(CANCEL_AT_GATE)) {
+        progress.end(step, 'cancelled', `cancelled at the ${step} gate; nothing of ${step} ran`);
+        publish(step);
+      }
+      throw err;
+    }
     progress.start(step, 'running');
     publish(step);
     try {
