@@ -182,6 +182,9 @@ describe('repair qdevice workflow (time-skipping server)', () => {
         await handle.signal(approveSignal, { step: 'repair-qdevice' });
         assert.equal(((await handle.result()) as RepairReport).outcome, 'repaired');
         await suite.env.sleep('1s');
+        assert.equal((await guard.query(healthQuery)).quiet?.length, 1, 'declared once approved, ended, settling');
+        await guard.signal(healthResultSignal, { report: okReport, notify: config.notify ?? null });
+        await suite.env.sleep('1s');
         assert.deepEqual((await guard.query(healthQuery)).quiet, []);
         const told = calls.filter((c) => c.startsWith('sendAlertTo'));
         assert.deepEqual(told, ['sendAlertTo:webhook:summary:'], 'one summary: the repair ended, the cluster is OK');

@@ -40,7 +40,7 @@ export interface HealthState {
   /** Since when the checks say UNKNOWN without it being announced yet (notify.unknown_after); absent before that patch. */
   unknownSince?: string | null;
   /** The owner's runs in progress whose declared effects do not page (src/health/quiet.ts), with when each began. */
-  quiet?: (OwnerWork & { since: string })[];
+  quiet?: (OwnerWork & { since: string; endedAt?: string; outcome?: string })[];
 }
 
 /** A repair, maintenance or drill began: what it disturbs does not page until it ends (or OWNER_WORK_MAX passed). */

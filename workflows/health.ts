@@ -11,7 +11,7 @@ import type { Activities } from '../activities';
 import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/duration';
 import { alertFor, type Alert } from '../src/health/alerts';
-import { withConfigPath, type Health } from '../src/health/report';
+import { withConfigPath, type Health, type HealthReport } from '../src/health/report';
 import { alertDelivery } from './policies';
 import { effectiveStatus, summaryAlert } from '../src/health/quiet';
 import {
@@ -72,6 +72,8 @@ function record(entry: AlertRecord, delivery: Delivery, notify: NonNullable<Heal
 const KEEP_ALERTS = 50;
 // A run that never said it ended (terminated, its worker gone for good) stops hushing after this long.
 const OWNER_WORK_MAX_MS = 6 * 3600_000;
+// After a run ends, what it disturbed has this long to be OK again before it pages.
+const OWNER_WORK_SETTLE_MS = 5 * 60_000;
 const DEFAULT_UNKNOWN_AFTER = '2m';
 // A check every minute for weeks: start afresh long before the history grows large.
 const RESULTS_PER_RUN = 500;
@@ -82,26 +84,32 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
   let notify: HealthResult['notify'] = null;
   wf.setHandler(healthResultSignal, (result) => void inbox.push(result));
   wf.setHandler(healthQuery, () => state);
-  const ended: { workflowId: string; outcome: string }[] = [];
   wf.setHandler(ownerWorkStartedSignal, (work) => {
     state.quiet = [...(state.quiet ?? []).filter((w) => w.workflowId !== work.workflowId), { ...work, since: new Date().toISOString() }];
   });
-  wf.setHandler(ownerWorkEndedSignal, (end) => void ended.push(end));
+  // Ended: its effects settle first (a rebooted node's HA reports in a little later), then one summary.
+  wf.setHandler(ownerWorkEndedSignal, ({ workflowId, outcome }) => {
+    for (const w of state.quiet ?? []) if (w.workflowId === workflowId) Object.assign(w, { endedAt: new Date().toISOString(), outcome });
+  });
   const quietNow = () => (state.quiet ?? []).filter((w) => Date.now() - Date.parse(w.since) < OWNER_WORK_MAX_MS);
 
-  /** The owner's run ended: it hushes nothing more, and one summary says how the cluster is now. */
-  async function endOwnerWork(end: { workflowId: string; outcome: string }): Promise<void> {
-    const work = state.quiet?.find((w) => w.workflowId === end.workflowId);
-    state.quiet = state.quiet?.filter((w) => w.workflowId !== end.workflowId);
-    if (!work || !state.lastReport) return;
-    const status = effectiveStatus(state.lastReport, quietNow());
-    if (status !== state.status) {
-      state.status = status;
-      state.since = state.lastReport.checkedAt;
-      wf.upsertSearchAttributes([{ key: healthAttribute, value: status }]);
+  /**
+   * Runs that ended stop hushing once what they disturbed is OK again, or OWNER_WORK_SETTLE_MS after their end; then
+   * one summary each with the health of that moment (none after a failure: its own notice said it). Returns whether
+   * a summary went out, which then stands for the change alert of this result.
+   */
+  async function settle(report: HealthReport): Promise<boolean> {
+    let summarised = false;
+    for (const work of [...(state.quiet ?? [])]) {
+      if (!work.endedAt) continue;
+      const settled = report.facts.filter((f) => work.facts.includes(f.name)).every((f) => f.status === 'OK');
+      if (work.outcome !== 'failed' && !settled && Date.now() - Date.parse(work.endedAt) < OWNER_WORK_SETTLE_MS) continue;
+      state.quiet = state.quiet?.filter((w) => w !== work);
+      if (work.outcome === 'failed') continue;
+      await deliver(summaryAlert(report, work, work.outcome ?? 'ended', report.checkedAt));
+      summarised = true;
     }
-    // A failed run has sent its own notice, with the state it left.
-    if (end.outcome !== 'failed') await deliver(summaryAlert(state.lastReport, work, end.outcome, state.since ?? state.lastReport.checkedAt));
+    return summarised;
   }
 
   async function deliver(alert: Alert): Promise<void> {
@@ -148,15 +156,21 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
   for (let handled = 0; handled < RESULTS_PER_RUN;) {
     const remindMs = notify ? durationMs(notify.remind) : durationMs('6h');
     const dueIn = state.status && state.status !== 'OK' && state.lastAlertAt ? Date.parse(state.lastAlertAt) + remindMs - Date.now() : null;
-    const got = await wf.condition(() => inbox.length > 0 || ended.length > 0, dueIn === null ? '3650 days' : Math.max(dueIn, 1), {
+    const got = await wf.condition(() => inbox.length > 0, dueIn === null ? '3650 days' : Math.max(dueIn, 1), {
       summary: dueIn === null ? 'next health result' : `next health result or the reminder`,
     });
-    if (ended.length > 0) {
-      await endOwnerWork(ended.shift()!);
-      continue;
-    }
     if (!got) {
-      if (state.lastReport) await deliver(alertFor('reminder', state.lastReport, state.status, state.since ?? state.lastReport.checkedAt));
+      if (state.lastReport)
+        await deliver(
+          alertFor(
+            'reminder',
+            state.lastReport,
+            state.status,
+            state.since ?? state.lastReport.checkedAt,
+            state.status ?? state.lastReport.status,
+            quietNow().flatMap((w) => w.facts),
+          ),
+        );
       continue;
     }
     const result = inbox.shift()!;
@@ -165,6 +179,7 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
     await redeliver();
     const previous = state.status;
     state.lastReport = result.report;
+    const summarised = await settle(result.report);
     // A repair, maintenance or drill in progress: what it declared it disturbs is recorded, not paged.
     const status = effectiveStatus(result.report, quietNow());
     if (status !== 'UNKNOWN') state.unknownSince = null;
@@ -177,8 +192,9 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
     state.status = status;
     state.since = status === 'UNKNOWN' ? (state.unknownSince ?? result.report.checkedAt) : result.report.checkedAt;
     wf.upsertSearchAttributes([{ key: healthAttribute, value: state.status }]);
-    // The first result alerts only when it is bad; later ones on every change.
-    if (previous !== null || state.status !== 'OK') await deliver(alertFor('change', result.report, previous, state.since));
+    // The first result alerts only when it is bad; later ones on every change (a summary just sent said it already).
+    const hushed = quietNow().flatMap((w) => w.facts);
+    if ((previous !== null || state.status !== 'OK') && !summarised) await deliver(alertFor('change', result.report, previous, state.since, status, hushed));
   }
   // Results that arrived meanwhile go along with the state.
   await wf.continueAsNew<typeof clusterHealth>(cluster, state);

@@ -33,17 +33,28 @@ export interface Alert {
   workflowId?: string;
 }
 
-export function alertFor(kind: AlertKind, report: HealthReport, previous: Health | null, since: string): Alert {
+/**
+ * The alert for a report. While the owner's own run is in progress, status is what pages (src/health/quiet.ts) and
+ * the facts it disturbs (hushed) are left out of the problems.
+ */
+export function alertFor(
+  kind: AlertKind,
+  report: HealthReport,
+  previous: Health | null,
+  since: string,
+  status: Health = report.status,
+  hushed: readonly string[] = [],
+): Alert {
   return {
     version: 1,
     kind,
     cluster: report.cluster,
-    status: report.status,
+    status,
     previous,
     since,
-    summary: report.summary,
+    summary: status === report.status ? report.summary : `PVE-TWONODE ${status} - ${report.cluster} (${hushed.join(', ')}: the owner's own run)`,
     checkedAt: report.checkedAt,
-    problems: report.facts.filter((f) => f.status !== 'OK').map((f) => `${f.status} ${f.name}: ${f.reason.split('\n')[0]}`),
+    problems: report.facts.filter((f) => f.status !== 'OK' && !hushed.includes(f.name)).map((f) => `${f.status} ${f.name}: ${f.reason.split('\n')[0]}`),
   };
 }
 
