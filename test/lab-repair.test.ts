@@ -9,17 +9,13 @@
  * and in `clusters`.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { healthCheck } from '../activities/health-check';
 import type { ClusterConfig } from '../src/config/schema';
-import type { Alert } from '../src/health/alerts';
 import type { Health } from '../src/health/report';
-import { buildLabCluster } from './helpers/guard';
+import { buildLabCluster, webhookFor } from './helpers/guard';
 import { loadConfig } from '../src/config/load';
 import { LAB_DIR, audit, freshLab, inHost as inHostText, labAsync, labUnavailable } from './helpers/lab';
 import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
@@ -32,6 +28,13 @@ async function healthBecomes(config: ClusterConfig, want: Health, timeoutMs = 90
     if (report.status === want) return;
     if (Date.now() > deadline) assert.fail(`still ${report.summary}`);
   }
+}
+
+/** The guard's health state says this (the query needs the worker, which runs). */
+async function healthSays(want: Health): Promise<boolean> {
+  const health = cli(PORT, 'health', 'labclu');
+  await exited(health);
+  return health.output().startsWith(`PVE-TWONODE ${want} `);
 }
 
 /** Audit lines of a host received since `from` (an index into its log) that match. */
@@ -110,18 +113,8 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
 
   it('a re-setup whose setup fails after the remove: report and notice say the cluster has no QDevice and the way back, which then works', async () => {
     // The owner's phone: a webhook on this machine, named in a copy of the config the repair runs from.
-    const alerts: Alert[] = [];
-    const receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => (alerts.push(JSON.parse(body) as Alert), res.end()));
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const notified = join(LAB_DIR, 'cluster-notified.yaml');
-    writeFileSync(
-      notified,
-      `${readFileSync(path, 'utf8')}\nnotify:\n  webhook: { url: "http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook" }\n`,
-    );
+    const phone = await webhookFor(path, 'cluster-notified');
+    const notified = phone.configPath;
     try {
       await labAsync('fault', 'pve2', 'qdevice-certs', 'on');
       await healthBecomes(config, 'CRITICAL');
@@ -133,8 +126,8 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
       assert.match(failed.output(), /corosync-qnetd-certutil: can't write the NSS database/, "the setup's own words");
       assert.equal(since('pve1', marks, /^pvecm qdevice remove$/).length, 1);
       assert.doesNotMatch(inHostText('pve1', 'cat /etc/pve/corosync.conf'), /host: 10\.213\.7\.13/, 'the report tells the truth: no device left');
-      const notice = alerts.find((a) => a.kind === 'run-failed');
-      assert.ok(notice, `a run-failed notice (got ${alerts.map((a) => a.kind).join(', ') || 'none'})`);
+      const notice = phone.received.map((r) => r.alert).find((a) => a.kind === 'run-failed');
+      assert.ok(notice, `a run-failed notice (got ${phone.received.map((r) => r.alert.kind).join(', ') || 'none'})`);
       assert.match(notice.problems[0], /NO QDevice now .*Way back: .*pve-twonode repair qdevice \/\S+\/cluster-notified\.yaml/s);
 
       // The way back the notice gives: mend the VM, repair again (a setup only: nothing is left to remove).
@@ -148,7 +141,7 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
       assert.equal(await exited(check), 0, check.output());
     } finally {
       await labAsync('fault', 'qnetd', 'qnetd-signing-broken', 'off').catch(() => undefined);
-      receiver.close();
+      phone.close();
     }
   });
 
@@ -268,10 +261,25 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
     assert.doesNotMatch(output, /WAITING FOR APPROVAL/);
   });
 
-  it('drill: pve1 (it runs vm:100) powered off hard, pve2 takes over, pve1 back; the recovery time kept', async () => {
+  it('drill: pve1 (it runs vm:100) powered off hard, pve2 takes over, pve1 back; the recovery time kept; the guard pages nothing of it, one summary', async () => {
+    // The guard watches throughout, as it would on a real cluster: the drill is the owner's own work.
+    const phone = await webhookFor(path, 'cluster-guarded');
+    const guard = cli(PORT, 'guard', phone.configPath, '--every', '5s');
+    assert.equal(await exited(guard), 0, guard.output());
+    for (let i = 0; i < 60 && !(await healthSays('OK')); i++) await delay(1_000);
     const started = Date.now();
     const run = cli(PORT, 'drill', path, '--auto-approve');
     assert.equal(await exited(run), 0, run.output());
+    for (let i = 0; i < 120 && !phone.received.some((r) => r.alert.kind === 'summary'); i++) await delay(1_000);
+    const deleted = cli(PORT, 'guard', phone.configPath, '--delete');
+    await exited(deleted);
+    phone.close();
+    assert.deepEqual(
+      phone.received.map((r) => `${r.alert.kind}:${r.alert.status}`),
+      ['summary:OK'],
+      `a node off in the drill paged nobody; one summary once it settled (got ${phone.received.map((r) => r.alert.summary).join(' | ')})`,
+    );
+    assert.match(phone.received[0].alert.summary, /the failover drill ended \(passed\); the cluster is OK/);
     const recovery = /failover recovery time: (\d+\.\d) s/.exec(run.output())?.[1];
     assert.ok(recovery, run.output());
     console.log(`# drill: ${((Date.now() - started) / 1000).toFixed(1)} s wall, recovery ${recovery} s (down_for ${config.failover.down_for})`);
