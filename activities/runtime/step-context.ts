@@ -217,8 +217,15 @@ export class SshStepContext implements StepContext {
         this.note({ waitingFor: what, elapsedMs });
         const asleep = Date.now();
         const pause = Math.min(options.intervalMs ?? WAIT_POLL_MS, timeoutMs - elapsedMs);
-        const nap = activity ? activity.sleep(pause) : sleep(pause);
-        await (events ? Promise.race([nap, events.next()]) : nap);
+        // The nap's timer is cleared whichever ends the wait first (an event, the nap, the activity's cancellation):
+        // Context.sleep's timer outlives a race it lost and held the process open for up to intervalMs.
+        const wake = new AbortController();
+        const nap = sleep(pause, undefined, { signal: wake.signal }).catch(() => undefined);
+        try {
+          await Promise.race([nap, ...(events ? [events.next()] : []), ...(activity ? [activity.cancelled] : [])]);
+        } finally {
+          wake.abort();
+        }
         waits.sleptMs += Date.now() - asleep;
       }
     } finally {
