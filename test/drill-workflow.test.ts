@@ -120,4 +120,27 @@ describe('failover drill workflow (time-skipping server)', () => {
       ['failoverObserve', 'failoverPower:on', 'failoverRestore'],
     );
   });
+
+  it('a drill nobody approves ends after a day with a notice, nothing powered; the next one runs', async () => {
+    const { worker, stages, calls } = await drill();
+    const taskQueue = (worker.options as { taskQueue: string }).taskQueue;
+    const workflowId = drillIdFor(randomUUID());
+    await worker.runUntil(async () => {
+      const handle = await suite.env.client.workflow.start('failoverDrill', { taskQueue, workflowId, args: [config] });
+      const report = (await handle.result()) as DrillReport;
+      assert.deepEqual([report.outcome, report.progress.endedReason], ['rejected', 'rejected at drill: nobody approved drill within 1d; nothing was done']);
+      const { startTime, closeTime } = await handle.describe();
+      assert.equal(Math.round(((closeTime?.getTime() ?? 0) - startTime.getTime()) / 3600_000), 24, 'a day, not ten years');
+      assert.deepEqual(stages(), ['failoverPrepare'], 'no power cut');
+      assert.ok(
+        calls.some((c) => /^sendAlertTo:webhook:run-expired:nobody approved drill within 1d/.test(c)),
+        calls.filter((c) => c.startsWith('send')).join('\n'),
+      );
+      // The Schedule's next drill (overlap SKIP) is not blocked: the same id starts again and waits at its gate.
+      const next = await suite.env.client.workflow.start('failoverDrill', { taskQueue, workflowId, args: [config] });
+      await suite.env.sleep('1h');
+      assert.equal((await next.query(progressQuery)).awaiting?.gate, 'drill');
+      await next.terminate('test done');
+    });
+  });
 });

@@ -16,8 +16,11 @@ import { validateInput } from './validate-input';
 
 type DrillStep = 'drill';
 
+/** A drill nobody approves ends after a day (unless approvals.timeout says otherwise): the next scheduled one runs. */
+export const DRILL_GATE_TIMEOUT = '1d';
+
 /** A node off: every fact that reads it or counts its vote is the drill's own doing; the qnetd VM is not. */
-const DRILL_DISTURBS = { run: 'the failover drill', facts: STEP_NAMES.filter((name) => name !== qnetd.name) };
+const DRILL_DISTURBS = { run: 'the failover drill', facts: STEP_NAMES.filter((name) => name !== qnetd.name), gateTimeout: DRILL_GATE_TIMEOUT };
 
 export interface DrillReport {
   outcome: 'passed' | 'refused' | 'rejected';

@@ -5,6 +5,7 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { ClusterConfig } from '../src/config/schema';
+import { durationMs } from '../src/duration';
 import { runFailedAlert } from '../src/health/alerts';
 import {
   approveSignal,
@@ -24,10 +25,17 @@ const NO_NOTICE_WHEN_ANSWERED = 'no-notice-when-answered';
 const NOTIFY_RUN_FAILURE = 'notify-run-failure';
 const OWNER_WORK_QUIET = 'owner-work-quiet';
 
+const GATE_TIMEOUT = 'day2-gate-timeout';
+
 /** What the run disturbs once approved (health facts by step name), so the guard does not page the owner's own work. */
 export interface Disturbs {
   run: string;
   facts: string[];
+  /**
+   * How long its gates wait when cluster.yaml sets no approvals.timeout (a scheduled drill: a day, so one nobody
+   * answers never blocks the next); none: as long as it takes.
+   */
+  gateTimeout?: string;
 }
 
 /** A gate was rejected; the run ends as rejected (not failed). */
@@ -62,7 +70,7 @@ export class GatedRun<N extends string> {
     if (ask) this.progress.awaitGate(step, gate, instruction);
     // Tell the person, unless the approval comes at once; never holds up the run.
     if (ask && this.config.notify) announceGate(this.config.notify, { cluster, gate, instruction, workflowId: wf.workflowInfo().workflowId }, answered);
-    await wf.condition(answered, '3650 days', { summary: `approval of ${gate}` });
+    await this.waitForAnswer(step, gate, instruction, answered);
     const reason = this.rejections.get(gate);
     if (reason !== undefined) {
       this.progress.end(step, 'rejected', `rejected at ${gate}: ${reason}`);
@@ -70,6 +78,34 @@ export class GatedRun<N extends string> {
     }
     this.progress.gateOpened(step, `approved: ${gate}`);
     await this.declareQuiet();
+  }
+
+  /**
+   * approvals.timeout and on_timeout apply to these gates as to the guide's; without it, the run's own gateTimeout (a
+   * drill's day). A gate nobody answered in time is rejected with that reason, and the owner is told.
+   */
+  private async waitForAnswer(step: N, gate: string, instruction: string, answered: () => boolean): Promise<void> {
+    const { timeout: configured, on_timeout } = this.config.approvals;
+    const timeout = configured ?? this.disturbs?.gateTimeout;
+    if (!timeout || !wf.patched(GATE_TIMEOUT)) {
+      await wf.condition(answered, '3650 days', { summary: `approval of ${gate}` });
+      return;
+    }
+    while (!(await wf.condition(answered, durationMs(timeout), { summary: `approval of ${gate} (${timeout})` }))) {
+      if (configured && on_timeout === 'remind') {
+        this.progress.note(step, `REMINDER: waiting since ${this.progress.data.awaiting?.since}. ${instruction}`);
+        continue;
+      }
+      const reason = `nobody approved ${gate} within ${timeout}; nothing was done`;
+      this.rejections.set(gate, reason);
+      const notify = this.config.notify;
+      if (notify) {
+        const { workflowId } = wf.workflowInfo();
+        const alert = runFailedAlert(this.config.cluster.name, this.disturbs?.run ?? gate, reason, new Date().toISOString(), workflowId, 'run-expired');
+        for (const f of (await alertEach(notify, alert)).failed) wf.log.warn(`could not tell the owner on ${f.channel} that ${gate} expired: ${f.error}`);
+      }
+      return;
+    }
   }
 
   /** Tells the cluster's guard (if it runs) what this run disturbs from now on; a cluster with no guard: nothing to do. */

@@ -11,10 +11,10 @@ export function channelsOf(notify: NotifyConfig): NotifyChannel[] {
 }
 
 /**
- * A change of the cluster's health, a reminder while not OK, a repair, maintenance or drill run that failed, or the
- * summary when such a run (during which what it disturbs did not page) ended.
+ * A change of the cluster's health, a reminder while not OK, a repair, maintenance or drill run that failed or whose
+ * gate nobody answered in time, or the summary when such a run (during which what it disturbs did not page) ended.
  */
-export type AlertKind = 'change' | 'reminder' | 'run-failed' | 'summary';
+export type AlertKind = 'change' | 'reminder' | 'run-failed' | 'run-expired' | 'summary';
 
 export interface Alert {
   version: 1;
@@ -62,15 +62,23 @@ export function alertFor(
  * A day-2 run (repair, maintenance, drill) that failed: always sent, whatever the guard last said (a CRITICAL
  * cluster whose repair failed has changed nothing the guard would announce). The problems say the state the run left.
  */
-export function runFailedAlert(cluster: string, run: string, reason: string, at: string, workflowId: string): Alert {
+export function runFailedAlert(
+  cluster: string,
+  run: string,
+  reason: string,
+  at: string,
+  workflowId: string,
+  kind: Extract<AlertKind, 'run-failed' | 'run-expired'> = 'run-failed',
+): Alert {
   return {
     version: 1,
-    kind: 'run-failed',
+    kind,
     cluster,
-    status: 'CRITICAL',
+    // A run that expired changed nothing: worth a look, not a page at night.
+    status: kind === 'run-failed' ? 'CRITICAL' : 'WARNING',
     previous: null,
     since: at,
-    summary: `pve-twonode ${cluster}: ${run} failed`,
+    summary: `pve-twonode ${cluster}: ${run} ${kind === 'run-failed' ? 'failed' : 'expired: nobody approved it'}`,
     checkedAt: at,
     problems: [reason],
     workflowId,
@@ -110,7 +118,7 @@ export function noticeTitle(notice: Alert | GateNotice): string {
 }
 
 export function alertTitle(alert: Alert): string {
-  if (alert.kind === 'run-failed' || alert.kind === 'summary') return alert.summary;
+  if (alert.kind === 'run-failed' || alert.kind === 'run-expired' || alert.kind === 'summary') return alert.summary;
   const what =
     alert.kind === 'reminder' ? `still ${alert.status} since ${alert.since}` : alert.previous ? `${alert.previous} -> ${alert.status}` : alert.status;
   return `pve-twonode ${alert.cluster}: ${what}`;
