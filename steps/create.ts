@@ -48,6 +48,9 @@ async function halfJoined(ctx: StepContext, config: ClusterConfig, node1Status: 
   return node2Status === null ? node2.name : null;
 }
 
+// How long delnode is retried while pmxcfs settles after `pvecm expected 1`.
+const HALF_JOIN_DELNODE_MS = 60_000;
+
 export const create = defineStep({
   name: 'create',
   activity: 'create',
@@ -72,10 +75,25 @@ export const create = defineStep({
       const c = createCommands(config);
       await ctx.output(c.halfJoinBackup);
       await ctx.output(c.halfJoinExpected);
-      // delnode's "Could not kill node (error = CS_ERR_NOT_EXIST)" is expected: the node never ran corosync here.
-      const del = await ctx.run(c.halfJoinDelnode);
-      const evidence = exitReport('pvecm delnode', del, 300);
-      ctx.note({ note: evidence });
+      // pmxcfs follows corosync's new quorum seconds later, and delnode refuses until it has (exit 255, seen on the
+      // lab): waited for, then delnode until corosync.conf no longer lists the node; its exit code alone proves nothing.
+      const cfs = await waitForCfsQuorum(ctx, config.nodes[0], config.cluster.name);
+      if (!cfs.quorate)
+        throw postconditionFailed(`after pvecm expected 1, pmxcfs on ${config.nodes[0].name} is still not quorate: ${describeCfs(cfs.last)}; nothing removed`);
+      let evidence = '';
+      const gone = await ctx.waitFor(
+        `${halfJoinedNode} out of corosync.conf`,
+        HALF_JOIN_DELNODE_MS,
+        async () => {
+          // delnode's "Could not kill node (error = CS_ERR_NOT_EXIST)" is expected: the node never ran corosync here.
+          evidence = exitReport('pvecm delnode', await ctx.run(c.halfJoinDelnode), 300);
+          ctx.note({ note: evidence });
+          const listed = parseCorosyncConf(await ctx.output(c.corosyncConf)).nodes.some((n) => n.name === halfJoinedNode);
+          return listed ? undefined : true;
+        },
+        { intervalMs: 2_000 },
+      );
+      if (!gone) throw postconditionFailed(`${config.nodes[0].name}'s corosync.conf still lists ${halfJoinedNode} after pvecm delnode: ${evidence}`);
       return {
         changes: [
           `${halfJoinedNode} taken out of ${config.nodes[0].name}'s node list: a join that failed half-way had left it there, never a member (pvecm expected 1; pvecm delnode ${halfJoinedNode})`,
