@@ -285,7 +285,8 @@ describe('a join that fails half-way on the real pvecm', { skip: labUnavailable(
     const create = await run(steps.create);
     assert.equal(create.outcome, 'done');
     assert.match(create.message, /pve2 taken out of pve1's node list: a join that failed half-way/);
-    assert.equal(audit('pve1').filter((c) => c === 'pvecm delnode pve2').length, 1);
+    // Once, or again while pmxcfs still refuses it right after `pvecm expected 1` (exit 255, seen in a full run).
+    assert.ok(audit('pve1').filter((c) => c === 'pvecm delnode pve2').length >= 1, 'pvecm delnode ran');
     assert.match(inHost('pve1', 'cat /root/corosync.conf.pve-twonode-*.bak'), /name: pve2/, 'the half-joined corosync.conf kept');
     assert.doesNotMatch(inHost('pve1', 'cat /etc/pve/corosync.conf'), /name: pve2/);
     // No override left behind (delnode made one node expect one vote), so the join runs afresh and no cfs lock is stale.
