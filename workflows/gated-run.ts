@@ -17,6 +17,7 @@ import {
   type ApproveInput,
   type RejectInput,
 } from './messages';
+import { failureMessage } from './failure-message';
 import { alertEach, announceGate } from './notify-each';
 import { healthStateIdFor, ownerWorkEndedSignal, ownerWorkStartedSignal } from './health-messages';
 import { Progress, type RunProgress } from './progress';
@@ -98,22 +99,21 @@ export class GatedRun<N extends string> {
       }
       const reason = `nobody approved ${gate} within ${timeout}; nothing was done`;
       this.rejections.set(gate, reason);
-      const notify = this.config.notify;
-      if (notify) {
-        const { workflowId } = wf.workflowInfo();
-        const alert = runFailedAlert(this.config.cluster.name, this.disturbs?.run ?? gate, reason, new Date().toISOString(), workflowId, 'run-expired');
-        for (const f of (await alertEach(notify, alert)).failed) wf.log.warn(`could not tell the owner on ${f.channel} that ${gate} expired: ${f.error}`);
-      }
+      await this.tellOwner(this.disturbs?.run ?? gate, reason, 'run-expired');
       return;
     }
+  }
+
+  /** The cluster's guard (its health state), which may not run: a signal to it that fails is ignored. */
+  private guard() {
+    return wf.getExternalWorkflowHandle(healthStateIdFor(this.config.cluster.name));
   }
 
   /** Tells the cluster's guard (if it runs) what this run disturbs from now on; a cluster with no guard: nothing to do. */
   private async declareQuiet(): Promise<void> {
     if (!this.disturbs || this.quietDeclared || !wf.patched(OWNER_WORK_QUIET)) return;
     this.quietDeclared = true;
-    await wf
-      .getExternalWorkflowHandle(healthStateIdFor(this.config.cluster.name))
+    await this.guard()
       .signal(ownerWorkStartedSignal, { workflowId: wf.workflowInfo().workflowId, ...this.disturbs })
       .catch(() => undefined);
   }
@@ -124,8 +124,7 @@ export class GatedRun<N extends string> {
     this.quietDeclared = false;
     // Also after a cancel: the guard must not stay hushed.
     await wf.CancellationScope.nonCancellable(() =>
-      wf
-        .getExternalWorkflowHandle(healthStateIdFor(this.config.cluster.name))
+      this.guard()
         .signal(ownerWorkEndedSignal, { workflowId: wf.workflowInfo().workflowId, outcome })
         .catch(() => undefined),
     );
@@ -143,8 +142,7 @@ export class GatedRun<N extends string> {
    * config file it was started from in its advice. Rethrows, so the run ends failed.
    */
   async failed(err: unknown, run: string): Promise<never> {
-    const cause = err instanceof wf.ActivityFailure && err.cause ? err.cause : err;
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = failureMessage(err);
     const step = this.progress.data.currentStep;
     const state = this.progress.data.state;
     // Cancelled anywhere (at a gate too) or failed in an activity: the step and the run say so.
@@ -152,15 +150,23 @@ export class GatedRun<N extends string> {
     else if (err instanceof wf.ActivityFailure && step && this.progress.step(step).state !== 'failed') this.progress.end(step, 'failed', reason);
     this.keepReport();
     await this.endQuiet(wf.isCancellation(err) ? 'cancelled' : 'failed');
-    const notify = this.config.notify;
-    if (notify && !wf.isCancellation(err) && wf.patched(NOTIFY_RUN_FAILURE)) {
+    if (this.config.notify && !wf.isCancellation(err) && wf.patched(NOTIFY_RUN_FAILURE)) {
       const configPath = wf.workflowInfo().memo?.[configPathMemoKey];
-      const said = (this.progress.data.endedReason ?? reason).replaceAll('<cluster.yaml>', typeof configPath === 'string' ? configPath : '<cluster.yaml>');
-      const info = wf.workflowInfo();
-      const delivery = await alertEach(notify, runFailedAlert(this.config.cluster.name, run, said, new Date().toISOString(), info.workflowId));
-      for (const f of delivery.failed) wf.log.warn(`could not tell the owner on ${f.channel} that ${run} failed: ${f.error}`);
+      await this.tellOwner(
+        run,
+        (this.progress.data.endedReason ?? reason).replaceAll('<cluster.yaml>', typeof configPath === 'string' ? configPath : '<cluster.yaml>'),
+      );
     }
     throw err;
+  }
+
+  /** A run that failed or expired, on every channel of notify:; a channel that cannot take it is only logged. */
+  private async tellOwner(run: string, reason: string, kind: 'run-failed' | 'run-expired' = 'run-failed'): Promise<void> {
+    const notify = this.config.notify;
+    if (!notify) return;
+    const alert = runFailedAlert(this.config.cluster.name, run, reason, new Date().toISOString(), wf.workflowInfo().workflowId, kind);
+    for (const f of (await alertEach(notify, alert)).failed)
+      wf.log.warn(`could not tell the owner on ${f.channel} that ${run} ${kind === 'run-failed' ? 'failed' : 'expired'}: ${f.error}`);
   }
 
   /** Keeps the final progress in the memo, however the run ends. */

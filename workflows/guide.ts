@@ -17,6 +17,7 @@ import {
   type ApproveInput,
   type RejectInput,
 } from './messages';
+import { failureMessage } from './failure-message';
 import { announceGate } from './notify-each';
 import { powerCycleTest } from './power-cycle';
 import { stepActivity } from './step-activity';
@@ -176,11 +177,6 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
  */
 function keepFinalReport(progress: RunProgress): void {
   if (wf.patched(FINAL_REPORT_MEMO)) wf.upsertMemo({ [finalReportMemoKey]: progress });
-}
-
-function failureMessage(err: unknown): string {
-  const cause = err instanceof wf.ActivityFailure ? err.cause : err;
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /** Every activity failure carries { attempt, facts } (activities/runtime/to-failure.ts); a timeout has none. */

@@ -8,6 +8,7 @@ import type { Activities } from '../activities';
 import type { GateToAnnounce } from '../activities/notify';
 import type { NotifyConfig } from '../src/config/schema';
 import { channelsOf, type Alert, type NotifyChannel } from '../src/health/alerts';
+import { failureMessage } from './failure-message';
 import { alertDelivery } from './policies';
 
 const { sendAlertTo } = wf.proxyActivities<Activities>({ ...alertDelivery, summary: 'notify: a health alert, one channel' });
@@ -21,17 +22,12 @@ export interface Delivery {
   failed: { channel: NotifyChannel; error: string }[];
 }
 
-function causeOf(err: unknown): string {
-  const cause = err instanceof wf.ActivityFailure && err.cause ? err.cause : err;
-  return cause instanceof Error ? cause.message : String(cause);
-}
-
 async function each(channels: NotifyChannel[], send: (channel: NotifyChannel) => Promise<unknown>): Promise<Delivery> {
   const results = await Promise.allSettled(channels.map((channel) => send(channel)));
   const delivery: Delivery = { delivered: [], failed: [] };
   results.forEach((r, i) => {
     if (r.status === 'fulfilled') delivery.delivered.push(channels[i]);
-    else delivery.failed.push({ channel: channels[i], error: causeOf(r.reason) });
+    else delivery.failed.push({ channel: channels[i], error: failureMessage(r.reason) });
   });
   return delivery;
 }
@@ -50,7 +46,7 @@ export const GATE_NOTICE_GRACE = '10s';
  */
 export function announceGate(notify: NotifyConfig, gate: GateToAnnounce, answered: () => boolean): void {
   if (!wf.patched(NOTICE_PER_CHANNEL)) {
-    void sendGateNotice(notify, gate).catch((err: unknown) => wf.log.warn(`could not send the notice for gate ${gate.gate}: ${causeOf(err)}`));
+    void sendGateNotice(notify, gate).catch((err: unknown) => wf.log.warn(`could not send the notice for gate ${gate.gate}: ${failureMessage(err)}`));
     return;
   }
   void (async () => {
