@@ -10,7 +10,7 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/duration';
-import { alertFor, type Alert } from '../src/health/alerts';
+import { alertFor, type Alert, type NotifyChannel } from '../src/health/alerts';
 import { withConfigPath, type Health, type HealthReport } from '../src/health/report';
 import { alertDelivery } from './policies';
 import { effectiveStatus, summaryAlert } from '../src/health/quiet';
@@ -52,7 +52,7 @@ export async function clusterHealthCheck(config: ClusterConfig, configPath?: str
   return report.status;
 }
 
-const channelSettings = (notify: NonNullable<HealthResult['notify']>, channel: 'webhook' | 'ntfy') => JSON.stringify(notify[channel] ?? null);
+const channelSettings = (notify: NonNullable<HealthResult['notify']>, channel: NotifyChannel) => JSON.stringify(notify[channel] ?? null);
 
 /**
  * A delivery into the record: the channels that took it join `delivered`; those that failed (now) are owed, with the
@@ -101,7 +101,10 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
   async function settle(report: HealthReport): Promise<boolean> {
     let summarised = false;
     for (const work of [...(state.quiet ?? [])]) {
-      if (!work.endedAt) continue;
+      // One that never said it ended no longer hushes (quietNow) and leaves the state, so `health` stops listing it.
+      const expired = Date.now() - Date.parse(work.since) >= OWNER_WORK_MAX_MS;
+      if (expired) state.quiet = state.quiet?.filter((w) => w !== work);
+      if (expired || !work.endedAt) continue;
       const settled = report.facts.filter((f) => work.facts.includes(f.name)).every((f) => f.status === 'OK');
       if (work.outcome !== 'failed' && !settled && Date.now() - Date.parse(work.endedAt) < OWNER_WORK_SETTLE_MS) continue;
       state.quiet = state.quiet?.filter((w) => w !== work);
