@@ -10,14 +10,12 @@ import * as failoverStages from './failover';
 import { stepActivities } from './guide-steps';
 import { readOnlyPass } from './read-only-pass';
 import { healthCheck } from './health-check';
-import { pingHeartbeat, sendAlert, sendAlertTo, sendGateNotice, sendGateNoticeTo } from './notify';
+import { pingHeartbeat, sendAlertTo, sendGateNoticeTo } from './notify';
 
 /** The activities with fixed names and signatures; each guide step's activity is a StepActivities entry. */
 export type Activities = typeof failoverStages & {
   readOnlyPass: typeof readOnlyPass;
   healthCheck: typeof healthCheck;
-  sendAlert: typeof sendAlert;
-  sendGateNotice: typeof sendGateNotice;
   sendAlertTo: typeof sendAlertTo;
   sendGateNoticeTo: typeof sendGateNoticeTo;
   pingHeartbeat: typeof pingHeartbeat;
@@ -36,8 +34,6 @@ export function createActivities(steps: readonly AnyStep[] = GUIDE_STEPS): Activ
     ...failoverStages,
     readOnlyPass,
     healthCheck,
-    sendAlert,
-    sendGateNotice,
     sendAlertTo,
     sendGateNoticeTo,
     pingHeartbeat,

@@ -5,7 +5,7 @@
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { NotifyConfig } from '../src/config/schema';
-import { channelsOf, noticeTitle, NTFY_PRIORITY, phoneBody, type Alert, type GateNotice, type NotifyChannel } from '../src/health/alerts';
+import { noticeTitle, NTFY_PRIORITY, phoneBody, type Alert, type GateNotice, type NotifyChannel } from '../src/health/alerts';
 import { noticeLink, temporalSettings } from '../src/temporal/connection';
 import { resolveSecret } from '../src/secrets';
 import { healthStateIdFor } from '../workflows/health-messages';
@@ -92,15 +92,3 @@ export async function pingHeartbeat(url: string): Promise<void> {
   await classified(request('the heartbeat URL', url, { method: 'GET' }));
 }
 
-/**
- * Activities of runs started before alerts went out one channel per activity: every channel in one activity, whose
- * retry re-sends them all. Kept for those runs only (workflows/health.ts, workflows/gated-run.ts: patches).
- */
-export async function sendAlert(notify: NotifyConfig, alert: Alert): Promise<string[]> {
-  for (const channel of channelsOf(notify)) await sendAlertTo(channel, notify, alert);
-  return channelsOf(notify);
-}
-export async function sendGateNotice(notify: NotifyConfig, gate: GateToAnnounce): Promise<string[]> {
-  for (const channel of channelsOf(notify)) await sendGateNoticeTo(channel, notify, gate);
-  return channelsOf(notify);
-}

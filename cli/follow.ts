@@ -1,7 +1,7 @@
 /** `watch` and `start --follow`: live progress until the run ends, optionally approving each gate as it comes. */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { GuideHandle } from './start';
-import { approveSignal } from '../workflows/messages';
+import { approveUpdate } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
 import { readRun } from './read-run';
 import { changedLines, renderTable, type Heartbeat } from './view';
@@ -23,7 +23,7 @@ export async function follow(handle: GuideHandle, options: { autoApprove?: boole
     const gate = progress.awaiting?.gate;
     if (options.autoApprove && gate && !approved.has(gate)) {
       approved.add(gate);
-      await handle.signal(approveSignal, { step: gate });
+      await handle.executeUpdate(approveUpdate, { args: [{ gate }] });
       console.log(`auto-approved: ${gate}`);
     }
     // Not running any more: failed or terminated before the progress caught up.

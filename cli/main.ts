@@ -9,7 +9,8 @@ import { readyKeys } from './worker-keys';
 import { RunAlreadyActiveError, startGuide, type GuideHandle } from './start';
 import { TASK_QUEUE, connectClient, temporalSettings } from '../src/temporal/connection';
 import { ALL_GATES, isGate } from '../workflows/gates';
-import { approveSignal, rejectSignal, workflowIdFor } from '../workflows/messages';
+import { workflowIdFor } from '../workflows/messages';
+import { answerGate } from './answer-gate';
 import type { RunProgress } from '../workflows/progress';
 import { follow } from './follow';
 import { planFor, renderPlan } from './plan';
@@ -29,6 +30,7 @@ import { listRuns, newestRunId, RUN_KIND_NAMES, type RunKind } from './runs';
 import { DRILL_GATE, DRILL_GATES, MAINTENANCE_GATES, MOVE_QNETD_GATE, REPAIR_GATES, day2WorkflowIdFor } from '../workflows/repair-messages';
 import { deleteDrillSchedule, runningDrillId, scheduleDrill, startDrill } from './drill';
 import { listClusters } from './clusters';
+import { drillRecords, renderDrillRecords } from './drills';
 import { EVERY } from './schedules';
 import { durationMs } from '../src/duration';
 
@@ -346,37 +348,21 @@ program
 
 program
   .command('approve <cluster> <gate>')
-  .description(`let a waiting step go ahead; gates: ${EVERY_GATE.join(', ')}`)
+  .description(`let the step waiting at a gate go ahead; gates: ${EVERY_GATE.join(', ')}`)
   .action(async (cluster: string, gate: string) => {
     requireGate(gate);
-    const handle = await handleFor(cluster, gate);
-    // A signal needs no worker: the approval waits in the history for the next one.
-    const progress = await readRun(handle).then(
-      (run) => run.progress,
-      (err: unknown) => {
-        if (err instanceof CliError && err.exitCode === EXIT.noWorker) return null;
-        throw err;
-      },
-    );
-    await handle.signal(approveSignal, { step: gate });
-    if (!progress) console.log(`approved ${gate}; no worker is running, so the run goes on once one starts: pve-twonode worker`);
-    else
-      console.log(
-        progress.awaiting?.gate === gate
-          ? `approved ${gate}`
-          : `approved ${gate} in advance (the run is not waiting for it now; it is ${progress.state}${progress.awaiting ? `, waiting for ${progress.awaiting.gate}` : ''})`,
-      );
+    const answered = await answerGate(await handleFor(cluster, gate), gate);
+    console.log(`approved ${answered.gate}`);
   });
 
 program
   .command('reject <cluster> <gate>')
-  .description('refuse a waiting step; the run ends as rejected with the reason')
+  .description('refuse the step waiting at a gate; the run ends as rejected with the reason')
   .requiredOption('--reason <text>', 'why (kept in the history and the report)')
   .action(async (cluster: string, gate: string, opts: { reason: string }) => {
     requireGate(gate);
-    const handle = await handleFor(cluster, gate);
-    await handle.signal(rejectSignal, { step: gate, reason: opts.reason });
-    console.log(`rejected ${gate}: ${opts.reason}`);
+    const answered = await answerGate(await handleFor(cluster, gate), gate, opts.reason);
+    console.log(`rejected ${answered.gate}: ${opts.reason}`);
   });
 
 program
@@ -411,6 +397,19 @@ program
     if (opts.json) console.log(JSON.stringify(rows, null, 2));
     else if (rows.length === 0) console.log(`no runs for cluster ${cluster} on ${where().address} namespace ${where().namespace}`);
     else for (const r of rows) console.log(`${r.kind.padEnd(12)} ${r.status.padEnd(11)} started ${r.started}  ${r.workflowId}`);
+  });
+
+program
+  .command('drills <config>')
+  .description('the failover tests the cluster keeps on record (read-only over SSH), then the drill runs Temporal knows and how each ended')
+  .option('--json', 'the record and the runs as JSON')
+  .action(async (file: string, opts: { json?: boolean }) => {
+    const config = configOrExit(file);
+    // The record is on the cluster: it is listed even when no Temporal server answers.
+    const client = await connectClient().catch((err: unknown) => explainTemporalError(err, where()) ?? (err as Error));
+    const records = await drillRecords(config, client instanceof Error ? null : client);
+    if (opts.json) return console.log(JSON.stringify(records, null, 2));
+    console.log(renderDrillRecords(config, records, client instanceof Error ? `drill runs not listed: ${client.message}` : null));
   });
 
 program

@@ -55,7 +55,6 @@ async function checkApi(ctx: StepContext, config: ClusterConfig): Promise<string
 export const joinPrereqs = defineStep({
   name: 'join-prereqs',
   activity: 'joinPrereqs',
-  addedIn: 'step-join-prereqs',
   kind: 'quick',
   acts: "use_ssh: node 2's `id_rsa` authorised on node 1, node 1's pinned host key in node 2's known_hosts (backups kept); api: nothing",
   verifiedBy: "use_ssh: node 2 logs in to node 1 in BatchMode; api: node 1's port 8006 serves the certificate `join.fingerprint` names",

@@ -1,9 +1,10 @@
 /**
- * Both approval paths open a gate on a real dev server: Temporal's own CLI (as the UI's signal dialog sends it) and
- * ours. And a run started with Temporal's CLI (as from the UI) with a broken config ends before any activity.
+ * Every approval path opens a gate on a real dev server: Temporal's own CLI (a signal, as the first clients sent it;
+ * an Update, as the UI's dialog sends one) and ours; a gate the run is not waiting at is refused at once. And a run started with Temporal's CLI (as from the UI) with a broken config ends before any activity.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { mockActivities } from './helpers/mock-activities';
 import { cli, exited, startDevServer, stop, type Proc } from './helpers/processes';
 
 const PORT = 17733;
+const execFileAsync = promisify(execFile);
 const address = `127.0.0.1:${PORT}`;
 
 function temporalSignal(workflowId: string, name: string, input: unknown): void {
@@ -79,6 +81,43 @@ describe('approvals on a real dev server', () => {
     });
     assert.equal(result.outcome, 'rejected');
     assert.equal(result.progress.endedReason, 'rejected at create: not today');
+  });
+
+  it('refuses at once a gate the run is not waiting at (unknown, not its own, later), listing its gates; the Update from `temporal workflow update` opens it', async () => {
+    const config = testConfig({ cluster: { name: 'refusals' }, approvals: { steps: ['create', 'join'] }, failover: { enabled: false } });
+    const { impl, calls } = mockActivities();
+    const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowsPath: require.resolve('../workflows'), activities: impl });
+    const result = await worker.runUntil(async () => {
+      const handle = await startGuide(client, config);
+      await waitForGate(handle, 'create');
+      const refused = async (gate: string, want: RegExp) => {
+        const approve = cli(PORT, 'approve', 'refusals', gate);
+        assert.equal(await exited(approve), 2, approve.output());
+        assert.match(approve.output(), want);
+      };
+      await refused('nonsense', /^unknown gate "nonsense"; one of: preflight, hosts, /);
+      await refused('qdevice', /^refused by pve-twonode-refusals: "qdevice" is not a gate of the guide: it waits for create; its gates: create, join\n$/);
+      await refused('join', /^refused by pve-twonode-refusals: "join" is not asked now: it waits for create; its gates: create, join\n$/);
+      // Not spawnSync: the worker answering the Update runs in this process.
+      const update = (input: unknown) =>
+        execFileAsync(temporalCliPath(), [
+          ...['workflow', 'update', 'execute', '--address', address, '--workflow-id', handle.workflowId],
+          ...['--name', 'approveGate', '--input', JSON.stringify(input)],
+        ]);
+      await assert.rejects(update({ gate: 'crate' }), (err: { stderr: string }) => {
+        assert.match(err.stderr, /\\?"crate\\?" is not a gate of the guide: it waits for create; its gates: create, join \(type: GateRefused/);
+        return true;
+      });
+      assert.ok(!calls.includes('create'), 'nothing refused opened a gate');
+      await update({ gate: 'create' });
+      await waitForGate(handle, 'join');
+      const reject = cli(PORT, 'reject', 'refusals', 'join', '--reason', 'wrong node');
+      assert.equal(await exited(reject), 0, reject.output());
+      return handle.result();
+    });
+    assert.equal(result.outcome, 'rejected');
+    assert.equal(result.progress.endedReason, 'rejected at join: wrong node');
+    assert.ok(calls.includes('create') && !calls.includes('join'));
   });
 
   it('a broken config started with `temporal workflow start` fails with the field errors before any activity', { timeout: 60_000 }, async () => {

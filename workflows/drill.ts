@@ -11,7 +11,7 @@ import type { ClusterConfig } from '../src/config/schema';
 import { GatedRun, Rejected } from './gated-run';
 import { powerCycleTest } from './power-cycle';
 import type { RunProgress } from './progress';
-import { DRILL_GATE, drillPowerGate } from './repair-messages';
+import { DRILL_GATE, DRILL_GATES, drillPowerGate } from './repair-messages';
 import { validateInput } from './validate-input';
 
 type DrillStep = 'drill';
@@ -20,7 +20,7 @@ type DrillStep = 'drill';
 export const DRILL_GATE_TIMEOUT = '1d';
 
 /** A node off: every fact that reads it or counts its vote is the drill's own doing; the qnetd VM is not. */
-const DRILL_DISTURBS = { run: 'the failover drill', facts: STEP_NAMES.filter((name) => name !== qnetd.name), gateTimeout: DRILL_GATE_TIMEOUT };
+const DRILL_DISTURBS = STEP_NAMES.filter((name) => name !== qnetd.name);
 
 export interface DrillReport {
   outcome: 'passed' | 'refused' | 'rejected';
@@ -32,7 +32,12 @@ export interface DrillReport {
 export async function failoverDrill(config: ClusterConfig): Promise<DrillReport> {
   validateInput(config);
   const step: DrillStep = 'drill';
-  const run = new GatedRun<DrillStep>(config, [{ step, hosts: config.nodes.map((n) => n.name), needsApproval: true }], DRILL_DISTURBS);
+  const run = new GatedRun<DrillStep>(config, [{ step, hosts: config.nodes.map((n) => n.name), needsApproval: true }], {
+    run: 'the failover drill',
+    gates: DRILL_GATES,
+    disturbs: DRILL_DISTURBS,
+    gateTimeout: DRILL_GATE_TIMEOUT,
+  });
   const { progress } = run;
   const finish = async (outcome: DrillReport['outcome']): Promise<DrillReport> => ({
     outcome,
@@ -47,8 +52,6 @@ export async function failoverDrill(config: ClusterConfig): Promise<DrillReport>
       step,
       progress,
       again: true,
-      typedFacts: () => true,
-      powerOnAfterFailure: () => true,
       confirmPower: (action, _node, what) => run.gate(step, drillPowerGate(action), what),
       beforePowerOff: (t) =>
         run.gate(
@@ -68,7 +71,6 @@ export async function failoverDrill(config: ClusterConfig): Promise<DrillReport>
       progress.end(step, 'failed', `refused: ${cause.message}`);
       return finish('refused');
     }
-    progress.end(step, wf.isCancellation(err) ? 'cancelled' : 'failed', cause?.message ?? String(err));
-    return run.failed(err, 'the failover drill');
+    return run.failed(err);
   }
 }

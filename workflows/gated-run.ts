@@ -1,20 +1,30 @@
 /**
- * What every day-2 workflow (a repair, maintenance) shares with the guide's shape: the `progress` query, the
- * approve/reject signals, approval gates that notify (cluster.yaml notify:) and wait without end, and the final
- * progress kept in the memo so watch, status and report read it with no worker.
+ * The one engine of every run that waits for a person (the guide, repairs, maintenance, drills): the `progress`
+ * query, approve/reject as Updates that refuse a gate the run is not waiting for (and as the first clients' signals),
+ * gates that notify (cluster.yaml notify:), remind or expire per approvals.timeout / on_timeout, cancellation and
+ * rejection said in the progress, the state published to search attributes and the UI, the guard told what the run
+ * disturbs, the owner told when a run fails or expires, and the final progress kept in the memo so watch, status and
+ * report read it with no worker.
  */
 import * as wf from '@temporalio/workflow';
 import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/duration';
 import { runFailedAlert } from '../src/health/alerts';
+import type { FailureDetails, StepResult } from '../src/step-kit/result';
 import {
   approveSignal,
+  approveUpdate,
   clusterNameAttribute,
   configPathMemoKey,
+  currentStepAttribute,
   finalReportMemoKey,
   progressQuery,
   rejectSignal,
+  rejectUpdate,
+  runStateAttribute,
   type ApproveInput,
+  type GateAnswer,
+  type GateAnswered,
   type RejectInput,
 } from './messages';
 import { failureMessage } from './failure-message';
@@ -22,56 +32,114 @@ import { alertEach, announceGate } from './notify-each';
 import { healthStateIdFor, ownerWorkEndedSignal, ownerWorkStartedSignal } from './health-messages';
 import { Progress, type RunProgress } from './progress';
 
-const NO_NOTICE_WHEN_ANSWERED = 'no-notice-when-answered';
-const NOTIFY_RUN_FAILURE = 'notify-run-failure';
-const OWNER_WORK_QUIET = 'owner-work-quiet';
-
-const GATE_TIMEOUT = 'day2-gate-timeout';
-
-/** What the run disturbs once approved (health facts by step name), so the guard does not page the owner's own work. */
-export interface Disturbs {
+export interface GatedRunOptions {
+  /** The run in words, for the owner's notices: "the guide", "repair qdevice". */
   run: string;
-  facts: string[];
+  /** Every gate this run may ask: an approval of any other is refused, and the refusal lists these. */
+  gates: readonly string[];
+  /** Health facts (step names) the run disturbs once approved: the guard does not page them. Unset: the guard is not told. */
+  disturbs?: string[];
   /**
    * How long its gates wait when cluster.yaml sets no approvals.timeout (a scheduled drill: a day, so one nobody
-   * answers never blocks the next); none: as long as it takes.
+   * answers never blocks the next); unset: as long as it takes.
    */
   gateTimeout?: string;
 }
 
-/** A gate was rejected; the run ends as rejected (not failed). */
+/** A gate was rejected (or expired); the run ends as rejected, not failed. */
 export class Rejected extends Error {}
 
 export class GatedRun<N extends string> {
   readonly progress: Progress<N>;
   private readonly approved = new Set<string>();
   private readonly rejections = new Map<string, string>();
-
   private quietDeclared = false;
+  private published = { step: '', state: '' };
 
   constructor(
     private readonly config: ClusterConfig,
     steps: { step: N; hosts: string[]; needsApproval: boolean }[],
-    private readonly disturbs?: Disturbs,
+    private readonly options: GatedRunOptions,
   ) {
-    this.progress = new Progress<N>(config.cluster.name, steps);
+    this.progress = new Progress<N>(config.cluster.name, steps, () => this.publish());
     wf.setHandler(progressQuery, () => this.progress.data as unknown as RunProgress);
-    wf.setHandler(approveSignal, (input: ApproveInput) => void this.approved.add(typeof input === 'string' ? input : input.step));
-    wf.setHandler(rejectSignal, (input: RejectInput) => void this.rejections.set(input.step, input.reason ?? 'no reason given'));
+    wf.setHandler(approveUpdate, (answer: GateAnswer) => this.answer(answer, 'approved'), {
+      validator: (answer: GateAnswer) => this.validate(answer, 'approved'),
+    });
+    wf.setHandler(rejectUpdate, (answer: GateAnswer) => this.answer(answer, 'rejected'), {
+      validator: (answer: GateAnswer) => this.validate(answer, 'rejected'),
+    });
+    wf.setHandler(approveSignal, (input: ApproveInput) =>
+      this.signalled(typeof input === 'string' ? input : input.step, () => this.approved.add(this.gateOf(input))),
+    );
+    wf.setHandler(rejectSignal, (input: RejectInput) => this.signalled(input.step, () => this.rejections.set(input.step, input.reason ?? 'no reason given')));
     wf.upsertSearchAttributes([{ key: clusterNameAttribute, value: config.cluster.name }]);
+    this.publish();
   }
 
-  /** Waits for `approve <cluster> <gate>`; a rejection ends the step and throws Rejected. */
+  private gateOf(input: ApproveInput): string {
+    return typeof input === 'string' ? input : input.step;
+  }
+
+  /** A signal (old clients) cannot be refused: an answer for a gate this run never asks is logged and dropped. */
+  private signalled(gate: string, record: () => void): void {
+    if (this.options.gates.includes(gate)) record();
+    else wf.log.warn(`ignored an answer for "${gate}": not a gate of ${this.options.run} (${this.options.gates.join(', ')})`);
+  }
+
+  /** The Update validator: only the gate the run waits at now, so the caller hears at once what it can approve. */
+  private validate(answer: GateAnswer, as: GateAnswered['answer']): void {
+    const awaiting = this.progress.data.awaiting?.gate;
+    const gate = typeof answer?.gate === 'string' ? answer.gate : '';
+    if (as === 'rejected' && !answer.reason?.trim()) throw refused('a rejection needs a reason (--reason)');
+    if (gate && gate === awaiting) return;
+    const now = awaiting ? `it waits for ${awaiting}` : `it waits for no approval now (${this.progress.data.state})`;
+    const known = this.options.gates.includes(gate) ? `"${gate}" is not asked now` : `"${gate}" is not a gate of ${this.options.run}`;
+    throw refused(`${known}: ${now}; its gates: ${this.options.gates.join(', ') || 'none'}`);
+  }
+
+  private answer(answer: GateAnswer, as: GateAnswered['answer']): GateAnswered {
+    if (as === 'approved') this.approved.add(answer.gate);
+    else this.rejections.set(answer.gate, answer.reason ?? 'no reason given');
+    return { gate: answer.gate, step: this.progress.data.currentStep ?? '', answer: as };
+  }
+
+  /** The run's state where people look: search attributes (only when they change) and the UI's current details. */
+  private publish(): void {
+    const { currentStep, state } = this.progress.data;
+    const step = currentStep ?? 'none';
+    if (step !== this.published.step || state !== this.published.state) {
+      this.published = { step, state };
+      wf.upsertSearchAttributes([
+        { key: currentStepAttribute, value: step },
+        { key: runStateAttribute, value: state },
+      ]);
+    }
+    const current = currentStep ? this.progress.step(currentStep) : null;
+    wf.setCurrentDetails(current ? `**${current.step}** (${current.state}) on ${current.hosts.join(', ')}: ${current.message}` : `run ${state}`);
+  }
+
+  /**
+   * Waits for approve <cluster> <gate>: says so in the progress, notifies unless answered at once, reminds or expires
+   * per approvals.timeout. A rejection (or expiry) ends the step and throws Rejected; a cancel here says that nothing
+   * of the step ran. Once approved, the guard is told what the run disturbs.
+   */
   async gate(step: N, gate: string, what: string): Promise<void> {
     const cluster = this.config.cluster.name;
     const instruction = `${what}; approve with: pve-twonode approve ${cluster} ${gate}`;
     const answered = () => this.approved.has(gate) || this.rejections.has(gate);
-    // An approval or rejection sent ahead of the gate needs no notice (runs before this patch sent one anyway).
-    const ask = !answered() || !wf.patched(NO_NOTICE_WHEN_ANSWERED);
-    if (ask) this.progress.awaitGate(step, gate, instruction);
-    // Tell the person, unless the approval comes at once; never holds up the run.
-    if (ask && this.config.notify) announceGate(this.config.notify, { cluster, gate, instruction, workflowId: wf.workflowInfo().workflowId }, answered);
-    await this.waitForAnswer(step, gate, instruction, answered);
+    try {
+      if (!answered()) {
+        this.progress.awaitGate(step, gate, instruction);
+        // Tell the person, unless the approval comes at once; never holds up the run.
+        const notice = { cluster, gate, instruction, workflowId: wf.workflowInfo().workflowId };
+        if (this.config.notify) announceGate(this.config.notify, notice, answered);
+        await this.waitForAnswer(step, gate, instruction, answered);
+      }
+    } catch (err) {
+      if (wf.isCancellation(err)) this.progress.end(step, 'cancelled', `cancelled at the ${gate} gate; nothing of ${step} ran`);
+      throw err;
+    }
     const reason = this.rejections.get(gate);
     if (reason !== undefined) {
       this.progress.end(step, 'rejected', `rejected at ${gate}: ${reason}`);
@@ -82,25 +150,43 @@ export class GatedRun<N extends string> {
   }
 
   /**
-   * approvals.timeout and on_timeout apply to these gates as to the guide's; without it, the run's own gateTimeout (a
-   * drill's day). A gate nobody answered in time is rejected with that reason, and the owner is told.
+   * approvals.timeout, or the run's own gateTimeout: on_timeout remind notes it in the progress and notifies again;
+   * otherwise the gate is rejected with that reason and the owner is told. Neither set: it waits as long as it takes
+   * (a decade-long timer: only a timer carries a summary for the UI).
    */
   private async waitForAnswer(step: N, gate: string, instruction: string, answered: () => boolean): Promise<void> {
     const { timeout: configured, on_timeout } = this.config.approvals;
-    const timeout = configured ?? this.disturbs?.gateTimeout;
-    if (!timeout || !wf.patched(GATE_TIMEOUT)) {
-      await wf.condition(answered, '3650 days', { summary: `approval of ${gate}` });
-      return;
-    }
-    while (!(await wf.condition(answered, durationMs(timeout), { summary: `approval of ${gate} (${timeout})` }))) {
+    const timeout = configured ?? this.options.gateTimeout;
+    const summary = `approval of ${gate}${timeout ? ` (${timeout})` : ''}`;
+    while (!(await wf.condition(answered, timeout ? durationMs(timeout) : '3650 days', { summary }))) {
+      if (!timeout) continue;
       if (configured && on_timeout === 'remind') {
         this.progress.note(step, `REMINDER: waiting since ${this.progress.data.awaiting?.since}. ${instruction}`);
+        if (this.config.notify)
+          announceGate(this.config.notify, { cluster: this.config.cluster.name, gate, instruction, workflowId: wf.workflowInfo().workflowId }, answered);
         continue;
       }
       const reason = `nobody approved ${gate} within ${timeout}; nothing was done`;
       this.rejections.set(gate, reason);
-      await this.tellOwner(this.disturbs?.run ?? gate, reason, 'run-expired');
+      await this.tellOwner(reason, 'run-expired');
       return;
+    }
+  }
+
+  /**
+   * A step of the run: behind its gate when given, then the body; the progress says how it ended (done, failed with
+   * the activity's attempts, cancelled with what finished). Throws what the body threw.
+   */
+  async step(step: N, gate: string | null, what: string, body: () => Promise<StepResult>): Promise<void> {
+    if (gate) await this.gate(step, gate, what);
+    this.progress.start(step, gate ? 'running' : what);
+    try {
+      this.progress.finish(step, await body());
+    } catch (err) {
+      if (wf.isCancellation(err)) this.progress.end(step, 'cancelled', `cancelled during ${step}; the host command in flight finished, nothing after it ran`);
+      else if (!(err instanceof Rejected) && this.progress.step(step).state !== 'failed')
+        this.progress.end(step, 'failed', failureMessage(err), failureAttempts(err));
+      throw err;
     }
   }
 
@@ -109,12 +195,13 @@ export class GatedRun<N extends string> {
     return wf.getExternalWorkflowHandle(healthStateIdFor(this.config.cluster.name));
   }
 
-  /** Tells the cluster's guard (if it runs) what this run disturbs from now on; a cluster with no guard: nothing to do. */
+  /** Tells the cluster's guard (if it runs) what this run disturbs from now on. */
   private async declareQuiet(): Promise<void> {
-    if (!this.disturbs || this.quietDeclared || !wf.patched(OWNER_WORK_QUIET)) return;
+    const { disturbs, run } = this.options;
+    if (!disturbs || this.quietDeclared) return;
     this.quietDeclared = true;
     await this.guard()
-      .signal(ownerWorkStartedSignal, { workflowId: wf.workflowInfo().workflowId, ...this.disturbs })
+      .signal(ownerWorkStartedSignal, { workflowId: wf.workflowInfo().workflowId, run, facts: disturbs })
       .catch(() => undefined);
   }
 
@@ -141,19 +228,19 @@ export class GatedRun<N extends string> {
    * told on every channel, whatever the guard last said: the notice carries the state the run left, with the
    * config file it was started from in its advice. Rethrows, so the run ends failed.
    */
-  async failed(err: unknown, run: string): Promise<never> {
+  async failed(err: unknown): Promise<never> {
     const reason = failureMessage(err);
     const step = this.progress.data.currentStep;
     const state = this.progress.data.state;
-    // Cancelled anywhere (at a gate too) or failed in an activity: the step and the run say so.
-    if (wf.isCancellation(err) && state !== 'cancelled') this.progress.end(step, 'cancelled', `cancelled${step ? ` during ${step}` : ''}`);
-    else if (err instanceof wf.ActivityFailure && step && this.progress.step(step).state !== 'failed') this.progress.end(step, 'failed', reason);
+    // Cancelled anywhere or failed in an activity: the step and the run say so.
+    if (wf.isCancellation(err)) {
+      if (state !== 'cancelled') this.progress.end(step, 'cancelled', `cancelled${step ? ` during ${step}` : ''}`);
+    } else if (state !== 'failed') this.progress.end(step && this.progress.step(step).state !== 'failed' ? step : null, 'failed', reason);
     this.keepReport();
     await this.endQuiet(wf.isCancellation(err) ? 'cancelled' : 'failed');
-    if (this.config.notify && !wf.isCancellation(err) && wf.patched(NOTIFY_RUN_FAILURE)) {
+    if (!wf.isCancellation(err)) {
       const configPath = wf.workflowInfo().memo?.[configPathMemoKey];
       await this.tellOwner(
-        run,
         (this.progress.data.endedReason ?? reason).replaceAll('<cluster.yaml>', typeof configPath === 'string' ? configPath : '<cluster.yaml>'),
       );
     }
@@ -161,9 +248,10 @@ export class GatedRun<N extends string> {
   }
 
   /** A run that failed or expired, on every channel of notify:; a channel that cannot take it is only logged. */
-  private async tellOwner(run: string, reason: string, kind: 'run-failed' | 'run-expired' = 'run-failed'): Promise<void> {
+  private async tellOwner(reason: string, kind: 'run-failed' | 'run-expired' = 'run-failed'): Promise<void> {
     const notify = this.config.notify;
     if (!notify) return;
+    const { run } = this.options;
     const alert = runFailedAlert(this.config.cluster.name, run, reason, new Date().toISOString(), wf.workflowInfo().workflowId, kind);
     for (const f of (await alertEach(notify, alert)).failed)
       wf.log.warn(`could not tell the owner on ${f.channel} that ${run} ${kind === 'run-failed' ? 'failed' : 'expired'}: ${f.error}`);
@@ -174,4 +262,16 @@ export class GatedRun<N extends string> {
     wf.upsertMemo({ [finalReportMemoKey]: this.progress.data });
     return this.progress.data;
   }
+}
+
+/** An Update's refusal: the caller's mistake, never worth retrying. */
+function refused(message: string): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({ message, type: 'GateRefused', nonRetryable: true });
+}
+
+/** Every activity failure carries { attempt, facts } (activities/runtime/to-failure.ts); a timeout has none. */
+function failureAttempts(err: unknown): number {
+  const cause = err instanceof wf.ActivityFailure ? err.cause : undefined;
+  const details = cause instanceof wf.ApplicationFailure ? (cause.details?.[0] as Partial<FailureDetails> | undefined) : undefined;
+  return details?.attempt ?? 1;
 }

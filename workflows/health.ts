@@ -33,10 +33,7 @@ const { healthCheck } = wf.proxyActivities<Activities>({
   retry: { maximumAttempts: 2, initialInterval: '5s' },
   summary: 'read-only health check of all three hosts',
 });
-// Runs from before alerts went out one channel per activity (the ALERT_PER_CHANNEL patch) replay this one.
-const { sendAlert } = wf.proxyActivities<Activities>(alertDelivery);
 const { pingHeartbeat } = wf.proxyActivities<Activities>({ ...alertDelivery, summary: 'notify.heartbeat_url: this check completed' });
-const ALERT_PER_CHANNEL = 'alert-per-channel';
 
 /**
  * One scheduled check: run it, hand the result to the cluster's health state, then tell the push monitor the guard
@@ -120,17 +117,10 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
     state.lastAlertAt = at;
     if (!notify) {
       state.alerts.push({ at, alert, delivered: [], error: 'no notify section in cluster.yaml' });
-    } else if (wf.patched(ALERT_PER_CHANNEL)) {
+    } else {
       const entry: AlertRecord = { at, alert, delivered: [] };
       record(entry, await alertEach(notify, alert), notify);
       state.alerts.push(entry);
-    } else {
-      try {
-        state.alerts.push({ at, alert, delivered: await sendAlert(notify, alert) });
-      } catch (err) {
-        const cause = err instanceof wf.ActivityFailure && err.cause ? err.cause.message : String(err);
-        state.alerts.push({ at, alert, delivered: [], error: cause });
-      }
     }
     state.alerts.splice(0, Math.max(0, state.alerts.length - KEEP_ALERTS));
   }
@@ -187,7 +177,7 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
     const status = effectiveStatus(result.report, quietNow());
     if (status !== 'UNKNOWN') state.unknownSince = null;
     if (status === previous) continue;
-    if (status === 'UNKNOWN' && wf.patched('unknown-grace')) {
+    if (status === 'UNKNOWN') {
       state.unknownSince ??= result.report.checkedAt;
       const heldMs = Date.parse(result.report.checkedAt) - Date.parse(state.unknownSince);
       if (heldMs < durationMs(notify?.unknown_after ?? DEFAULT_UNKNOWN_AFTER)) continue;

@@ -1,6 +1,9 @@
-/** Signals, query and search attributes of the guide workflow; payloads are plain JSON so the Temporal UI and CLI can send them. */
+/**
+ * Updates, signals, query and search attributes of every gated run (the guide, repairs, maintenance, drills); payloads
+ * are plain JSON so the Temporal UI and CLI can send them.
+ */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { RunProgress } from './progress';
 import { healthAttribute } from './health-messages';
 
@@ -12,8 +15,31 @@ export interface RejectInput {
   reason?: string;
 }
 
+/**
+ * The signals of the first clients: still handled, for runs and clients of any age, but they cannot say no; an
+ * unknown gate is only logged by the workflow.
+ */
 export const approveSignal = defineSignal<[ApproveInput]>('approve');
 export const rejectSignal = defineSignal<[RejectInput]>('reject');
+
+/** `{"gate":"join"}`; `reason` is required to reject. */
+export interface GateAnswer {
+  gate: string;
+  reason?: string;
+}
+/** What the run did with the answer: the gate and the step it opens or ends. */
+export interface GateAnswered {
+  gate: string;
+  step: string;
+  answer: 'approved' | 'rejected';
+}
+
+/**
+ * approve and reject as Updates: the run's validator refuses, to the caller and at once, a gate the run is not
+ * waiting for (naming the one it waits for, and every gate it may ask), so a typo is never an approval held for later.
+ */
+export const approveUpdate = defineUpdate<GateAnswered, [GateAnswer]>('approveGate');
+export const rejectUpdate = defineUpdate<GateAnswered, [GateAnswer]>('rejectGate');
 export const progressQuery = defineQuery<RunProgress>('progress');
 
 export const clusterNameAttribute = defineSearchAttributeKey('PveCluster', SearchAttributeType.KEYWORD);

@@ -45,10 +45,7 @@ export async function repairMoveQnetd(config: ClusterConfig): Promise<MoveQnetdR
       ...PREPARE.map((step) => ({ step: step.name, hosts: step.hosts(config), needsApproval: false })),
       { step: moveQnetd.name, hosts: moveQnetd.hosts(config), needsApproval: true },
     ],
-    {
-      run: 'repair move-qnetd',
-      facts: [qdevicePrereqs.name, qdevice.name],
-    },
+    { run: 'repair move-qnetd', gates: [MOVE_QNETD_GATE], disturbs: [qdevicePrereqs.name, qdevice.name] },
   );
   const { progress } = run;
   const finish = async (outcome: MoveQnetdReport['outcome']): Promise<MoveQnetdReport> => ({ outcome, progress: await run.close(outcome) });
@@ -67,22 +64,14 @@ export async function repairMoveQnetd(config: ClusterConfig): Promise<MoveQnetdR
       return finish('already');
     }
     // The new VM made ready as the guide makes one: nothing about the cluster changes yet.
-    for (const step of PREPARE) {
-      progress.start(step.name, `preparing ${config.qdevice.name}`);
-      progress.finish(step.name, await stepActivity(step, config)(config));
-    }
+    for (const step of PREPARE) await run.step(step.name, null, `preparing ${config.qdevice.name}`, () => stepActivity(step, config)(config));
     const old = where.from && where.from !== config.qdevice.ip ? `; ${where.from} is left as it is (not contacted)` : '';
-    await run.gate(
-      moveQnetd.name,
-      MOVE_QNETD_GATE,
-      `${to} is ready; move the QDevice from ${from}: pvecm qdevice remove + setup ${config.qdevice.ip} --force${old}`,
-    );
-    progress.start(moveQnetd.name, 'running');
-    progress.finish(moveQnetd.name, await stepActivity(moveQnetd, config)(config));
+    const what = `${to} is ready; move the QDevice from ${from}: pvecm qdevice remove + setup ${config.qdevice.ip} --force${old}`;
+    await run.step(moveQnetd.name, MOVE_QNETD_GATE, what, () => stepActivity(moveQnetd, config)(config));
     progress.complete();
     return finish('moved');
   } catch (err) {
     if (err instanceof Rejected) return finish('rejected');
-    return run.failed(err, 'repair move-qnetd');
+    return run.failed(err);
   }
 }

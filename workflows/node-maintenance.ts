@@ -38,10 +38,7 @@ export async function nodeMaintenance(config: ClusterConfig, node: string, actio
       { step: 'check', hosts: [config.nodes[0].name], needsApproval: false },
       { step, hosts: [config.nodes[0].name], needsApproval: true },
     ],
-    {
-      run: `maintenance ${action} for ${node}`,
-      facts: [ha.name, replication.name],
-    },
+    { run: `maintenance ${action} for ${node}`, gates: [step], disturbs: [ha.name, replication.name] },
   );
   const { progress } = run;
   const finish = async (outcome: MaintenanceReport['outcome']): Promise<MaintenanceReport> => ({ outcome, progress: await run.close(outcome) });
@@ -58,14 +55,17 @@ export async function nodeMaintenance(config: ClusterConfig, node: string, actio
       progress.complete();
       return finish('already');
     }
-    await run.gate(step, step, action === 'on' ? `move ${node}'s HA guests to the other node and keep it in maintenance` : `take ${node} out of maintenance`);
-    progress.start(step, 'running');
     const acts = wf.proxyActivities<Activities>({ ...clusterStep, summary: `${step}: ${node}` });
-    progress.finish(step, await (action === 'on' ? acts.maintenanceOnStep(config, node) : acts.maintenanceOffStep(config, node)));
+    await run.step(
+      step,
+      step,
+      action === 'on' ? `move ${node}'s HA guests to the other node and keep it in maintenance` : `take ${node} out of maintenance`,
+      () => (action === 'on' ? acts.maintenanceOnStep(config, node) : acts.maintenanceOffStep(config, node)),
+    );
     progress.complete();
     return finish('done');
   } catch (err) {
     if (err instanceof Rejected) return finish('rejected');
-    return run.failed(err, `maintenance ${action} for ${node}`);
+    return run.failed(err);
   }
 }

@@ -13,9 +13,6 @@ import { alertDelivery } from './policies';
 
 const { sendAlertTo } = wf.proxyActivities<Activities>({ ...alertDelivery, summary: 'notify: a health alert, one channel' });
 const { sendGateNoticeTo } = wf.proxyActivities<Activities>({ ...alertDelivery, summary: 'notify: a gate waits for approval, one channel' });
-// Runs started before the notices went out per channel replay their one all-channels activity.
-const { sendGateNotice } = wf.proxyActivities<Activities>({ ...alertDelivery, summary: 'notify: a gate waits for approval' });
-const NOTICE_PER_CHANNEL = 'notice-per-channel';
 
 export interface Delivery {
   delivered: NotifyChannel[];
@@ -45,10 +42,6 @@ export const GATE_NOTICE_GRACE = '10s';
  * holds up the run, a failure is only logged.
  */
 export function announceGate(notify: NotifyConfig, gate: GateToAnnounce, answered: () => boolean): void {
-  if (!wf.patched(NOTICE_PER_CHANNEL)) {
-    void sendGateNotice(notify, gate).catch((err: unknown) => wf.log.warn(`could not send the notice for gate ${gate.gate}: ${failureMessage(err)}`));
-    return;
-  }
   void (async () => {
     if (await wf.condition(answered, GATE_NOTICE_GRACE, { summary: `approval of ${gate.gate} before its notice goes out` })) return;
     const delivery = await each(channelsOf(notify), (channel) => sendGateNoticeTo(channel, notify, gate));

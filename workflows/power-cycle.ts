@@ -14,9 +14,6 @@ import { failoverStage, quickStep } from './policies';
 import type { PowerAction } from './gates';
 import type { Progress } from './progress';
 
-type LegacyPrepare = { target?: FailoverTarget | null };
-type LegacyObserve = { recoveryMs?: number };
-
 export interface PowerCycle<N extends string> {
   step: N;
   progress: Progress<N>;
@@ -24,10 +21,6 @@ export interface PowerCycle<N extends string> {
   again: boolean;
   /** A person powers the node (failover.power_off|on without a command): waits for their confirmation. */
   confirmPower(action: PowerAction, node: string, what: string): Promise<void>;
-  /** Whether the stages return typed facts (false only when replaying the guide's oldest histories). */
-  typedFacts(): boolean;
-  /** Whether a node left off by a failed observation is powered on again before the failure ends the run. */
-  powerOnAfterFailure(): boolean;
   /** The prepared target, before the power cut: a drill asks for its approval here. */
   beforePowerOff?(target: FailoverTarget): Promise<void>;
 }
@@ -40,19 +33,18 @@ export async function powerCycleTest<N extends string>(config: ClusterConfig, ru
     return run.again ? stage.failoverPrepare(config, true) : stage.failoverPrepare(config);
   };
   let prep = await prepare();
-  const typed = run.typedFacts();
-  const targetOf = (p: typeof prep) => (typed ? p.facts.target : (p as LegacyPrepare).target);
-  if (!targetOf(prep)) {
-    const legacyRecovery = (prep.facts as Record<string, unknown>).recoveryMs as number | undefined;
-    progress.data.failoverRecoveryMs = (typed ? prep.facts.previous?.recoveryMs : legacyRecovery) ?? null;
+  if (!prep.facts.target) {
+    progress.data.failoverRecoveryMs = prep.facts.previous?.recoveryMs ?? null;
     return prep;
   }
   if (run.beforePowerOff) {
-    await run.beforePowerOff(targetOf(prep)!);
+    await run.beforePowerOff(prep.facts.target);
     // It may have waited for days: the cluster must still be healthy, and the guest may have moved.
     prep = await prepare();
   }
-  const target = targetOf(prep)!;
+  const target = prep.facts.target;
+  if (!target)
+    throw wf.ApplicationFailure.nonRetryable(`after the approval nothing could be tested: ${prep.message}; nothing was powered off`, 'PreconditionFailed');
   const { victim, survivor } = target;
 
   /** Powers a node off or on by the configured command, or waits for a person to do it; returns when it happened. */
@@ -72,10 +64,10 @@ export async function powerCycleTest<N extends string>(config: ClusterConfig, ru
     observed = await activity(failoverStage, `watch ${survivor} take over ${target.sid}`).failoverObserve(config, target, powerOffAt);
   } catch (err) {
     // The test failed (quorum lost, guest not started): the node must not stay off because of it.
-    if (!wf.isCancellation(err) && run.powerOnAfterFailure()) await power('on', victim);
+    if (!wf.isCancellation(err)) await power('on', victim);
     throw err;
   }
-  const recoveryMs = (typed ? observed.facts.recoveryMs : (observed as LegacyObserve).recoveryMs) ?? -1;
+  const recoveryMs = observed.facts.recoveryMs ?? -1;
   progress.data.failoverRecoveryMs = recoveryMs;
   // Keep the node down for failover.down_for, as the guide's test does, before powering it back on.
   const downMs = durationMs(config.failover.down_for) - (Date.now() - offSince);

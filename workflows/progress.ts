@@ -43,7 +43,12 @@ const now = () => new Date().toISOString();
 export class Progress<N extends string = StepName> {
   readonly data: RunProgress<N>;
 
-  constructor(cluster: string, steps: { step: N; hosts: string[]; needsApproval: boolean }[]) {
+  /** changed: called after every change (the gated run publishes the state to search attributes and the UI). */
+  constructor(
+    cluster: string,
+    steps: { step: N; hosts: string[]; needsApproval: boolean }[],
+    private readonly changed: () => void = () => undefined,
+  ) {
     this.data = {
       cluster,
       state: 'running',
@@ -68,12 +73,14 @@ export class Progress<N extends string = StepName> {
     const s = this.step(step);
     if (s.state === 'pending') s.state = 'waiting-for-approval';
     s.message = instruction;
+    this.changed();
   }
 
   gateOpened(step: N, message: string): void {
     this.data.awaiting = null;
     this.data.state = 'running';
     this.step(step).message = message;
+    this.changed();
   }
 
   start(step: N, message: string): void {
@@ -83,10 +90,12 @@ export class Progress<N extends string = StepName> {
     s.state = 'running';
     s.startedAt ??= now();
     s.message = message;
+    this.changed();
   }
 
   note(step: N, message: string): void {
     this.step(step).message = message;
+    this.changed();
   }
 
   finish(step: N, result: StepResult): void {
@@ -97,6 +106,7 @@ export class Progress<N extends string = StepName> {
     s.message = result.message;
     s.facts = { ...s.facts, ...result.facts };
     s.actions = [...s.actions, ...result.actions];
+    this.changed();
   }
 
   end(step: N | null, state: Extract<StepState, 'failed' | 'rejected' | 'cancelled'>, reason: string, attempts = 0): void {
@@ -110,10 +120,21 @@ export class Progress<N extends string = StepName> {
     this.data.awaiting = null;
     this.data.state = state;
     this.data.endedReason = reason;
+    this.changed();
+  }
+
+  /** A step failed and the run goes on (a repair that did not verify hands over to the next one). */
+  stepFailed(step: N, reason: string): void {
+    const s = this.step(step);
+    s.state = 'failed';
+    s.endedAt = now();
+    s.message = reason;
+    this.changed();
   }
 
   complete(): void {
     this.data.state = 'completed';
     this.data.currentStep = null;
+    this.changed();
   }
 }

@@ -15,7 +15,7 @@ import { INVASIVE_REPAIR, PREPARATIONS, QDEVICE_REPAIRS, type QdeviceRepairName 
 import { GatedRun, Rejected } from './gated-run';
 import { clusterStep, quickStep } from './policies';
 import type { RunProgress } from './progress';
-import { REPAIR_QDEVICE_GATE, RESETUP_GATE } from './repair-messages';
+import { REPAIR_GATES, REPAIR_QDEVICE_GATE, RESETUP_GATE } from './repair-messages';
 import { validateInput } from './validate-input';
 
 type RepairStep = 'diagnose' | QdeviceRepairName;
@@ -36,10 +36,7 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
   const run = new GatedRun<RepairStep>(
     config,
     [{ step: 'diagnose', hosts, needsApproval: false }, ...QDEVICE_REPAIRS.map((r) => ({ step: r.name, hosts: r.hosts(config), needsApproval: true }))],
-    {
-      run: 'repair qdevice',
-      facts: [qnetd.name, qdevicePrereqs.name, qdevice.name],
-    },
+    { run: 'repair qdevice', gates: REPAIR_GATES, disturbs: [qnetd.name, qdevicePrereqs.name, qdevice.name] },
   );
   const { progress } = run;
   const finish = async (outcome: RepairReport['outcome']): Promise<RepairReport> => ({ outcome, progress: await run.close(outcome) });
@@ -89,9 +86,7 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
         const message = err instanceof wf.ActivityFailure && err.cause ? err.cause.message : String(err);
         // A repair that ran and did not verify hands over to the next; anything else (a worker fault) ends the run.
         if (!(err instanceof wf.ActivityFailure) || !(err.cause instanceof wf.ApplicationFailure) || !err.cause.nonRetryable) throw err;
-        progress.end(name, 'failed', message);
-        progress.data.state = 'running';
-        progress.data.endedReason = null;
+        progress.stepFailed(name, message);
         failures.push(`${name}: ${message.split('\n')[0]}`);
       }
     }
@@ -100,6 +95,6 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
     throw wf.ApplicationFailure.nonRetryable(reason, 'RepairFailed');
   } catch (err) {
     if (err instanceof Rejected) return finish('rejected');
-    return run.failed(err, 'repair qdevice');
+    return run.failed(err);
   }
 }

@@ -1,15 +1,12 @@
 /**
  * A workflow's first act: its config checked with the schema the CLI uses. A run started from the Temporal UI or
  * `temporal workflow start` with a broken config ends here, non-retryable, with every bad field named, before any
- * activity is scheduled. Behind a patch, so runs started before it replay unchanged.
+ * activity is scheduled.
  */
 import * as wf from '@temporalio/workflow';
 import { configProblems } from '../src/config/problems';
 
-const VALIDATE_INPUT = 'validate-input';
-
 export function validateInput(config: unknown): void {
-  if (!wf.patched(VALIDATE_INPUT)) return;
   const checked = configProblems(config);
   if ('problems' in checked)
     throw wf.ApplicationFailure.nonRetryable(

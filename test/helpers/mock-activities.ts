@@ -65,7 +65,6 @@ export function mockActivities(
     failoverRestore: step('failoverRestore'),
     readOnlyPass: () => Promise.reject(new Error('the read-only pass is not part of the guide')),
     healthCheck: () => Promise.reject(new Error('the health check is not part of the guide')),
-    sendAlert: () => Promise.reject(new Error('alerts are not part of the guide')),
     // A refusal comes as the failPermanently text of behaviour.maintenanceCheck.
     maintenanceCheck: () => {
       calls.push('maintenanceCheck');
@@ -81,7 +80,6 @@ export function mockActivities(
       calls.push('locateQnetd');
       return Promise.resolve(location);
     },
-    sendGateNotice: () => Promise.reject(new Error('runs started now announce a gate one channel per activity (sendGateNoticeTo)')),
     sendGateNoticeTo: (channel, _notify, gate) => {
       calls.push(`sendGateNotice:${gate.gate}`);
       return Promise.resolve(channel);
