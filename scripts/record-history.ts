@@ -1,127 +1,77 @@
 /**
- * Records a history on the time-skipping server with stand-in activities, into test/histories/: `guide-vN.json`, one
- * complete guide run (every gate approved, failover included); `health-vN.json`, the guard's health state through
- * OK, UNKNOWN, CRITICAL, a reminder and back to OK; the day-2 workflows, every gate approved:
- * `repair-qdevice-vN.json` (a restart that fails, then the re-setup behind its own gate), `maintenance-vN.json` (on),
- * `move-qnetd-vN.json`, `drill-vN.json` (a manual power cut confirmed). Replaying them guards the workflows'
- * determinism: re-record only together with a patched() change, keeping the old history.
+ * Harvests the histories replay tests pin (test/histories/) from real runs on the rehearsal lab: run the lab tier
+ * with PVE_TWONODE_RECORD_HISTORIES=<dir> (every dev server then keeps its database there), then
+ * `npm run record-history -- <dir>`. Each database is opened by a dev server of its own; of every workflow type and
+ * way of ending (completed, rejected, refused, repaired, failed, cancelled, ...) the shortest history is written as
+ * `<workflowType>-<ending>.json`. Real activities, real hosts, failure and rejection paths as the lab tests drive
+ * them; docs/workflow-versions.md says when to record again.
  */
-import { writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import type { History } from '@temporalio/common/lib/proto-utils';
-import type { Health, HealthReport } from '../src/health/report';
-import { EXIT_CODE } from '../src/health/report';
-import { healthResultSignal, healthStateIdFor } from '../workflows/health-messages';
-import { drillIdFor, maintenanceIdFor, moveQnetdIdFor, repairQdeviceIdFor } from '../workflows/repair-messages';
-import { startGuide } from '../cli/start';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
+import { devServerArgs, temporalCliPath } from '../cli/server';
 import { projectRoot } from '../src/paths';
-import { testConfig } from '../test/helpers/config';
-import { answerGates } from '../test/helpers/drive';
-import { mockActivities } from '../test/helpers/mock-activities';
-import { timeSkippingEnv } from '../test/helpers/temporal';
 
-/** The worker every recording runs on: today's workflows, the given stand-in activities, queue `record`. */
-function recordingWorker(env: TestWorkflowEnvironment, activities: object): Promise<Worker> {
-  return Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowsPath: require.resolve('../workflows'), activities });
+const PORT = 19433;
+
+interface Recorded {
+  name: string;
+  events: number;
+  history: History;
 }
 
-async function recordGuide(env: TestWorkflowEnvironment): Promise<History> {
-  const { impl } = mockActivities();
-  const worker = await recordingWorker(env, impl);
-  return worker.runUntil(async () => {
-    const handle = await startGuide(
-      env.client,
-      // notify: set, so the gate notices (patch gate-notice) are in the history too.
-      testConfig({
-        failover: { enabled: true, power_off: { manual: true }, power_on: { command: ['true'] } },
-        notify: { webhook: { url: 'http://127.0.0.1:9/hook' } },
-      }),
-      'record',
-    );
-    await answerGates(handle, { stopAfter: 'failover-power-off' });
-    await handle.result();
-    return handle.fetchHistory();
-  });
+/** How a run ended, in the words its result uses: a completed run's outcome ("rejected", "refused"), else its status. */
+async function endingOf(client: Client, workflowId: string, runId: string, status: string): Promise<string> {
+  if (status !== 'COMPLETED') return status.toLowerCase();
+  const result: unknown = await client.workflow.getHandle(workflowId, runId).result();
+  const outcome = (result as { outcome?: unknown } | null)?.outcome;
+  return typeof outcome === 'string' ? outcome : 'completed';
 }
 
-function healthReport(status: Health): HealthReport {
-  return {
-    version: 1,
-    cluster: 'homelab',
-    status,
-    exitCode: EXIT_CODE[status],
-    summary: `PVE-TWONODE ${status} - homelab`,
-    checkedAt: new Date().toISOString(),
-    wallMs: 2500,
-    facts: [],
-  };
-}
-
-async function recordHealth(env: TestWorkflowEnvironment): Promise<History> {
-  const activities = { sendAlert: () => Promise.resolve(['webhook']) };
-  const worker = await recordingWorker(env, activities);
-  return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start('clusterHealth', { taskQueue: 'record', workflowId: healthStateIdFor('homelab'), args: ['homelab'] });
-    const notify = { webhook: { url: 'http://127.0.0.1:9/hook' }, remind: '6h', unknown_after: '2m' };
-    for (const status of ['OK', 'UNKNOWN', 'UNKNOWN', 'CRITICAL', 'CRITICAL'] as const) {
-      await handle.signal(healthResultSignal, { report: healthReport(status), notify });
-      await env.sleep('1m');
-    }
-    await env.sleep('6h');
-    await handle.signal(healthResultSignal, { report: healthReport('OK'), notify });
-    await env.sleep('1m');
-    const history = await handle.fetchHistory();
-    await handle.terminate('recorded');
-    return history;
-  });
-}
-
-/** A day-2 workflow run to its end with every gate approved as it comes. */
-const DAY2: Record<string, { workflowType: string; workflowId: string; args: unknown[]; behaviour?: Parameters<typeof mockActivities>[0] }> = {
-  'repair-qdevice': {
-    workflowType: 'repairQdevice',
-    workflowId: repairQdeviceIdFor('homelab'),
-    args: [testConfig({ notify: { webhook: { url: 'http://127.0.0.1:9/hook' } } })],
-    behaviour: { repairRestartQdevice: { failPermanently: 'proxmox2 still shows NA,NV,NMW' } },
-  },
-  maintenance: { workflowType: 'nodeMaintenance', workflowId: maintenanceIdFor('homelab'), args: [testConfig(), 'proxmox1', 'on'] },
-  'move-qnetd': { workflowType: 'repairMoveQnetd', workflowId: moveQnetdIdFor('homelab'), args: [testConfig()] },
-  drill: {
-    workflowType: 'failoverDrill',
-    workflowId: drillIdFor('homelab'),
-    args: [testConfig({ failover: { enabled: true, power_off: { manual: true }, power_on: { command: ['true'] } } })],
-  },
-};
-
-async function recordDay2(env: TestWorkflowEnvironment, kind: string): Promise<History> {
-  const { workflowType, workflowId, args, behaviour } = DAY2[kind];
-  const { impl } = mockActivities(behaviour);
-  const worker = await recordingWorker(env, impl);
-  return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(workflowType, { taskQueue: 'record', workflowId, args });
-    await answerGates(handle as never);
-    await handle.result();
-    return handle.fetchHistory();
-  });
-}
-
-async function record(name: string): Promise<void> {
-  const env = await timeSkippingEnv();
-  const kind = name.replace(/-v\d+\.json$/, '');
+async function harvest(dbFile: string, into: Map<string, Recorded>): Promise<void> {
+  const server = spawn(temporalCliPath(), devServerArgs({ port: PORT, dbFile }), { stdio: 'ignore' });
   try {
-    const history = kind === 'health' ? await recordHealth(env) : kind in DAY2 ? await recordDay2(env, kind) : await recordGuide(env);
-    const path = join(projectRoot(), 'test', 'histories', name);
-    writeFileSync(path, `${historyToJSON(history)}\n`);
-    console.log(`wrote ${path} (${history.events?.length} events)`);
+    let connection: Connection | undefined;
+    for (let i = 0; i < 100 && !connection; i++)
+      connection = await Connection.connect({ address: `127.0.0.1:${PORT}` }).catch(() => delay(300).then(() => undefined));
+    if (!connection) throw new Error(`no dev server on ${dbFile}`);
+    const client = new Client({ connection });
+    for await (const run of client.workflow.list()) {
+      const ending = await endingOf(client, run.workflowId, run.runId, run.status.name);
+      const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+      const name = `${run.type}-${ending}`;
+      const events = history.events?.length ?? 0;
+      if (!into.has(name) || into.get(name)!.events > events) into.set(name, { name, events, history });
+    }
+    await connection.close();
   } finally {
-    await env.teardown();
+    server.kill('SIGKILL');
+    await delay(500);
   }
 }
 
-record(process.argv[2] ?? 'guide-v1.json').catch((err) => {
+async function main(dir: string): Promise<void> {
+  const recorded = new Map<string, Recorded>();
+  for (const db of readdirSync(dir).filter((f) => f.endsWith('.db'))) {
+    await harvest(join(dir, db), recorded);
+    console.log(`${db}: ${recorded.size} kinds of run so far`);
+  }
+  for (const r of [...recorded.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(projectRoot(), 'test', 'histories', `${r.name}.json`);
+    writeFileSync(path, `${historyToJSON(r.history)}\n`);
+    console.log(`wrote ${path} (${r.events} events)`);
+  }
+}
+
+const dir = process.argv[2];
+if (!dir) {
+  console.error('usage: npm run record-history -- <dir the lab tier recorded into (PVE_TWONODE_RECORD_HISTORIES)>');
+  process.exit(2);
+}
+main(dir).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 /** The dev server and the worker as real, separate processes, so tests can kill and restart them. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { devServerArgs, temporalCliPath } from '../../cli/server';
 
@@ -19,8 +20,19 @@ function start(command: string, args: string[], env: Record<string, string>): Pr
   return { child, output: () => output };
 }
 
+/**
+ * With PVE_TWONODE_RECORD_HISTORIES=<dir> (npm run record-history), every dev server of a test file keeps its
+ * database there, named by the file, so the histories of real runs on the lab can be harvested afterwards.
+ */
+function recordedDb(dbFile: string): string {
+  const dir = process.env.PVE_TWONODE_RECORD_HISTORIES;
+  if (!dir) return dbFile;
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${basename(process.argv[1] ?? 'test', '.test.ts')}-${basename(dbFile)}`);
+}
+
 export async function startDevServer(port: number, dbFile: string): Promise<Proc> {
-  const server = start(temporalCliPath(), devServerArgs({ port, dbFile }), {});
+  const server = start(temporalCliPath(), devServerArgs({ port, dbFile: recordedDb(dbFile) }), {});
   const address = `127.0.0.1:${port}`;
   for (let i = 0; i < 150; i++) {
     if (spawnSync(temporalCliPath(), ['operator', 'cluster', 'health', '--address', address], { encoding: 'utf8' }).stdout.includes('SERVING')) return server;
