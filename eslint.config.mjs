@@ -47,6 +47,26 @@ export default tseslint.config(
     rules: pureModuleRules('Workflow code must be deterministic', ['../activities', '../activities/*', '../src/ssh/*', '../cli/*', '../src/secrets']),
   },
   {
+    // The layers (docs/architecture.md): src/ is the bottom (src/step-kit/ also gets the purity rules below, which
+    // forbid the same layers) and imports nothing above it, not even a type. The one
+    // exception left is the config schema's step list (src/index.ts re-exports it) (approvals.steps), which comes from the registry.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/schema.ts', 'src/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/**', '**/workflows', '**/workflows/**', '**/cli/**', '**/steps', '**/steps/**'],
+              message: 'src/ is the bottom layer: it imports nothing from activities/, workflows/, steps/ or cli/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Step descriptors and their kit are pure: the workflow imports their names and hosts, and every host command
     // goes through the StepContext the activity runtime hands in. Type imports (e.g. of the SSH result) are fine.
     files: ['steps/**/*.ts', 'src/step-kit/**/*.ts'],

@@ -91,4 +91,3 @@ export async function sendGateNoticeTo(channel: NotifyChannel, notify: NotifyCon
 export async function pingHeartbeat(url: string): Promise<void> {
   await classified(request('the heartbeat URL', url, { method: 'GET' }));
 }
-

@@ -10,14 +10,11 @@ import type { AnyStep, Facts } from '../src/step-kit/descriptor';
 import { GUIDE_STEPS } from '../steps';
 import { reusedRead } from './runtime/reused-reads';
 import { HostSessions, ReadOnlyViolation, SshStepContext, type SharedRead } from './runtime/step-context';
+import type { StepVerdict } from '../src/step-kit/verdict';
 
-/**
- * pass: done and verified. not-done: the check finds work left (the guide has not run that far). fail: the check
- * says done but the post-condition does not hold. degraded: it holds, but in a degraded mode or drifted from
- * cluster.yaml. blocked: the hosts are in a state the step refuses.
- * unreachable: a host could not be read. not-configured: cluster.yaml leaves the step out.
- */
-export type StepVerdict = 'pass' | 'not-done' | 'fail' | 'degraded' | 'blocked' | 'unreachable' | 'not-configured';
+export type { StepVerdict };
+
+/** The cluster's verdict, from its steps'. */
 export type PassVerdict = 'pass' | 'not-done' | 'fail' | 'unreachable';
 
 export interface StepCheck {

@@ -15,7 +15,7 @@ import type { RunProgress } from '../workflows/progress';
 import { follow } from './follow';
 import { planFor, renderPlan } from './plan';
 import { renderMarkdownReport, renderReport, uiLink } from './report';
-import { runLab } from './lab';
+import { labFaultHelp, runLab } from './lab';
 import { runDevServer } from './server';
 import { renderStepTable } from './step-table';
 import { projectRoot } from '../src/paths';
@@ -503,10 +503,12 @@ lab
   .description('boot a host again, its disk kept')
   .action((host: string) => void (process.exitCode = runLab(['poweron', host])));
 lab
+  .command('rekey <host>')
+  .description('the host reinstalled: power cycled with a new SSH host key (cluster.yaml keeps the old pin)')
+  .action((host: string) => void (process.exitCode = runLab(['rekey', host])));
+lab
   .command('fault <host> <fault> [state]')
-  .description(
-    'no-rsync: rsync not installed (pvecm add --use_ssh fails half-way, exit 0); qnetd-signing-broken: the VM cannot sign certificates (a QDevice setup fails after its remove); guest: a VM on the host; qdevice-dead: corosync-qdevice killed past its restarts; qdevice-certs; qnetd-stopped; unplugged: cable pulled; qdevice-half; qnetd-rebuilt; expected-low; ha-maintenance; clock-skew (state on|off)',
-  )
+  .description(`${labFaultHelp()} (state on|off)`)
   .action((host: string, fault: string, state?: string) => void (process.exitCode = runLab(['fault', host, fault, state ?? 'on'])));
 
 program.option('--debug', 'print stack traces of unexpected errors');

@@ -1,4 +1,4 @@
-/** The README's "What a run does" table, rendered from the step registry (a test keeps the README in step). */
+/** The step table (docs/steps.md, `pve-twonode steps`), rendered from the step registry (test/docs-generated.test.ts keeps it in step). */
 import type { ClusterConfig } from '../src/config/schema';
 import type { AnyStep } from '../src/step-kit/descriptor';
 import { GUIDE_STEPS } from '../steps';

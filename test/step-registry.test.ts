@@ -8,8 +8,6 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { planFor } from '../cli/plan';
 import { startGuide } from '../cli/start';
-import { renderStepTable } from '../cli/step-table';
-import { loadConfig } from '../src/config/load';
 import { GUIDE_STEPS, STEP_NAMES } from '../steps';
 import { GUIDE_STEPS as WITH_MOTD } from './fixtures/throwaway/guide-steps';
 import { testConfig } from './helpers/config';
@@ -47,12 +45,6 @@ describe('step registry', () => {
       'qdevice-prereqs',
       'qdevice',
     ]);
-  });
-
-  it('gives the README its step table', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const table = renderStepTable(loadConfig(join(root, 'examples', 'cluster.yaml')));
-    assert.ok(readme.includes(table), `README.md must contain the table printed by "pve-twonode steps":\n${table}`);
   });
 
   it('a throwaway step (one file, one line) shows up in the plan with its commands, in order', () => {

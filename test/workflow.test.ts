@@ -1,5 +1,6 @@
 /** The guide workflow's logic under the real time-skipping server: gates, rejection, retries, timeouts, worker replacement. */
 import assert from 'node:assert/strict';
+import { GUIDE_STEPS } from '../steps';
 import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -17,7 +18,8 @@ import { mockActivities, type Behaviour } from './helpers/mock-activities';
 import { historyText, timeSkippingEnv } from './helpers/temporal';
 import { HEARTBEAT_TUNING } from '../worker';
 
-const ALL_STEP_ACTIVITIES = ['preflight', 'hosts', 'time', 'create', 'joinPrereqs', 'join', 'qnetd', 'qdevicePrereqs', 'qdevice', 'ha', 'replication'];
+/** Every step's activity, in the registry's order (the failover test runs in stages of its own). */
+const ALL_STEP_ACTIVITIES = GUIDE_STEPS.flatMap((s) => (s.activity ? [s.activity] : []));
 
 describe('guide workflow (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;

@@ -2,7 +2,7 @@
  * A health report of a built cluster in the monitoring-plugin convention (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN),
  * pure so the CLI, the activities and the guard workflow share it.
  */
-import type { StepVerdict } from '../../activities/read-only-pass';
+import type { StepVerdict } from '../step-kit/verdict';
 import type { Facts } from '../step-kit/descriptor';
 
 export const HEALTH_JSON_VERSION = 1;
