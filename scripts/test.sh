@@ -15,7 +15,7 @@ bash scripts/build-pve.sh --check >/dev/null || echo "no Proxmox VE sources: the
 # (the rehearsal lab, one file at a time by design: every lab file brings up the one global lab). `npm test` runs
 # both; `npm run test:fast` / `npm run test:lab` one.
 tier=${1:-all}
-fast=$(ls test/*.test.ts | grep -v '/lab-')
+fast="$(ls test/*.test.ts | grep -v '/lab-') $(ls test/steps/*.test.ts)"
 started=$SECONDS
 if [[ $tier == fast || $tier == all ]]; then
   # shellcheck disable=SC2086
