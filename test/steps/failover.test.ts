@@ -1,0 +1,105 @@
+/**
+ * The failover test's stages over the real pvecm's and pve-ha-manager's captures (real-pve-4): the victim is the node
+ * hosting the HA guest; the survivor must stay quorate on 2 of 3 votes and start it; the passed test is recorded on
+ * the cluster, each test once even when the write is retried.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { FAILOVER_RECORD, failover, failoverCommands, observeFailover, prepareFailover, restoreAfterFailover, type FailoverRecord } from '../../steps/failover';
+import { fixture, labLikeConfig, scriptedContext, type Answer } from '../helpers/step-kit';
+
+const base = labLikeConfig();
+const config = labLikeConfig({
+  cluster: { name: 'testclu' },
+  nodes: [
+    { ...base.nodes[0], name: 'rp1', ip: '10.213.9.11' },
+    { ...base.nodes[1], name: 'rp2', ip: '10.213.9.12' },
+  ],
+  qdevice: { ...base.qdevice, name: 'rq', ip: '10.213.9.13' },
+  ha: { resources: [{ sid: 'vm:100', preferred_node: 'rp1' }] },
+  failover: { enabled: true, power_off: { command: ['true'] }, power_on: { command: ['true'] } },
+});
+const real = (name: string) => fixture(`real-pve-4/${name}`);
+const healthy = real('hb-8-pvecm-status-rp2.out');
+/** rp1 alone after rp2 lost power: quorate on its own vote and the QDevice's. */
+const rp1Alone = real('s1-status-rp1-10s.out');
+const cat = `cat ${FAILOVER_RECORD} 2>/dev/null`;
+const record: FailoverRecord = {
+  testedAt: '2026-12-03T18:45:00.000Z',
+  recoveryMs: 177_000,
+  history: [{ testedAt: '2026-12-03T18:45:00.000Z', recoveryMs: 177_000, victim: 'rp1' }],
+};
+
+function ctxWith(script: Record<string, Answer>) {
+  return scriptedContext(config, { 'pvecm status': healthy, [cat]: '', 'ha-manager status': real('hb-6-ha-status-started.out'), ...script });
+}
+
+describe('failover', () => {
+  it('check: done once a passed test is on record; verify says when and how fast, with 3 of 3 votes now', async () => {
+    assert.equal((await failover.check(ctxWith({}), config)).done, false);
+    const ctx = ctxWith({ [cat]: JSON.stringify(record) });
+    const checked = await failover.check(ctx, config);
+    assert.equal(checked.done, true);
+    const verified = await failover.verify(ctx, config, { state: checked.state, acted: null });
+    assert.match(verified.summary, /^failover test passed on 2026-12-03T18:45:00\.000Z \(recovery 177\.0 s\); cluster healthy: testclu: quorate, votes 3\/3/);
+  });
+
+  it('prepare: the node hosting vm:100 is the victim; a test on record is skipped by the guide, run again by a drill', async () => {
+    const fresh = await prepareFailover(ctxWith({}), config);
+    assert.deepEqual(fresh.facts.target, { victim: 'rp1', survivor: 'rp2', sid: 'vm:100' });
+    const recorded = ctxWith({ [cat]: JSON.stringify(record) });
+    assert.equal((await prepareFailover(recorded, config)).outcome, 'skipped-already-done');
+    assert.deepEqual((await prepareFailover(recorded, config, true)).facts.target, { victim: 'rp1', survivor: 'rp2', sid: 'vm:100' });
+  });
+
+  it('prepare refuses a cluster without its third vote: no power cut on 2 of 3', async () => {
+    await assert.rejects(
+      prepareFailover(ctxWith({ 'pvecm status': rp1Alone }), config),
+      /failover test needs a healthy cluster with 3 of 3 votes; it shows testclu: quorate, votes 2\/3/,
+    );
+  });
+
+  it("observe: the survivor on 2 of 3 votes starts the guest; the recovery counts from the power cut to the guest's PID file", async () => {
+    const target = { victim: 'rp2', survivor: 'rp1', sid: 'vm:100' };
+    const powerOffAt = Date.now() - 60_000;
+    const pidAt = (powerOffAt + 42_500) / 1000;
+    const ctx = ctxWith({ 'pvecm status': rp1Alone, 'stat -c %.3Y /var/run/qemu-server/100.pid': `${pidAt.toFixed(3)}\n` });
+    const observed = await observeFailover(ctx, config, target, powerOffAt);
+    assert.deepEqual([observed.facts.recoveryMs, observed.facts.recoveryMeasuredOn], [42_500, 'host']);
+    assert.match(observed.message, /^rp1 stayed quorate with 2 of 3 votes and started vm:100 42\.5 s after rp2 lost power \(rp1's clock\)$/);
+  });
+
+  it('observe: a survivor that loses quorum fails the test, saying what it saw', async () => {
+    const blocked = fixture('pvecm-status-qdevice-blocked.txt').replace('homelab', 'testclu');
+    await assert.rejects(
+      observeFailover(ctxWith({ 'pvecm status': blocked }), config, { victim: 'rp2', survivor: 'rp1', sid: 'vm:100' }, Date.now()),
+      /rp1 lost quorum while rp2 was down: testclu: NOT quorate, votes 1\/3/,
+    );
+  });
+
+  it('restore: the test appended to the record once, also when the write is retried', async () => {
+    const written: string[] = [];
+    const target = { victim: 'rp1', survivor: 'rp2', sid: 'vm:100' };
+    const write = failoverCommands(config, 'rp2').writeRecord.command;
+    const ctx = scriptedContext(config, (cmd) => {
+      if (cmd.command === 'pvecm status') return healthy;
+      if (cmd.command === cat) return written.at(-1) ?? JSON.stringify(record);
+      return cmd.command === write ? '' : undefined;
+    });
+    const capture = ctx.output.bind(ctx);
+    ctx.output = async (command, input) => {
+      if (command.command === write && input) written.push(input);
+      return capture(command, input);
+    };
+    await restoreAfterFailover(ctx, config, target, 95_000);
+    await restoreAfterFailover(ctx, config, target, 95_000);
+    const last = JSON.parse(written.at(-1)!) as FailoverRecord;
+    assert.deepEqual(
+      last.history?.map((h) => [h.victim, h.recoveryMs]),
+      [
+        ['rp1', 177_000],
+        ['rp1', 95_000],
+      ],
+    );
+  });
+});

@@ -1,0 +1,71 @@
+/** ha over the real pve-ha-manager's `ha-manager status` (real-pve-4): started with a live master and both LRMs. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ha, haCommands, haResourceCommands } from '../../steps/ha';
+import { fixture, labLikeConfig, scriptedContext, type Answer } from '../helpers/step-kit';
+
+const base = labLikeConfig();
+const config = labLikeConfig({
+  nodes: [
+    { ...base.nodes[0], name: 'rp1' },
+    { ...base.nodes[1], name: 'rp2' },
+  ],
+  ha: { resources: [{ sid: 'vm:100', preferred_node: 'rp1' }] },
+});
+const c = haCommands(config);
+const r = haResourceCommands(config, config.ha.resources[0]);
+const real = (name: string) => fixture(`real-pve-4/${name}`);
+/** One `ha-manager status` of the failover timeline, by the time it was taken. */
+const at = (time: string) => real('hb-7-failover-rp1-poweroff-timeline.txt').split(`--- ${time} ha-manager status (rp2)\n`)[1].split('---')[0];
+const rule = 'node-affinity: pve-twonode-vm-100\n\tnodes rp1:2,rp2:1\n\tresources vm:100\n';
+
+function ctxWith(status: Answer, configured = 'vm:100\n\tstate started\n', placements = rule) {
+  return scriptedContext(config, {
+    [c.version.command]: fixture('pveversion-9.txt'),
+    [c.configured.command]: configured,
+    [c.placements.command]: placements,
+    [c.status.command]: status,
+    [r.add.command]: '',
+    [r.placement!.pve9Rule.command]: '',
+  });
+}
+
+describe('ha', () => {
+  it('PVE 9, nothing under HA yet: ha-manager add, then the node-affinity rule; verify once the real status says started', async () => {
+    const ctx = ctxWith([real('hb-1-ha-status-stopped.out'), real('hb-6-ha-status-started.out')], '', '');
+    const checked = await ha.check(ctx, config);
+    assert.deepEqual([checked.done, checked.state.missing.map((m) => [m.add, m.place])], [false, [[true, true]]]);
+    const acted = await ha.act!(ctx, config, checked.state);
+    assert.deepEqual(ctx.acts, [
+      'rp1$ ha-manager add vm:100 --state started --max_restart 1 --max_relocate 1',
+      'rp1$ ha-manager rules add node-affinity pve-twonode-vm-100 --resources vm:100 --nodes rp1:2,rp2:1',
+    ]);
+    const verified = await ha.verify(ctx, config, { state: checked.state, acted });
+    assert.equal(verified.summary, 'HA started: vm:100 on rp1');
+  });
+
+  it('under HA with its rule: done', async () => {
+    assert.equal((await ha.check(ctxWith(real('hb-6-ha-status-started.out')), config)).done, true);
+  });
+
+  it('verify: still stopped after the wait fails naming the guest and where', async () => {
+    await assert.rejects(
+      ha.verify(ctxWith(real('hb-1-ha-status-stopped.out')), config, { state: { pveMajor: 9, missing: [] }, acted: null }),
+      /HA guests not started: vm:100 stopped on rp1/,
+    );
+  });
+
+  it("verify right after node 1's power cut: the master is 'old timestamp - dead?' while vm:100 still shows started", async () => {
+    await assert.rejects(
+      ha.verify(ctxWith(at('18:41:55')), config, { state: { pveMajor: 9, missing: [] }, acted: null }),
+      /no live HA master \(CRM\): master rp1 is old timestamp - dead\?; check pve-ha-crm on both nodes/,
+    );
+  });
+
+  it('verify once node 2 took over (master rp2, vm:100 started there) names the dead LRM of node 1', async () => {
+    await assert.rejects(
+      ha.verify(ctxWith(at('18:44:38')), config, { state: { pveMajor: 9, missing: [] }, acted: null }),
+      /HA LRM not working: rp1: "old timestamp - dead\?"; check pve-ha-lrm there/,
+    );
+  });
+});
