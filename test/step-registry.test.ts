@@ -1,4 +1,4 @@
-/** The step registry is the one source: plan, README, progress and gates read it, and a new step is one file and one line. */
+/** The step registry is the one source: plan, the step table, progress and gates read it, and a new step is one file and one line. */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -71,14 +71,14 @@ describe('step registry in the workflow (time-skipping server)', () => {
 
   before(async () => {
     env = await timeSkippingEnv();
-    // The workflow bundled with the throwaway registry, as a newcomer's change would build it.
-    const registry = join(root, 'steps', 'guide-steps.ts');
+    // The workflow bundled with the throwaway registry, as a newcomer's change would build it. Only steps/index.ts's
+    // request './guide-steps' is swapped (`$`: that exact request), so the fixture can import the released list.
     const replacement = join(__dirname, 'fixtures', 'throwaway', 'guide-steps.ts');
     bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
       webpackConfigHook: (config) => ({
         ...config,
-        resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as Record<string, string>), [registry]: replacement } },
+        resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as Record<string, string>), './guide-steps$': replacement } },
       }),
       logger: { warn() {}, info() {}, debug() {}, trace() {}, error: console.error, log() {} },
     });
