@@ -30,6 +30,21 @@ export function labLikeConfig(overrides: Record<string, unknown> = {}): ClusterC
   });
 }
 
+/** The rig of the real-pve-3/4 captures: rp1, rp2 on 10.213.9.0/24, the qnetd VM rq at .13, vm:100 under HA on rp1. */
+export function realRigConfig(cluster: string, overrides: Record<string, unknown> = {}): ClusterConfig {
+  const base = labLikeConfig();
+  return labLikeConfig({
+    cluster: { name: cluster },
+    nodes: [
+      { ...base.nodes[0], name: 'rp1', ip: '10.213.9.11' },
+      { ...base.nodes[1], name: 'rp2', ip: '10.213.9.12' },
+    ],
+    qdevice: { ...base.qdevice, name: 'rq', ip: '10.213.9.13' },
+    ha: { resources: [{ sid: 'vm:100', preferred_node: 'rp1' }] },
+    ...overrides,
+  });
+}
+
 /** pmxcfs's /etc/pve/.members (pve-cluster src/pmxcfs/status.c) for a cluster, with the nodes it sees online. */
 export function pveMembers(cluster: string | null, quorate: boolean, online: string[]): string {
   const nodelist = Object.fromEntries(online.map((name, i) => [name, { id: i + 1, online: 1, ip: `10.213.7.${11 + i}` }]));

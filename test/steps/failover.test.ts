@@ -6,19 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FAILOVER_RECORD, failover, failoverCommands, observeFailover, prepareFailover, restoreAfterFailover, type FailoverRecord } from '../../steps/failover';
-import { fixture, labLikeConfig, scriptedContext, type Answer } from '../helpers/step-kit';
+import { fixture, realRigConfig, scriptedContext, type Answer } from '../helpers/step-kit';
 
-const base = labLikeConfig();
-const config = labLikeConfig({
-  cluster: { name: 'testclu' },
-  nodes: [
-    { ...base.nodes[0], name: 'rp1', ip: '10.213.9.11' },
-    { ...base.nodes[1], name: 'rp2', ip: '10.213.9.12' },
-  ],
-  qdevice: { ...base.qdevice, name: 'rq', ip: '10.213.9.13' },
-  ha: { resources: [{ sid: 'vm:100', preferred_node: 'rp1' }] },
-  failover: { enabled: true, power_off: { command: ['true'] }, power_on: { command: ['true'] } },
-});
+const config = realRigConfig('testclu', { failover: { enabled: true, power_off: { command: ['true'] }, power_on: { command: ['true'] } } });
 const real = (name: string) => fixture(`real-pve-4/${name}`);
 const healthy = real('hb-8-pvecm-status-rp2.out');
 /** rp1 alone after rp2 lost power: quorate on its own vote and the QDevice's. */

@@ -2,18 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { join, joinCommands } from '../../steps/join';
-import { fixture, labLikeConfig, pveMembers, scriptedContext } from '../helpers/step-kit';
+import { fixture, realRigConfig, pveMembers, scriptedContext } from '../helpers/step-kit';
 
 // The rig the captures come from: rp1 and rp2 on 10.213.9.0/24, cluster apiclu.
-const base = labLikeConfig();
-const config = labLikeConfig({
-  cluster: { name: 'apiclu' },
-  nodes: [
-    { ...base.nodes[0], name: 'rp1', ip: '10.213.9.11' },
-    { ...base.nodes[1], name: 'rp2', ip: '10.213.9.12' },
-  ],
-  ha: { resources: [{ sid: 'vm:100', preferred_node: 'rp1' }] },
-});
+const config = realRigConfig('apiclu');
 const c = joinCommands(config);
 const real = (name: string) => fixture(`real-pve-3/${name}`).replace(/^rc=\d+\n?$/m, '');
 const add = (name: string) => ({ code: Number(real(`${name}.rc`).trim()), stdout: real(`${name}.out`), stderr: real(`${name}.err`) });

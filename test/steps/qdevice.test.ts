@@ -6,19 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { qdevice, qdeviceCommands } from '../../steps/qdevice';
-import { fixture, labLikeConfig, scriptedContext, type Answer } from '../helpers/step-kit';
+import { fixture, realRigConfig, scriptedContext, type Answer } from '../helpers/step-kit';
 
 // The rig of the captures: rp1, rp2 on 10.213.9.0/24, the VM at .13, cluster testclu.
-const base = labLikeConfig();
-const config = labLikeConfig({
-  cluster: { name: 'testclu' },
-  nodes: [
-    { ...base.nodes[0], name: 'rp1', ip: '10.213.9.11' },
-    { ...base.nodes[1], name: 'rp2', ip: '10.213.9.12' },
-  ],
-  qdevice: { ...base.qdevice, name: 'rq', ip: '10.213.9.13' },
-  ha: { resources: [{ sid: 'vm:100', preferred_node: 'rp1' }] },
-});
+const config = realRigConfig('testclu');
 const c = qdeviceCommands(config);
 const real = (name: string) =>
   fixture(`real-pve-3/${name}`)
