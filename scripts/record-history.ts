@@ -3,7 +3,7 @@
  * with PVE_TWONODE_RECORD_HISTORIES=<dir> (every dev server then keeps its database there), then
  * `npm run record-history -- <dir>`. Each database is opened by a dev server of its own; of every workflow type and
  * way of ending (completed, rejected, refused, repaired, failed, cancelled, ...) the shortest history is written as
- * `<workflowType>-<ending>.json`. Real activities, real hosts, failure and rejection paths as the lab tests drive
+ * `<workflowType>-<ending>.json`, and the longest (retries, a killed worker, the failover test) as `...-longest.json`. Real activities, real hosts, failure and rejection paths as the lab tests drive
  * them; docs/workflow-versions.md says when to record again.
  */
 import { spawn } from 'node:child_process';
@@ -45,6 +45,9 @@ async function harvest(dbFile: string, into: Map<string, Recorded>): Promise<voi
       const name = `${run.type}-${ending}`;
       const events = history.events?.length ?? 0;
       if (!into.has(name) || into.get(name)!.events > events) into.set(name, { name, events, history });
+      // The longest too: the run that went through the most (retries, a worker killed, the failover test).
+      const longest = `${name}-longest`;
+      if (!into.has(longest) || into.get(longest)!.events < events) into.set(longest, { name: longest, events, history });
     }
     await connection.close();
   } finally {
@@ -59,6 +62,8 @@ async function main(dir: string): Promise<void> {
     await harvest(join(dir, db), recorded);
     console.log(`${db}: ${recorded.size} kinds of run so far`);
   }
+  // A kind seen once: its longest is its shortest, kept once.
+  for (const [name, r] of recorded) if (name.endsWith('-longest') && recorded.get(name.replace(/-longest$/, ''))?.events === r.events) recorded.delete(name);
   for (const r of [...recorded.values()].sort((a, b) => a.name.localeCompare(b.name))) {
     const path = join(projectRoot(), 'test', 'histories', `${r.name}.json`);
     writeFileSync(path, `${historyToJSON(r.history)}\n`);

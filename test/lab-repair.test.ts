@@ -190,6 +190,24 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
     await healthBecomes(config, 'OK');
   });
 
+  it('maintenance on rejected at its gate: a gate it is not waiting at is refused with its gates; the rejection ends it, nothing changed', async () => {
+    const mark = audit('pve1').length;
+    const run = cli(PORT, 'maintenance', path, 'pve1', 'on', '--follow');
+    for (const deadline = Date.now() + 120_000; !run.output().includes('WAITING FOR APPROVAL of "maintenance-on"'); await delay(500))
+      if (Date.now() > deadline) assert.fail(run.output());
+    const wrong = cli(PORT, 'approve', 'labclu', 'maintenance-off');
+    assert.equal(await exited(wrong), 2, wrong.output());
+    assert.equal(
+      wrong.output(),
+      'refused by pve-twonode-maintenance-labclu: "maintenance-off" is not a gate of maintenance on for pve1: it waits for maintenance-on; its gates: maintenance-on\n',
+    );
+    const reject = cli(PORT, 'reject', 'labclu', 'maintenance-on', '--reason', 'not tonight');
+    assert.equal(await exited(reject), 0, reject.output());
+    assert.equal(await exited(run), 1, run.output());
+    assert.match(run.output(), /rejected at maintenance-on: not tonight/);
+    assert.deepEqual(since('pve1', mark, /^ha-manager crm-command/), [], 'nothing acted');
+  });
+
   it('maintenance on: vm:100 moves to pve2, check says WARNING; off: it comes back, 3 of 3 votes, check OK', async () => {
     const on = await maintenance('pve1', 'on', 0);
     assert.match(on.output, /pve1 in HA maintenance; vm:100 started on pve2: pve1 can go down/);

@@ -31,7 +31,7 @@ describe('workflow replay', () => {
       readFileSync(
         join(
           dir,
-          files.find((f) => f.startsWith('guide-'))!,
+          files.find((f) => f.startsWith('clusterGuide-completed'))!,
         ),
         'utf8',
       ),

@@ -7,9 +7,9 @@ import { renderMarkdownReport, renderReport, uiLink } from '../cli/report';
 import { changedLines } from '../cli/view';
 import type { RunProgress } from '../workflows/progress';
 
-// The result of the recorded run: the last event's payload is { outcome, progress }.
+// The result of a real run on the lab (failover included): the last event's payload is { outcome, progress }.
 function recordedProgress(): RunProgress {
-  const history = JSON.parse(readFileSync(join(__dirname, 'histories', 'guide-v1.json'), 'utf8')) as {
+  const history = JSON.parse(readFileSync(join(__dirname, 'histories', 'clusterGuide-completed-longest.json'), 'utf8')) as {
     events: { workflowExecutionCompletedEventAttributes?: { result: { payloads: { data: string }[] } } }[];
   };
   const completed = history.events.find((e) => e.workflowExecutionCompletedEventAttributes)?.workflowExecutionCompletedEventAttributes;
@@ -27,16 +27,16 @@ describe('run report', () => {
 
   it('lists every step with its outcome and the failover recovery time', () => {
     const text = renderReport(progress, link);
-    assert.match(text, /^Run report for cluster homelab: completed/);
-    for (const s of progress.steps) assert.match(text, new RegExp(`^  ${s.step}\\s+done`, 'm'));
-    assert.match(text, /failover recovery time: 95\.0 s/);
+    assert.match(text, /^Run report for cluster labclu: completed/);
+    for (const s of progress.steps) assert.match(text, new RegExp(`^  ${s.step}\\s+${s.state}`, 'm'));
+    assert.match(text, /failover recovery time: 17\.9 s/);
   });
 
   it("writes Markdown with a table and each step's verified facts", () => {
     const md = renderMarkdownReport(progress, link);
-    assert.match(md, /^\| join \| done \| 1 \| [\d.]+ s \| join ok \|$/m);
-    assert.match(md, /^## qdevice: verified facts\n\n```json\n\{\n {2}"step": "qdevice"\n\}\n```$/m);
-    assert.match(md, /Failover recovery time: \*\*95\.0 s\*\*/);
+    assert.match(md, /^\| join \| done \| 1 \| [\d.]+ s \| pve2 is a member of labclu \(labclu: quorate, votes 2\/2, flags Quorate\) \|$/m);
+    assert.match(md, /^## qdevice: verified facts\n\n```json\n\{\n {2}"pvecmStatus": \{\n {4}"cluster": \{\n {6}"name": "labclu",/m);
+    assert.match(md, /Failover recovery time: \*\*17\.9 s\*\*/);
   });
 
   it('prints one line per change in pipe mode, and the gate to approve', () => {

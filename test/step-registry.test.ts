@@ -107,7 +107,7 @@ describe('step registry in the workflow (time-skipping server)', () => {
   });
 
   it('a run recorded before the step existed still replays: addedIn makes the workflow skip it there', async () => {
-    const history: unknown = JSON.parse(readFileSync(join(__dirname, 'histories', 'guide-v2.json'), 'utf8'));
+    const history: unknown = JSON.parse(readFileSync(join(__dirname, 'histories', 'clusterGuide-completed.json'), 'utf8'));
     await Worker.runReplayHistory({ workflowBundle: bundle }, history, 'before-motd');
   });
 });
