@@ -51,6 +51,16 @@ describe('batch script, run by bash', () => {
     assert.deepEqual([...framesOf(output, 4093).entries()].sort(), [...framesOf(output).entries()].sort());
   });
 
+  it('a command that ended before the script waits is answered at once, not after the slowest (a loaded host)', () => {
+    // `wait` made slow, as on a busy host: the quick command has ended before `wait -n` runs, and bash's wait -n
+    // then waits for the next one to end. The frames' order says whether the quick one waited for the slow one.
+    const slowWait = 'wait() { sleep 0.3; builtin wait "$@"; }\n';
+    const order: number[] = [];
+    const reader = new FrameReader((f) => order.push(f.index));
+    reader.feed(execFileSync('bash', ['-c', slowWait + batchScript(['sleep 1; echo slow', 'echo quick'])]));
+    assert.deepEqual(order, [1, 0]);
+  });
+
   it('names the commands it carries (the lab’s audit log shows the script)', () => {
     assert.deepEqual(batchedCommands(script), EDGE_CASES);
     assert.equal(batchedCommands('pvecm status'), undefined);

@@ -5,7 +5,7 @@
  * (sshd's session, a login shell) was most of a read-only pass's time outside the commands themselves.
  *
  * Only reads are batched (never an act, never a command given stdin), and each keeps its own timeout and
- * cancellation. The script needs bash >= 4.3 (`wait -n`) and coreutils, which every PVE node and Debian VM has.
+ * cancellation. The script needs bash >= 4.3 and coreutils, which every PVE node and Debian VM has.
  */
 
 /** First word of a frame header, and what marks a batch in a host's audit log. */
@@ -25,21 +25,31 @@ const SIZES = '__pve_twonode_sizes';
  * bytes in that order. Forks are what cost on a small host (about 1 ms each on the lab), so a group costs two (stat,
  * cat) whatever its size. A command that left no exit code (it exec'd, or was killed) reports 255. The newline before
  * "}" closes a command that ends in a comment.
+ *
+ * Each subshell also tells its end on a FIFO the script reads on fd 3 (closed for the command itself; the EXIT trap
+ * opens the FIFO by name, read-write, so it never blocks, even after an `exit` inside the command). Not `wait -n`:
+ * bash's wait -n does not return for a job that ended before it was called, so on a loaded host a quick read that
+ * ended first waited for the slowest of its batch. A line in the FIFO stays until read. A command that never tells
+ * (exec'd away) is found once no job runs, within a second.
  */
 export function batchScript(commands: readonly string[]): string {
-  const jobs = commands.map((command, i) => `( trap 'echo $? >"$${DIR}/r${i}"' EXIT; { ${command}\n} </dev/null >"$${DIR}/o${i}" 2>"$${DIR}/e${i}" ) &`);
+  const jobs = commands.map(
+    (command, i) => `( trap 'echo $? >"$${DIR}/r${i}"; echo ${i} 1<>"$${DIR}/ended"' EXIT; { ${command}\n} </dev/null 3>&- >"$${DIR}/o${i}" 2>"$${DIR}/e${i}" ) &`,
+  );
   return [
     `: ${BATCH_MARK} ${commands.length}`,
     `${DIR}=$(mktemp -d) || exit 111`,
     `trap 'rm -rf "$${DIR}"' EXIT`,
+    `mkfifo "$${DIR}/ended" && exec 3<>"$${DIR}/ended" || exit 111`,
     ...jobs,
     `${LEFT}="${commands.map((_, i) => i).join(' ')}"`,
     `while [ -n "$${LEFT}" ]; do`,
-    // Nothing left to wait for yet exit codes missing: those commands never wrote theirs.
-    `  wait -n 2>/dev/null; if [ $? = 127 ]; then for i in $${LEFT}; do [ -s "$${DIR}/r$i" ] || echo 255 >"$${DIR}/r$i"; done; fi`,
     `  set -- $${LEFT}; ${LEFT}=; ${ENDED}=()`,
     `  for i; do if [ -s "$${DIR}/r$i" ]; then ${ENDED}+=("$i"); else ${LEFT}="$${LEFT} $i"; fi; done`,
-    `  [ $\{#${ENDED}[@]} -gt 0 ] || continue`,
+    `  if [ $\{#${ENDED}[@]} -eq 0 ]; then`,
+    `    if ! read -r -t 1 -u 3 _; then jobs -pr >"$${DIR}/running"; [ -s "$${DIR}/running" ] || for i in $${LEFT}; do [ -s "$${DIR}/r$i" ] || echo 255 >"$${DIR}/r$i"; done; fi`,
+    `    continue`,
+    `  fi`,
     `  ${FILES}=(); for i in "$\{${ENDED}[@]}"; do ${FILES}+=("$${DIR}/o$i" "$${DIR}/e$i"); done`,
     `  ${SIZES}=($(stat -c %s "$\{${FILES}[@]}")); printf '${BATCH_MARK} %s\n' $\{#${ENDED}[@]}; set -- $\{${SIZES}[@]}`,
     `  for i in "$\{${ENDED}[@]}"; do read -r rc <"$${DIR}/r$i"; printf '%s %s %s %s\n' "$i" "$rc" "$1" "$2"; shift 2; done`,
@@ -52,7 +62,7 @@ export function batchScript(commands: readonly string[]): string {
 export function batchedCommands(script: string): string[] | undefined {
   if (!script.startsWith(`: ${BATCH_MARK} `)) return undefined;
   const commands: string[] = [];
-  const job = new RegExp(`EXIT; \\{ ([\\s\\S]*?)\\n\\} </dev/null >"\\$${DIR}/o\\d+"`, 'g');
+  const job = new RegExp(`EXIT; \\{ ([\\s\\S]*?)\\n\\} </dev/null 3>&- >"\\$${DIR}/o\\d+"`, 'g');
   for (const match of script.matchAll(job)) commands.push(match[1]);
   return commands;
 }
