@@ -24,7 +24,11 @@ it('every relative Markdown link in README.md and docs/ points at a file in the 
   const docs = tracked.filter((f) => f === 'README.md' || (f.startsWith('docs/') && f.endsWith('.md')));
   const broken = docs.flatMap((doc) =>
     // Code spans are not links (a regex such as `^[a-z]([a-z-]*)$` looks like one).
-    [...readFileSync(join(root, doc), 'utf8').replace(/`[^`\n]*`/g, '').matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+    [
+      ...readFileSync(join(root, doc), 'utf8')
+        .replace(/`[^`\n]*`/g, '')
+        .matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g),
+    ]
       .map((m) => m[1])
       .filter((target) => !/^[a-z]+:/.test(target) && !existsSync(join(root, dirname(doc), target)))
       .map((target) => `${doc} -> ${target}`),

@@ -34,7 +34,8 @@ const SIZES = '__pve_twonode_sizes';
  */
 export function batchScript(commands: readonly string[]): string {
   const jobs = commands.map(
-    (command, i) => `( trap 'echo $? >"$${DIR}/r${i}"; echo ${i} 1<>"$${DIR}/ended"' EXIT; { ${command}\n} </dev/null 3>&- >"$${DIR}/o${i}" 2>"$${DIR}/e${i}" ) &`,
+    (command, i) =>
+      `( trap 'echo $? >"$${DIR}/r${i}"; echo ${i} 1<>"$${DIR}/ended"' EXIT; { ${command}\n} </dev/null 3>&- >"$${DIR}/o${i}" 2>"$${DIR}/e${i}" ) &`,
   );
   return [
     `: ${BATCH_MARK} ${commands.length}`,
