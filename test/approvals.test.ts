@@ -43,6 +43,9 @@ describe('approvals on a real dev server', () => {
     client = new Client({ connection: await Connection.connect({ address }) });
     connection = await NativeConnection.connect({ address });
   });
+  /** A worker for today's workflows with these stand-in activities, on the default queue. */
+  const workerWith = (activities: object) => Worker.create({ connection, taskQueue: TASK_QUEUE, workflowsPath: require.resolve('../workflows'), activities });
+
   after(async () => {
     await connection?.close();
     await stop(server);
@@ -52,7 +55,7 @@ describe('approvals on a real dev server', () => {
   it('opens one gate with `temporal workflow signal` and the next with `pve-twonode approve`', async () => {
     const config = testConfig({ cluster: { name: 'approvals' }, approvals: { steps: ['create', 'join'] }, failover: { enabled: false } });
     const { impl, calls } = mockActivities();
-    const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowsPath: require.resolve('../workflows'), activities: impl });
+    const worker = await workerWith(impl);
     const result = await worker.runUntil(async () => {
       const handle = await startGuide(client, config);
       await waitForGate(handle, 'create');
@@ -72,7 +75,7 @@ describe('approvals on a real dev server', () => {
   it('ends the run as rejected from `temporal workflow signal --name reject`', async () => {
     const config = testConfig({ cluster: { name: 'rejections' }, approvals: { steps: ['create'] }, failover: { enabled: false } });
     const { impl } = mockActivities();
-    const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowsPath: require.resolve('../workflows'), activities: impl });
+    const worker = await workerWith(impl);
     const result = await worker.runUntil(async () => {
       const handle = await startGuide(client, config);
       await waitForGate(handle, 'create');
@@ -86,7 +89,7 @@ describe('approvals on a real dev server', () => {
   it('refuses at once a gate the run is not waiting at (unknown, not its own, later), listing its gates; the Update from `temporal workflow update` opens it', async () => {
     const config = testConfig({ cluster: { name: 'refusals' }, approvals: { steps: ['create', 'join'] }, failover: { enabled: false } });
     const { impl, calls } = mockActivities();
-    const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowsPath: require.resolve('../workflows'), activities: impl });
+    const worker = await workerWith(impl);
     const result = await worker.runUntil(async () => {
       const handle = await startGuide(client, config);
       await waitForGate(handle, 'create');
@@ -133,7 +136,7 @@ describe('approvals on a real dev server', () => {
       );
       assert.equal(started.status, 0, started.stderr);
       const handle = client.workflow.getHandle(workflowId);
-      const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowsPath: require.resolve('../workflows'), activities: impl });
+      const worker = await workerWith(impl);
       const failure = await worker.runUntil(
         handle.result().then(
           () => null,

@@ -69,9 +69,7 @@ export class GatedRun<N extends string> {
     wf.setHandler(rejectUpdate, (answer: GateAnswer) => this.answer(answer, 'rejected'), {
       validator: (answer: GateAnswer) => this.validate(answer, 'rejected'),
     });
-    wf.setHandler(approveSignal, (input: ApproveInput) =>
-      this.signalled(typeof input === 'string' ? input : input.step, () => this.approved.add(this.gateOf(input))),
-    );
+    wf.setHandler(approveSignal, (input: ApproveInput) => this.signalled(this.gateOf(input), () => this.approved.add(this.gateOf(input))));
     wf.setHandler(rejectSignal, (input: RejectInput) => this.signalled(input.step, () => this.rejections.set(input.step, input.reason ?? 'no reason given')));
     wf.upsertSearchAttributes([{ key: clusterNameAttribute, value: config.cluster.name }]);
     this.publish();
@@ -128,13 +126,14 @@ export class GatedRun<N extends string> {
     const cluster = this.config.cluster.name;
     const instruction = `${what}; approve with: pve-twonode approve ${cluster} ${gate}`;
     const answered = () => this.approved.has(gate) || this.rejections.has(gate);
+    // Tells the person, unless the approval comes at once; never holds up the run. Again on each reminder.
+    const notice = { cluster, gate, instruction, workflowId: wf.workflowInfo().workflowId };
+    const announce = () => this.config.notify && announceGate(this.config.notify, notice, answered);
     try {
       if (!answered()) {
         this.progress.awaitGate(step, gate, instruction);
-        // Tell the person, unless the approval comes at once; never holds up the run.
-        const notice = { cluster, gate, instruction, workflowId: wf.workflowInfo().workflowId };
-        if (this.config.notify) announceGate(this.config.notify, notice, answered);
-        await this.waitForAnswer(step, gate, instruction, answered);
+        announce();
+        await this.waitForAnswer(step, gate, instruction, answered, announce);
       }
     } catch (err) {
       if (wf.isCancellation(err)) this.progress.end(step, 'cancelled', `cancelled at the ${gate} gate; nothing of ${step} ran`);
@@ -154,7 +153,7 @@ export class GatedRun<N extends string> {
    * otherwise the gate is rejected with that reason and the owner is told. Neither set: it waits as long as it takes
    * (a decade-long timer: only a timer carries a summary for the UI).
    */
-  private async waitForAnswer(step: N, gate: string, instruction: string, answered: () => boolean): Promise<void> {
+  private async waitForAnswer(step: N, gate: string, instruction: string, answered: () => boolean, announce: () => void): Promise<void> {
     const { timeout: configured, on_timeout } = this.config.approvals;
     const timeout = configured ?? this.options.gateTimeout;
     const summary = `approval of ${gate}${timeout ? ` (${timeout})` : ''}`;
@@ -162,8 +161,7 @@ export class GatedRun<N extends string> {
       if (!timeout) continue;
       if (configured && on_timeout === 'remind') {
         this.progress.note(step, `REMINDER: waiting since ${this.progress.data.awaiting?.since}. ${instruction}`);
-        if (this.config.notify)
-          announceGate(this.config.notify, { cluster: this.config.cluster.name, gate, instruction, workflowId: wf.workflowInfo().workflowId }, answered);
+        announce();
         continue;
       }
       const reason = `nobody approved ${gate} within ${timeout}; nothing was done`;

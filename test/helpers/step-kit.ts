@@ -14,6 +14,9 @@ import { rawTestConfig, testConfig } from './config';
 
 export const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', name), 'utf8');
 
+/** A real rig's capture as the command printed it: without the `rc=N` line the capture appends (test/fixtures/SOURCES.md). */
+export const capture = (name: string) => fixture(name).replace(/^rc=\d+\n?$/m, '');
+
 /** The lab's names and addresses (pve1, pve2, qnetd on 10.213.7.0/24, cluster labclu), as its captures show them. */
 export function labLikeConfig(overrides: Record<string, unknown> = {}): ClusterConfig {
   const raw = rawTestConfig();

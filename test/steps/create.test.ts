@@ -2,16 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { create, createCommands } from '../../steps/create';
-import { fixture, labLikeConfig, pveMembers, scriptedContext, type Script } from '../helpers/step-kit';
+import { capture, fixture, labLikeConfig, pveMembers, scriptedContext, type Script } from '../helpers/step-kit';
 
 const config = labLikeConfig();
 const c = createCommands(config);
 const noCluster = { code: 2, stderr: fixture('pvecm-status-no-cluster.txt') };
 /** The real pvecm status on a node alone in its new cluster (real-pve-3), named as the lab names it. */
-const oneNode = fixture('real-pve-3/status-rp1-1node.out')
-  .replace('apiclu', 'labclu')
-  .replace('10.213.9.11', '10.213.7.11')
-  .replace(/^rc=0\n?$/m, '');
+const oneNode = capture('real-pve-3/status-rp1-1node.out').replace('apiclu', 'labclu').replace('10.213.9.11', '10.213.7.11');
 /** Node 1 of a join that failed half-way: corosync.conf lists node 2, one vote of two, blocked. */
 const blocked = fixture('pvecm-status-qdevice-blocked.txt').replace('homelab', 'labclu');
 const conf = fixture('corosync-conf-qdevice-lab.txt');

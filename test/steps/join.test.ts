@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { join, joinCommands } from '../../steps/join';
-import { fixture, realRigConfig, pveMembers, scriptedContext } from '../helpers/step-kit';
+import { capture, fixture, realRigConfig, pveMembers, scriptedContext } from '../helpers/step-kit';
 
 // The rig the captures come from: rp1 and rp2 on 10.213.9.0/24, cluster apiclu.
 const config = realRigConfig('apiclu');
 const c = joinCommands(config);
-const real = (name: string) => fixture(`real-pve-3/${name}`).replace(/^rc=\d+\n?$/m, '');
+const real = (name: string) => capture(`real-pve-3/${name}`);
 const add = (name: string) => ({ code: Number(real(`${name}.rc`).trim()), stdout: real(`${name}.out`), stderr: real(`${name}.err`) });
 const noCluster = { code: 2, stderr: fixture('pvecm-status-no-cluster.txt') };
 const conf = fixture('corosync-conf-qdevice-lab.txt').replaceAll('pve1', 'rp1').replaceAll('pve2', 'rp2').replaceAll('10.213.7.1', '10.213.9.1');

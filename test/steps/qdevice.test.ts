@@ -6,15 +6,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { qdevice, qdeviceCommands } from '../../steps/qdevice';
-import { fixture, realRigConfig, scriptedContext, type Answer } from '../helpers/step-kit';
+import { capture, fixture, realRigConfig, scriptedContext, type Answer } from '../helpers/step-kit';
 
 // The rig of the captures: rp1, rp2 on 10.213.9.0/24, the VM at .13, cluster testclu.
 const config = realRigConfig('testclu');
 const c = qdeviceCommands(config);
-const real = (name: string) =>
-  fixture(`real-pve-3/${name}`)
-    .replace(/^rc=\d+\n?$/m, '')
-    .replace(/apiclu/g, 'testclu');
+const real = (name: string) => capture(`real-pve-3/${name}`).replace(/apiclu/g, 'testclu');
 const voting = real('status-rp1-after-resetup.out');
 const twoVotes = real('status-rp1-2n.out');
 const bothListed = real('qnetd-tool-l-healthy.out');

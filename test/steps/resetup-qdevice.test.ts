@@ -8,12 +8,12 @@ import { describe, it } from 'node:test';
 import { memberLoginCommands } from '../../src/step-kit/member-login';
 import { rootTrustCommands } from '../../src/step-kit/root-trust';
 import { removeAndSetUp, resetupCommands } from '../../steps/repair/resetup-qdevice';
-import { fixture, pveMembers, realRigConfig, scriptedContext, type Answer } from '../helpers/step-kit';
+import { capture, pveMembers, realRigConfig, scriptedContext, type Answer } from '../helpers/step-kit';
 
 const config = realRigConfig('testclu');
 const [rp1, rp2] = config.nodes;
 const c = resetupCommands(config);
-const real = (name: string) => fixture(`real-pve-3/${name}`).replace(/^rc=\d+\n?$/m, '');
+const real = (name: string) => capture(`real-pve-3/${name}`);
 
 interface World {
   vmAnswers?: Answer;

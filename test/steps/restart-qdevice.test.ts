@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { qdeviceCommands } from '../../steps/qdevice';
 import { restartQdevice, restartQdeviceCommands } from '../../steps/repair/restart-qdevice';
-import { fixture, realRigConfig, scriptedContext, type Answer } from '../helpers/step-kit';
+import { capture, fixture, realRigConfig, scriptedContext, type Answer } from '../helpers/step-kit';
 
 const config = realRigConfig('testclu');
 const [rp1, rp2] = config.nodes;
 const q = qdeviceCommands(config);
-const real = (name: string) => fixture(`real-pve-3/${name}`).replace(/^rc=\d+\n?$/m, '');
+const real = (name: string) => capture(`real-pve-3/${name}`);
 /** rp1's view 12 s after corosync-qdevice was killed on rp2: rp2 NA,NV,NMW. */
 const rp2Killed = real('status-rp1-qdevice-killed-on-rp2-12s.out');
 const healthy = real('status-rp1-after-resetup.out');
