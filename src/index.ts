@@ -7,5 +7,5 @@ export { ParseError } from './parsers/fields';
 /** corosync-quorumtool -s prints the same sections as pvecm status, without "Cluster information". */
 export { parsePvecmStatus as parseQuorumtoolStatus } from './parsers/pvecm-status';
 export { clusterConfigSchema, type ClusterConfig } from './config/schema';
-export { STEP_NAMES, type StepName } from '../steps';
+export { STEP_NAMES, type StepName } from './plan/guide';
 export { loadConfig, parseConfigText, validateConfig, ConfigError } from './config/load';

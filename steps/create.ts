@@ -9,6 +9,7 @@ import { quorumEvents } from '../src/step-kit/quorum-events';
 import { exitReport, on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
+import { createPlan } from '../src/plan/guide';
 
 const QUORUM_TIMEOUT_MS = 60_000;
 
@@ -52,15 +53,10 @@ async function halfJoined(ctx: StepContext, config: ClusterConfig, node1Status: 
 const HALF_JOIN_DELNODE_MS = 60_000;
 
 export const create = defineStep({
-  name: 'create',
-  activity: 'create',
-  kind: 'cluster',
+  ...createPlan,
   acts: '`pvecm create`',
   verifiedBy: 'corosync.conf names the cluster, quorate',
-  gatedByDefault: true,
   health: 'critical',
-  hosts: (config) => [config.nodes[0].name],
-  summary: (config) => `pvecm create on ${config.nodes[0].name}`,
   commands: (config) => [createCommands(config)],
   async check(ctx, config) {
     const before = await readClusterStatus(ctx, createCommands(config).status);

@@ -15,6 +15,7 @@ import { quorumEvents } from '../src/step-kit/quorum-events';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
 import type { StageBody } from '../src/step-kit/result';
+import { failoverPlan } from '../src/plan/guide';
 
 export interface FailoverTarget {
   victim: string;
@@ -65,17 +66,11 @@ export interface FailoverFacts extends Record<string, unknown> {
 }
 
 export const failover = defineStep({
-  name: 'failover',
-  activity: null,
-  kind: 'cluster',
+  ...failoverPlan,
   acts: "powers the guest's node off hard, keeps it off `down_for`, powers it on",
   verifiedBy: 'survivor quorate with 2 of 3 votes, guest started there (recovery time measured), 3 of 3 after',
-  gatedByDefault: true,
   health: 'none',
-  hosts: (config) => config.nodes.map((n) => n.name),
-  summary: (config) => `power-cycle test of ${config.nodes.map((n) => n.name).join(' / ')}`,
   commands: (config) => (config.failover.enabled ? config.nodes.map((n) => failoverCommands(config, n.name)) : []),
-  notConfigured: (config) => (config.failover.enabled ? null : 'failover.enabled is false'),
   planNote: (config) =>
     config.failover.enabled
       ? `power off: ${power(config.failover.power_off)}; keep off ${config.failover.down_for}; power on: ${power(config.failover.power_on)}`

@@ -6,6 +6,7 @@ import { sh } from '../src/ssh/quote';
 import { on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep } from '../src/step-kit/descriptor';
 import { degraded, postconditionFailed } from '../src/step-kit/failures';
+import { haPlan } from '../src/plan/guide';
 
 const STARTED_TIMEOUT_MS = 180_000;
 type Resource = ClusterConfig['ha']['resources'][number];
@@ -49,7 +50,7 @@ export function haCommands(config: ClusterConfig) {
 }
 
 /** Everything the step may run, for `plan`. */
-export function haPlan(config: ClusterConfig): CommandSet {
+export function allHaCommands(config: ClusterConfig): CommandSet {
   const set: CommandSet = { ...haCommands(config) };
   for (const r of config.ha.resources) {
     const { add, placement } = haResourceCommands(config, r);
@@ -113,17 +114,11 @@ export interface HaFacts extends Record<string, unknown> {
 }
 
 export const ha = defineStep({
-  name: 'ha',
-  activity: 'ha',
-  kind: 'cluster',
+  ...haPlan,
   acts: '`ha-manager add` + group (PVE 8) or node-affinity rule (PVE 9)',
   verifiedBy: '`ha-manager status`: started, a live master, both LRMs working, no node in maintenance',
-  gatedByDefault: true,
   health: 'critical',
-  hosts: (config) => [config.nodes[0].name],
-  summary: (config) => `ha-manager add on ${config.nodes[0].name}`,
-  commands: (config) => [haPlan(config)],
-  notConfigured: (config) => (config.ha.resources.length === 0 ? 'no ha.resources in the config' : null),
+  commands: (config) => [allHaCommands(config)],
   async check(ctx, config) {
     const c = haCommands(config);
     const pveMajor = parsePveversion(await ctx.output(c.version)).major;

@@ -4,6 +4,7 @@ import { sh } from '../src/ssh/quote';
 import { allHosts, on, replaceFile, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed } from '../src/step-kit/failures';
+import { hostsPlan } from '../src/plan/guide';
 
 const MARK_BEGIN = '# BEGIN pve-twonode cluster hosts';
 const MARK_END = '# END pve-twonode cluster hosts';
@@ -61,15 +62,10 @@ export interface HostsFacts extends Record<string, unknown> {
 }
 
 export const hosts = defineStep({
-  name: 'hosts',
-  activity: 'hosts',
-  kind: 'quick',
+  ...hostsPlan,
   acts: '`/etc/hosts` block (backup kept)',
   verifiedBy: '`getent ahostsv4` gives the LAN IPs',
-  gatedByDefault: false,
   health: 'warning',
-  hosts: (config) => config.nodes.map((n) => n.name),
-  summary: (config) => `/etc/hosts on ${config.nodes.map((n) => n.name).join(', ')}`,
   commands: (config) => config.nodes.map((n) => hostsCommands(config, n)),
   async check(ctx, config) {
     const resolved = await Promise.all(config.nodes.map((node) => resolvedIps(ctx, config, node)));

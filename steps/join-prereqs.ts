@@ -12,6 +12,7 @@ import { preconditionFailed } from '../src/step-kit/failures';
 import { readClusterStatus } from '../src/step-kit/cluster-state';
 import { joinCommands } from './join';
 import { checkRootTrust, establishRootTrust, rootTrustCommands, rootTrustDone, verifyRootLogin, type RootTrustState } from '../src/step-kit/root-trust';
+import { joinPrereqsPlan } from '../src/plan/guide';
 
 const API_PORT = 8006;
 
@@ -53,18 +54,10 @@ async function checkApi(ctx: StepContext, config: ClusterConfig): Promise<string
 }
 
 export const joinPrereqs = defineStep({
-  name: 'join-prereqs',
-  activity: 'joinPrereqs',
-  kind: 'quick',
+  ...joinPrereqsPlan,
   acts: "use_ssh: node 2's `id_rsa` authorised on node 1, node 1's pinned host key in node 2's known_hosts (backups kept); api: nothing",
   verifiedBy: "use_ssh: node 2 logs in to node 1 in BatchMode; api: node 1's port 8006 serves the certificate `join.fingerprint` names",
-  gatedByDefault: false,
   health: 'none',
-  hosts: (config) => [config.nodes[1].name, config.nodes[0].name],
-  summary: (config) =>
-    config.join.method === 'api'
-      ? `${config.nodes[1].name} reaches the API of ${config.nodes[0].name}`
-      : `root key trust ${config.nodes[1].name} -> ${config.nodes[0].name}`,
   commands: (config) => [
     { node2Status: joinCommands(config).node2Status },
     config.join.method === 'api' ? joinApiCommands(config) : rootTrustCommands(config.nodes[1], config.nodes[0]),

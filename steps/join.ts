@@ -11,6 +11,7 @@ import { quorumEvents } from '../src/step-kit/quorum-events';
 import { exitReport, on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { degraded, postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
+import { joinPlan } from '../src/plan/guide';
 
 // pvecm add returns after its own "waiting for quorum...", so membership shows up soon after it if at all.
 const MEMBERSHIP_TIMEOUT_MS = 30_000;
@@ -58,15 +59,10 @@ async function nodelistDrift(ctx: StepContext, config: ClusterConfig): Promise<v
 }
 
 export const join = defineStep({
-  name: 'join',
-  activity: 'join',
-  kind: 'cluster',
+  ...joinPlan,
   acts: '`pvecm add --fingerprint`, password on stdin (or `--use_ssh`)',
   verifiedBy: "pvecm's failure texts (it exits 0 after a failed join), then membership on both nodes, corosync.conf's node list",
-  gatedByDefault: true,
   health: 'critical',
-  hosts: (config) => [config.nodes[1].name],
-  summary: (config) => `pvecm add on ${config.nodes[1].name}`,
   commands: (config) => [joinCommands(config)],
   async check(ctx, config) {
     const c = joinCommands(config);

@@ -2,9 +2,10 @@
 import type { ClusterConfig } from '../src/config/schema';
 import { parsePveversion } from '../src/parsers/pveversion';
 import { readClusterStatus } from '../src/step-kit/cluster-state';
-import { allHosts, on, type CommandSet } from '../src/step-kit/commands';
+import { on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { preconditionFailed } from '../src/step-kit/failures';
+import { preflightPlan } from '../src/plan/guide';
 
 const VERSION_REUSE_MS = 10 * 60_000;
 
@@ -85,15 +86,10 @@ async function findings(ctx: StepContext, config: ClusterConfig): Promise<{ bloc
 }
 
 export const preflight = defineStep({
-  name: 'preflight',
-  activity: 'preflight',
-  kind: 'quick',
+  ...preflightPlan,
   acts: 'nothing',
   verifiedBy: 'pinned SSH keys, `pveversion` (same major, 8 or 9), hostnames, no other cluster, no guests on node 2, Debian on the VM',
-  gatedByDefault: false,
   health: 'warning',
-  hosts: (config) => allHosts(config).map((h) => h.name),
-  summary: () => 'read-only checks on all 3 hosts',
   commands: (config) => [preflightCommands(config)],
   async check(ctx, config) {
     const { blockers, facts } = await findings(ctx, config);

@@ -4,11 +4,12 @@
  * and node 1 logging in to every member as setup's own ssh does (src/step-kit/member-login.ts).
  */
 import type { ClusterConfig, HostConfig } from '../src/config/schema';
-import { allHosts, on, type CommandSet } from '../src/step-kit/commands';
+import { on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep } from '../src/step-kit/descriptor';
 import { postconditionFailed } from '../src/step-kit/failures';
 import { describeUnreachable, memberLoginCommands, membersNode1CannotReach, mendMemberLogins } from '../src/step-kit/member-login';
 import { checkRootTrust, establishRootTrust, rootTrustCommands, rootTrustDone, verifyRootLogin, type RootTrustState } from '../src/step-kit/root-trust';
+import { qdevicePrereqsPlan } from '../src/plan/guide';
 
 export function qdevicePrereqsCommands(config: ClusterConfig) {
   const [node1, node2] = config.nodes;
@@ -31,15 +32,10 @@ export interface PrereqsState {
 }
 
 export const qdevicePrereqs = defineStep({
-  name: 'qdevice-prereqs',
-  activity: 'qdevicePrereqs',
-  kind: 'install',
+  ...qdevicePrereqsPlan,
   acts: "`corosync-qdevice` on both nodes, node 1's `id_rsa` authorised on the VM, the VM's pinned host key in node 1's known_hosts; `pvecm updatecerts` on a node node 1 cannot log in to",
   verifiedBy: 'node 1 logs in to the VM in BatchMode, and to both nodes as pvecm does',
-  gatedByDefault: false,
   health: 'warning',
-  hosts: (config) => allHosts(config).map((h) => h.name),
-  summary: (config) => `corosync-qdevice + root key for ${config.qdevice.name}`,
   commands: (config) => [
     qdevicePrereqsCommands(config),
     rootTrustCommands(config.nodes[0], config.qdevice),

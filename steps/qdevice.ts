@@ -13,6 +13,7 @@ import { quorumEvents } from '../src/step-kit/quorum-events';
 import { exitReport, on, type CommandSet, type HostCommand } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { degraded, postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
+import { qdevicePlan } from '../src/plan/guide';
 
 const VOTES_TIMEOUT_MS = 90_000;
 
@@ -91,15 +92,10 @@ async function qnetdDisagrees(ctx: StepContext, config: ClusterConfig, status: P
 }
 
 export const qdevice = defineStep({
-  name: 'qdevice',
-  activity: 'qdevice',
-  kind: 'cluster',
+  ...qdevicePlan,
   acts: '`pvecm qdevice setup <vm-ip>`',
   verifiedBy: 'Expected 3, Total 3, `Quorate Qdevice`, both members `A,V,NMW`; `corosync-qnetd-tool -l` on the VM votes for both',
-  gatedByDefault: true,
   health: 'critical',
-  hosts: (config) => [config.nodes[0].name, config.nodes[1].name, config.qdevice.name],
-  summary: (config) => `pvecm qdevice setup on ${config.nodes[0].name}`,
   commands: (config) => [qdeviceCommands(config)],
   async check(ctx, config) {
     const c = qdeviceCommands(config);

@@ -5,6 +5,7 @@ import { on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed } from '../src/step-kit/failures';
 import { REPAIR_QDEVICE_HINT } from './qdevice';
+import { qnetdPlan } from '../src/plan/guide';
 
 export function qnetdCommands(config: ClusterConfig) {
   const vm = config.qdevice;
@@ -32,15 +33,10 @@ export interface QnetdState {
 }
 
 export const qnetd = defineStep({
-  name: 'qnetd',
-  activity: 'qnetd',
-  kind: 'install',
+  ...qnetdPlan,
   acts: '`apt-get install corosync-qnetd`, ufw rule if ufw is active',
   verifiedBy: 'active, listening on 5403/tcp',
-  gatedByDefault: false,
   health: 'critical',
-  hosts: (config) => [config.qdevice.name],
-  summary: (config) => `corosync-qnetd on ${config.qdevice.name}`,
   commands: (config) => [qnetdCommands(config)],
   async check(ctx, config) {
     const c = qnetdCommands(config);

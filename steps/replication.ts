@@ -4,6 +4,7 @@ import { sh } from '../src/ssh/quote';
 import { on, type CommandSet, type HostCommand } from '../src/step-kit/commands';
 import { defineStep } from '../src/step-kit/descriptor';
 import { postconditionFailed } from '../src/step-kit/failures';
+import { replicationPlan } from '../src/plan/guide';
 
 const jobId = (guest: number) => `${guest}-0`;
 
@@ -30,17 +31,11 @@ function listedJobs(text: string): Set<string> {
 const jobIds = (config: ClusterConfig) => (config.replication?.jobs ?? []).map((j) => jobId(j.guest));
 
 export const replication = defineStep({
-  name: 'replication',
-  activity: 'replication',
-  kind: 'quick',
+  ...replicationPlan,
   acts: '`pvesr create-local-job` (optional, ZFS)',
   verifiedBy: '`pvesr list`',
-  gatedByDefault: false,
   health: 'warning',
-  hosts: (config) => [config.nodes[0].name],
-  summary: (config) => `pvesr on ${config.nodes[0].name}`,
   commands: (config) => (config.replication ? [replicationCommands(config)] : []),
-  notConfigured: (config) => (config.replication ? null : 'no replication in the config'),
   planNote: (config) => (config.replication ? undefined : 'skipped: no replication in the config'),
   async check(ctx, config) {
     const listed = listedJobs(await ctx.output(replicationCommands(config).list));

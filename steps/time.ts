@@ -4,6 +4,7 @@ import { parseTimedatectlShow } from '../src/parsers/timedatectl';
 import { allHosts, on, replaceFile, type CommandSet } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed } from '../src/step-kit/failures';
+import { timePlan } from '../src/plan/guide';
 
 const SYNC_TIMEOUT_MS = 120_000;
 const APT_TIMEOUT_MS = 600_000;
@@ -106,15 +107,10 @@ export interface TimeFacts extends Record<string, unknown> {
 }
 
 export const time = defineStep({
-  name: 'time',
-  activity: 'time',
-  kind: 'install',
+  ...timePlan,
   acts: 'chrony on nodes; `systemd-timesyncd` + `NTP=` on the VM',
   verifiedBy: '`timedatectl show` NTPSynchronized=yes, skew below `ntp.max_skew_ms`',
-  gatedByDefault: false,
   health: 'warning',
-  hosts: (config) => allHosts(config).map((h) => h.name),
-  summary: () => 'NTP on all 3 hosts',
   commands: (config) => allHosts(config).map((h) => timeCommands(config, h)),
   async check(ctx, config) {
     const all = await Promise.all(allHosts(config).map((host) => ntpNeeds(ctx, config, host)));

@@ -1,4 +1,7 @@
-/** The step registry is the one source: plan, the step table, progress and gates read it, and a new step is one file and one line. */
+/**
+ * The plan (src/plan/) and the registry of bodies (steps/) are the one source: plan, the step table, progress and gates
+ * read them, and a new step is one file, one plan entry and one line.
+ */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -9,6 +12,12 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { planFor } from '../cli/plan';
 import { startGuide } from '../cli/start';
 import { GUIDE_STEPS, STEP_NAMES } from '../steps';
+import { QDEVICE_REPAIRS } from '../steps/repair';
+import { moveQnetd } from '../steps/repair/move-qnetd';
+import { GUIDE_PLAN } from '../src/plan/guide';
+import { moveQnetdPlan, QDEVICE_REPAIR_PLANS } from '../src/plan/repairs';
+import type { StepPlan } from '../src/plan/step-plan';
+import type { AnyStep } from '../src/step-kit/descriptor';
 import { GUIDE_STEPS as WITH_MOTD } from './fixtures/throwaway/guide-steps';
 import { testConfig } from './helpers/config';
 import { answerGates } from './helpers/drive';
@@ -32,9 +41,10 @@ function stepLiterals(text: string): string[] {
 }
 
 describe('step registry', () => {
-  it('is the only list of steps: no file in src/, workflows/, activities/ or cli/ names several steps', () => {
+  it('is the only list of steps: no file in src/ (but the plan itself), workflows/, activities/ or cli/ names several steps', () => {
     const offenders = ['src', 'workflows', 'activities', 'cli']
       .flatMap((d) => codeFiles(join(root, d)))
+      .filter((f) => relative(root, f) !== join('src', 'plan', 'guide.ts'))
       .map((f) => ({ file: relative(root, f), names: stepLiterals(readFileSync(f, 'utf8')) }))
       .filter((f) => f.names.length >= 3);
     assert.deepEqual(offenders, []);
@@ -47,7 +57,27 @@ describe('step registry', () => {
     ]);
   });
 
-  it('a throwaway step (one file, one line) shows up in the plan with its commands, in order', () => {
+  it("every body is its plan's step: the same order, and the plan's own name, activity, kind, hosts and summary", () => {
+    const pairs: [readonly StepPlan[], readonly AnyStep[]][] = [
+      [GUIDE_PLAN, GUIDE_STEPS],
+      [QDEVICE_REPAIR_PLANS, QDEVICE_REPAIRS],
+      [[moveQnetdPlan], [moveQnetd]],
+    ];
+    for (const [plans, bodies] of pairs) {
+      assert.deepEqual(
+        bodies.map((b) => b.name),
+        plans.map((p) => p.name),
+      );
+      // By reference: a body that overrides a field of its plan would run differently from what the workflow shows.
+      for (const [i, plan] of plans.entries()) {
+        const fields: Record<string, unknown> = { ...plan };
+        const body: Record<string, unknown> = { ...bodies[i] };
+        for (const key of Object.keys(fields)) assert.equal(body[key], fields[key], `${plan.name}.${key}`);
+      }
+    }
+  });
+
+  it('a throwaway step (one file, one plan entry, one line) shows up in the plan with its commands, in order', () => {
     const plan = planFor(testConfig(), WITH_MOTD);
     assert.deepEqual(
       plan.map((p) => p.step),
@@ -71,14 +101,14 @@ describe('step registry in the workflow (time-skipping server)', () => {
 
   before(async () => {
     env = await timeSkippingEnv();
-    // The workflow bundled with the throwaway registry, as a newcomer's change would build it. Only steps/index.ts's
-    // request './guide-steps' is swapped (`$`: that exact request), so the fixture can import the released list.
-    const replacement = join(__dirname, 'fixtures', 'throwaway', 'guide-steps.ts');
+    // The workflow bundled with the throwaway plan, as a newcomer's change would build it. The workflows' request
+    // '../src/plan/guide' is swapped (`$`: that exact request); the fixture reaches the released plan by another path.
+    const replacement = join(__dirname, 'fixtures', 'throwaway', 'plan.ts');
     bundle = await bundleWorkflowCode({
       workflowsPath: require.resolve('../workflows'),
       webpackConfigHook: (config) => ({
         ...config,
-        resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as Record<string, string>), './guide-steps$': replacement } },
+        resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as Record<string, string>), '../src/plan/guide$': replacement } },
       }),
       logger: { warn() {}, info() {}, debug() {}, trace() {}, error: console.error, log() {} },
     });

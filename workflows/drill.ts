@@ -5,8 +5,7 @@
  * in the guide. The recovery time is kept in the run's memo (`clusters` shows the last) and in the cluster's record.
  */
 import * as wf from '@temporalio/workflow';
-import { STEP_NAMES } from '../steps';
-import { qnetd } from '../steps/qnetd';
+import { qnetdPlan, STEP_NAMES } from '../src/plan/guide';
 import type { ClusterConfig } from '../src/config/schema';
 import { GatedRun, Rejected } from './gated-run';
 import { powerCycleTest } from './power-cycle';
@@ -20,7 +19,7 @@ type DrillStep = 'drill';
 export const DRILL_GATE_TIMEOUT = '1d';
 
 /** A node off: every fact that reads it or counts its vote is the drill's own doing; the qnetd VM is not. */
-const DRILL_DISTURBS = STEP_NAMES.filter((name) => name !== qnetd.name);
+const DRILL_DISTURBS = STEP_NAMES.filter((name) => name !== qnetdPlan.name);
 
 export interface DrillReport {
   outcome: 'passed' | 'refused' | 'rejected';

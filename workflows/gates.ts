@@ -1,6 +1,6 @@
 /** The gates a run can wait at: the one place that knows them (the CLI and the runs' validators ask here). */
 import type { ClusterConfig } from '../src/config/schema';
-import { GUIDE_STEPS, STEP_NAMES, type StepName } from '../steps';
+import { GUIDE_PLAN, STEP_NAMES, type StepName } from '../src/plan/guide';
 
 export type PowerAction = 'off' | 'on';
 /** A person confirms a manual power cut or power-on of a staged step (the failover test): `<step>-power-off|on`. */
@@ -11,7 +11,7 @@ export function powerGate(step: StepName, action: PowerAction): PowerGate {
   return `${step}-power-${action}`;
 }
 
-const STAGED = GUIDE_STEPS.filter((s) => s.activity === null).map((s) => s.name);
+const STAGED = GUIDE_PLAN.filter((s) => s.activity === null).map((s) => s.name);
 
 /** Every gate name any guide run may use. */
 export const ALL_GATES: readonly GateName[] = [...STEP_NAMES, ...STAGED.flatMap((s) => [powerGate(s, 'off'), powerGate(s, 'on')])];

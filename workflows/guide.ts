@@ -2,7 +2,7 @@
 import * as wf from '@temporalio/workflow';
 import type { ClusterConfig } from '../src/config/schema';
 import type { StepResult } from '../src/step-kit/result';
-import { GUIDE_STEPS, type StepName } from '../steps';
+import { GUIDE_PLAN, type StepName } from '../src/plan/guide';
 import { guideGates, powerGate } from './gates';
 import { GatedRun, Rejected } from './gated-run';
 import { powerCycleTest } from './power-cycle';
@@ -20,11 +20,11 @@ export async function clusterGuide(config: ClusterConfig): Promise<GuideReport> 
   const gated = new Set<string>(config.approvals.steps);
   const run = new GatedRun<StepName>(
     config,
-    GUIDE_STEPS.map((s) => ({ step: s.name, hosts: s.hosts(config), needsApproval: gated.has(s.name) })),
+    GUIDE_PLAN.map((s) => ({ step: s.name, hosts: s.hosts(config), needsApproval: gated.has(s.name) })),
     { run: 'the guide', gates: guideGates(config) },
   );
   try {
-    for (const step of GUIDE_STEPS) {
+    for (const step of GUIDE_PLAN) {
       // A step added after this run's code was released is skipped on replay of the older history.
       if (step.addedIn && !wf.patched(step.addedIn)) continue;
       const skipped = step.activity === null ? step.notConfigured?.(config) : null;

@@ -8,13 +8,8 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ClusterConfig } from '../src/config/schema';
-import { hosts } from '../steps/hosts';
-import { preflight } from '../steps/preflight';
-import { qdevice } from '../steps/qdevice';
-import { qdevicePrereqs } from '../steps/qdevice-prereqs';
-import { qnetd } from '../steps/qnetd';
-import { moveQnetd } from '../steps/repair/move-qnetd';
-import { time } from '../steps/time';
+import { hostsPlan, preflightPlan, qdevicePlan, qdevicePrereqsPlan, qnetdPlan, timePlan } from '../src/plan/guide';
+import { moveQnetdPlan } from '../src/plan/repairs';
 import { GatedRun, Rejected } from './gated-run';
 import { quickStep } from './policies';
 import type { RunProgress } from './progress';
@@ -23,9 +18,9 @@ import { stepActivity } from './step-activity';
 import { validateInput } from './validate-input';
 
 /** What a new qnetd VM gets from the guide before the QDevice can use it; each step is idempotent (done ones skip). */
-const PREPARE = [preflight, hosts, time, qnetd, qdevicePrereqs] as const;
+const PREPARE = [preflightPlan, hostsPlan, timePlan, qnetdPlan, qdevicePrereqsPlan] as const;
 
-type MoveStep = 'locate' | (typeof PREPARE)[number]['name'] | typeof moveQnetd.name;
+type MoveStep = 'locate' | (typeof PREPARE)[number]['name'] | typeof moveQnetdPlan.name;
 
 export interface MoveQnetdReport {
   outcome: 'moved' | 'already' | 'refused' | 'rejected';
@@ -43,9 +38,9 @@ export async function repairMoveQnetd(config: ClusterConfig): Promise<MoveQnetdR
     [
       { step: 'locate', hosts: [node1], needsApproval: false },
       ...PREPARE.map((step) => ({ step: step.name, hosts: step.hosts(config), needsApproval: false })),
-      { step: moveQnetd.name, hosts: moveQnetd.hosts(config), needsApproval: true },
+      { step: moveQnetdPlan.name, hosts: moveQnetdPlan.hosts(config), needsApproval: true },
     ],
-    { run: 'repair move-qnetd', gates: [MOVE_QNETD_GATE], disturbs: [qdevicePrereqs.name, qdevice.name] },
+    { run: 'repair move-qnetd', gates: [MOVE_QNETD_GATE], disturbs: [qdevicePrereqsPlan.name, qdevicePlan.name] },
   );
   const { progress } = run;
   const finish = async (outcome: MoveQnetdReport['outcome']): Promise<MoveQnetdReport> => ({ outcome, progress: await run.close(outcome) });
@@ -67,7 +62,7 @@ export async function repairMoveQnetd(config: ClusterConfig): Promise<MoveQnetdR
     for (const step of PREPARE) await run.step(step.name, null, `preparing ${config.qdevice.name}`, () => stepActivity(step, config)(config));
     const old = where.from && where.from !== config.qdevice.ip ? `; ${where.from} is left as it is (not contacted)` : '';
     const what = `${to} is ready; move the QDevice from ${from}: pvecm qdevice remove + setup ${config.qdevice.ip} --force${old}`;
-    await run.step(moveQnetd.name, MOVE_QNETD_GATE, what, () => stepActivity(moveQnetd, config)(config));
+    await run.step(moveQnetdPlan.name, MOVE_QNETD_GATE, what, () => stepActivity(moveQnetdPlan, config)(config));
     progress.complete();
     return finish('moved');
   } catch (err) {

@@ -5,8 +5,7 @@
  * 3 of 3 votes.
  */
 import * as wf from '@temporalio/workflow';
-import { ha } from '../steps/ha';
-import { replication } from '../steps/replication';
+import { haPlan, replicationPlan } from '../src/plan/guide';
 import type { Activities } from '../activities';
 import type { MaintenanceAction } from '../activities/maintenance';
 import type { ClusterConfig } from '../src/config/schema';
@@ -38,7 +37,7 @@ export async function nodeMaintenance(config: ClusterConfig, node: string, actio
       { step: 'check', hosts: [config.nodes[0].name], needsApproval: false },
       { step, hosts: [config.nodes[0].name], needsApproval: true },
     ],
-    { run: `maintenance ${action} for ${node}`, gates: [step], disturbs: [ha.name, replication.name] },
+    { run: `maintenance ${action} for ${node}`, gates: [step], disturbs: [haPlan.name, replicationPlan.name] },
   );
   const { progress } = run;
   const finish = async (outcome: MaintenanceReport['outcome']): Promise<MaintenanceReport> => ({ outcome, progress: await run.close(outcome) });

@@ -1,6 +1,6 @@
 /** The run's progress as the `progress` query returns it; pure data, updated only by the workflow. */
 import type { StepResult } from '../src/step-kit/result';
-import type { StepName } from '../steps';
+import type { StepName } from '../src/plan/guide';
 
 export type StepState =
   'pending' | 'waiting-for-approval' | 'running' | 'done' | 'skipped-already-done' | 'skipped-not-configured' | 'failed' | 'rejected' | 'cancelled';

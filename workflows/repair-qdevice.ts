@@ -1,17 +1,15 @@
 /**
  * `pve-twonode repair qdevice`: diagnose (read-only), show the plan, wait for approval, then the least invasive
  * repair that verifies: qnetd started, the node's daemon restarted, its certificates re-imported, and last the
- * QDevice removed and set up again (that one waits for an approval of its own). Each repair is a step descriptor
- * run as the guide runs its steps (check -> act -> verify), verified like the guide's qdevice step.
+ * QDevice removed and set up again (that one waits for an approval of its own). Each repair is a step (plan in
+ * src/plan/repairs.ts, body in steps/repair/) run as the guide runs its steps (check -> act -> verify), verified like the guide's qdevice step.
  */
 import * as wf from '@temporalio/workflow';
-import { qdevice } from '../steps/qdevice';
-import { qdevicePrereqs } from '../steps/qdevice-prereqs';
-import { qnetd } from '../steps/qnetd';
 import type { Activities } from '../activities';
 import type { ClusterConfig } from '../src/config/schema';
 import type { StepResult } from '../src/step-kit/result';
-import { INVASIVE_REPAIR, PREPARATIONS, QDEVICE_REPAIRS, type QdeviceRepairName } from '../steps/repair';
+import { qdevicePlan, qdevicePrereqsPlan, qnetdPlan } from '../src/plan/guide';
+import { INVASIVE_REPAIR, PREPARATIONS, QDEVICE_REPAIR_PLANS, type QdeviceRepairName } from '../src/plan/repairs';
 import { GatedRun, Rejected } from './gated-run';
 import { clusterStep, quickStep } from './policies';
 import type { RunProgress } from './progress';
@@ -35,8 +33,8 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
   const hosts = [config.nodes[0].name, config.nodes[1].name, config.qdevice.name];
   const run = new GatedRun<RepairStep>(
     config,
-    [{ step: 'diagnose', hosts, needsApproval: false }, ...QDEVICE_REPAIRS.map((r) => ({ step: r.name, hosts: r.hosts(config), needsApproval: true }))],
-    { run: 'repair qdevice', gates: REPAIR_GATES, disturbs: [qnetd.name, qdevicePrereqs.name, qdevice.name] },
+    [{ step: 'diagnose', hosts, needsApproval: false }, ...QDEVICE_REPAIR_PLANS.map((r) => ({ step: r.name, hosts: r.hosts(config), needsApproval: true }))],
+    { run: 'repair qdevice', gates: REPAIR_GATES, disturbs: [qnetdPlan.name, qdevicePrereqsPlan.name, qdevicePlan.name] },
   );
   const { progress } = run;
   const finish = async (outcome: RepairReport['outcome']): Promise<RepairReport> => ({ outcome, progress: await run.close(outcome) });
@@ -70,7 +68,7 @@ export async function repairQdevice(config: ClusterConfig): Promise<RepairReport
     for (const name of diagnosis.plan) {
       if (name === INVASIVE_REPAIR && failures.length > 0)
         await run.gate(name, RESETUP_GATE, `the lighter repairs did not bring the vote back (${failures.join('; ')}); next: ${REMOVES}`);
-      const repair = QDEVICE_REPAIRS.find((r) => r.name === name)!;
+      const repair = QDEVICE_REPAIR_PLANS.find((r) => r.name === name)!;
       const repairActivity = wf.proxyActivities<Record<string, (c: ClusterConfig) => Promise<StepResult>>>({
         ...clusterStep,
         summary: `${name}: ${repair.summary(config)}`,

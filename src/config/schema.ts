@@ -1,7 +1,7 @@
 /** The cluster.yaml schema: strict (unknown keys rejected), secrets as references only. */
 import { z } from 'zod';
 
-import { defaultGatedStepList, stepNameList } from '../../steps';
+import { defaultGatedStepList, stepNameList } from '../plan/guide';
 import { durationMs } from '../duration';
 import { calendarEventProblem } from './calendar-event';
 

@@ -2,10 +2,11 @@
  * The shape of one guide step: which hosts it touches, the commands `plan` prints, and three separate pieces —
  * check (read-only: done already? what is there?), act (change the hosts) and verify (read-only post-condition).
  * Step files are pure: every host command goes through the StepContext the runtime hands in, so the guide, `plan`,
- * the read-only pass and repairs reuse the same pieces, and the workflow may import a step's name and hosts.
+ * the read-only pass and repairs reuse the same pieces. The workflow imports only the step's plan (src/plan/).
  */
 import type { ClusterConfig, SecretRef } from '../config/schema';
 import type { CommandResult } from '../ssh/session';
+import type { StepPlan } from '../plan/step-plan';
 import type { CommandSet, HostCommand } from './commands';
 
 export type Facts = Record<string, unknown>;
@@ -55,40 +56,22 @@ export interface Verified<F extends Facts> {
 
 export type StepHealth = 'critical' | 'warning' | 'none';
 
-/** How long an attempt may take and how it is retried (workflows/policies.ts). */
-export type StepKind = 'quick' | 'install' | 'cluster';
-
-export interface StepDescriptor<N extends string = string, S = unknown, F extends Facts = Facts> {
-  name: N;
-  /**
-   * The activity type the worker registers for it (kept stable: recorded histories name it); null for a step the
-   * workflow runs in stages of its own (the failover test).
-   */
-  activity: string | null;
-  kind: StepKind;
+/**
+ * A step: its plan (src/plan/, what the workflow knows: name, activity, kind, hosts, summary) and its body, which only
+ * the worker runs.
+ */
+export interface StepDescriptor<N extends string = string, S = unknown, F extends Facts = Facts> extends StepPlan<N> {
   /** For the README table: what the step changes, and what proves it worked. */
   acts: string;
   verifiedBy: string;
-  /**
-   * For a step added after runs exist: a patch id (workflow `patched()`); runs that started before the step existed
-   * replay without it. Leave unset for the steps of the first release.
-   */
-  addedIn?: string;
-  /** Approval before it runs, unless cluster.yaml's approvals.steps says otherwise. */
-  gatedByDefault: boolean;
   /**
    * What it means for a built cluster when this step's check or verify stops passing (`pve-twonode check`):
    * critical, quorum or the third vote is at risk (the next reboot is an outage); warning, degraded or drifted from
    * cluster.yaml; none, not a health fact (a one-time test, a join prerequisite).
    */
   health: StepHealth;
-  hosts(config: ClusterConfig): string[];
-  /** Activity summary in the Temporal UI, after "<step>: ". */
-  summary(config: ClusterConfig): string;
   /** Every command the step may run, for `plan`. */
   commands(config: ClusterConfig): CommandSet[];
-  /** A reason when the config leaves this step out (it then reports skipped-not-configured). */
-  notConfigured?(config: ClusterConfig): string | null;
   /** A line `plan` shows beside the step. */
   planNote?(config: ClusterConfig): string | undefined;
   check(ctx: StepContext, config: ClusterConfig): Promise<Checked<S>>;

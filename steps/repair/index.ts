@@ -11,9 +11,6 @@ import { resetupQdevice } from './resetup-qdevice';
 import { restartQdevice } from './restart-qdevice';
 import { startQnetd } from './start-qnetd';
 
+/** In the order of their plans (src/plan/repairs.ts, what the repair workflow reads). */
 export const QDEVICE_REPAIRS = [startQnetd, installQdevice, restartQdevice, resetupQdevice] as const;
-export type QdeviceRepairName = (typeof QDEVICE_REPAIRS)[number]['name'];
-/** Repairs that prepare (install what is missing) and hand over to the next one instead of ending the run. */
-export const PREPARATIONS: readonly QdeviceRepairName[] = ['install-qdevice'];
-/** The repair that removes the QDevice: it waits for an approval of its own. */
-export const INVASIVE_REPAIR: QdeviceRepairName = 'resetup-qdevice';
+export { INVASIVE_REPAIR, PREPARATIONS, type QdeviceRepairName } from '../../src/plan/repairs';

@@ -4,12 +4,7 @@
  * vote back by itself: the repair goes on to the next repair after it.
  */
 import { defineStep } from '../../src/step-kit/descriptor';
+import { installQdevicePlan } from '../../src/plan/repairs';
 import { qdevicePrereqs } from '../qdevice-prereqs';
 
-export const installQdevice = defineStep({
-  ...qdevicePrereqs,
-  name: 'install-qdevice',
-  activity: 'repairInstallQdevice',
-  gatedByDefault: true,
-  health: 'none',
-});
+export const installQdevice = defineStep({ ...qdevicePrereqs, ...installQdevicePlan, health: 'none' });

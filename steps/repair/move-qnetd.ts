@@ -9,6 +9,7 @@ import { defineStep, type StepContext } from '../../src/step-kit/descriptor';
 import { qdevice, qdeviceCommands } from '../qdevice';
 import { readNodeQdevices } from './restart-qdevice';
 import { removeAndSetUp, requireBothNodesOnline, resetupCommands } from './resetup-qdevice';
+import { moveQnetdPlan } from '../../src/plan/repairs';
 
 export interface QnetdPlace {
   /** The QDevice host in /etc/pve/corosync.conf now: the old VM's IP, or null without a device. */
@@ -22,15 +23,10 @@ export async function currentQnetd(ctx: StepContext, config: ClusterConfig): Pro
 }
 
 export const moveQnetd = defineStep({
-  name: 'move-qnetd',
-  activity: 'repairMoveQnetd',
-  kind: 'cluster',
+  ...moveQnetdPlan,
   acts: '`pvecm qdevice remove`, then `pvecm qdevice setup <new-vm-ip> --force`',
   verifiedBy: "as the qdevice step, against the new VM: 3 of 3 votes, corosync.conf's QDevice host the new IP, its qnetd votes for both",
-  gatedByDefault: true,
   health: 'none',
-  hosts: (config) => [config.nodes[0].name, config.nodes[1].name, config.qdevice.name],
-  summary: (config) => `move the QDevice to ${config.qdevice.name} (${config.qdevice.ip})`,
   commands: (config) => [resetupCommands(config), { corosyncConf: qdeviceCommands(config).corosyncConf }],
   async check(ctx, config) {
     const from = await currentQnetd(ctx, config);

@@ -15,6 +15,7 @@ import { describeUnreachable, memberLoginCommands, membersNode1CannotReach } fro
 import { verifyRootLogin } from '../../src/step-kit/root-trust';
 import { qdevice, qdeviceCommands } from '../qdevice';
 import { readNodeQdevices } from './restart-qdevice';
+import { resetupQdevicePlan } from '../../src/plan/repairs';
 
 export function resetupCommands(config: ClusterConfig) {
   const [node1, node2] = config.nodes;
@@ -114,15 +115,10 @@ export async function removeAndSetUp(ctx: StepContext, config: ClusterConfig, co
 }
 
 export const resetupQdevice = defineStep({
-  name: 'resetup-qdevice',
-  activity: 'repairResetupQdevice',
-  kind: 'cluster',
+  ...resetupQdevicePlan,
   acts: '`pvecm qdevice remove`, then `pvecm qdevice setup <vm-ip> --force`',
   verifiedBy: 'as the qdevice step: Expected 3, Total 3, both members `A,V,NMW`, qnetd votes for both',
-  gatedByDefault: true,
   health: 'none',
-  hosts: (config) => [config.nodes[0].name, config.nodes[1].name, config.qdevice.name],
-  summary: (config) => `pvecm qdevice remove + setup --force on ${config.nodes[0].name}`,
   commands: (config) => [resetupCommands(config), ...config.nodes.map((member) => memberLoginCommands(config, member))],
   async check(ctx, config) {
     const { healthy } = await readNodeQdevices(ctx, config);

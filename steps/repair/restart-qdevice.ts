@@ -8,6 +8,7 @@ import { hasHealthyQdevice, memberNodeName, readClusterStatus } from '../../src/
 import { on, type CommandSet } from '../../src/step-kit/commands';
 import { defineStep, type StepContext } from '../../src/step-kit/descriptor';
 import { qdevice, qdeviceCommands, qdeviceDaemonCommand } from '../qdevice';
+import { restartQdevicePlan } from '../../src/plan/repairs';
 
 export const NSSDB = '/etc/corosync/qdevice/net/nssdb';
 
@@ -54,15 +55,10 @@ export function needsRestart(n: NodeQdevice): boolean {
 }
 
 export const restartQdevice = defineStep({
-  name: 'restart-qdevice',
-  activity: 'repairRestartQdevice',
-  kind: 'cluster',
+  ...restartQdevicePlan,
   acts: '`systemctl restart corosync-qdevice` on a node whose daemon is down or not alive',
   verifiedBy: 'as the qdevice step: Expected 3, Total 3, both members `A,V,NMW`, qnetd votes for both',
-  gatedByDefault: true,
   health: 'none',
-  hosts: (config) => [config.nodes[0].name, config.nodes[1].name, config.qdevice.name],
-  summary: () => 'restart corosync-qdevice where it is down',
   commands: (config) => config.nodes.map((n) => restartQdeviceCommands(n)),
   async check(ctx, config) {
     const { healthy, configured, nodes } = await readNodeQdevices(ctx, config);

@@ -4,14 +4,12 @@
  */
 import { defineStep } from '../../src/step-kit/descriptor';
 import { qdevice } from '../qdevice';
+import { startQnetdPlan } from '../../src/plan/repairs';
 import { qnetd } from '../qnetd';
 
 export const startQnetd = defineStep({
   ...qnetd,
-  name: 'start-qnetd',
-  activity: 'repairStartQnetd',
-  kind: 'cluster',
-  gatedByDefault: true,
+  ...startQnetdPlan,
   health: 'none',
   verifiedBy: `${qnetd.verifiedBy}; then as the qdevice step: 3 of 3 votes, qnetd votes for both`,
   async verify(ctx, config, run) {
