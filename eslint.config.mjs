@@ -42,16 +42,25 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code is replayed: no Node built-ins, no I/O, nothing but the workflow SDK and pure code.
+    // Workflow code is replayed: no Node built-ins, no I/O, nothing but the workflow SDK and pure code. Of a step it
+    // imports the plan (src/plan/), never the body (steps/): the bundle carries no host commands.
     files: ['workflows/**/*.ts'],
-    rules: pureModuleRules('Workflow code must be deterministic', ['../activities', '../activities/*', '../src/ssh/*', '../cli/*', '../src/secrets']),
+    rules: pureModuleRules('Workflow code must be deterministic', [
+      '../activities',
+      '../activities/*',
+      '../steps',
+      '../steps/**',
+      '../src/step-kit/*',
+      '!../src/step-kit/failure-types',
+      '../src/ssh/*',
+      '../cli/*',
+      '../src/secrets',
+    ]),
   },
   {
     // The layers (docs/architecture.md): src/ is the bottom (src/step-kit/ also gets the purity rules below, which
-    // forbid the same layers) and imports nothing above it, not even a type. The one
-    // exception left is the config schema's step list (src/index.ts re-exports it) (approvals.steps), which comes from the registry.
+    // forbid the same layers) and imports nothing above it, not even a type.
     files: ['src/**/*.ts'],
-    ignores: ['src/config/schema.ts', 'src/index.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -63,6 +72,16 @@ export default tseslint.config(
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    // The benchmarks and the lab's driver are used by the tests, never the other way round.
+    files: ['scripts/**/*.ts', 'lab/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/test/**'], message: 'scripts/ and lab/ import nothing from test/ (lab/driver/ is shared).' }] },
       ],
     },
   },

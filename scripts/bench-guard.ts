@@ -1,15 +1,15 @@
 /**
  * Benchmark (root, the rehearsal lab): time from a fault to the webhook receiving the guard's alert, and from the
  * fix to the recovery notice, with `guard --every <interval>`, N times per fault; prints each and the median.
- *   npx tsx scripts/bench-guard.ts [interval=30s] [runs=3] [faults=all, or a comma list of test/helpers/faults.ts]
+ *   npx tsx scripts/bench-guard.ts [interval=30s] [runs=3] [faults=all, or a comma list of lab/driver/faults.ts]
  * The time runs from the start of the injection (expected-low takes about 35 s to inject: a node powered off first).
  */
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { LAB_FAULTS, labFault } from '../test/helpers/faults';
-import { buildLabCluster, webhookFor } from '../test/helpers/guard';
-import { LAB_DIR, freshLab, lab, labAsync } from '../test/helpers/lab';
-import { cli, exited, startDevServer, startWorker, stop, type Proc } from '../test/helpers/processes';
+import { LAB_FAULTS, labFault } from '../lab/driver/faults';
+import { buildLabCluster, webhookFor } from '../lab/driver/guard';
+import { LAB_DIR, freshLab, lab, labAsync } from '../lab/driver/lab';
+import { cli, exited, startDevServer, startWorker, stop, type Proc } from '../lab/driver/processes';
 
 const [interval = '30s', runsArg = '3', faultsArg = 'all'] = process.argv.slice(2);
 const faults = faultsArg === 'all' ? LAB_FAULTS : faultsArg.split(',').map(labFault);

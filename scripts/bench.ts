@@ -26,8 +26,8 @@ import { TASK_QUEUE } from '../src/temporal/connection';
 import { LOGIN_PROOF_REUSE_MS } from '../src/step-kit/root-trust';
 import { preflight } from '../steps/preflight';
 import { approveSignal, progressQuery } from '../workflows/messages';
-import { LAB_DIR, freshLab, lab } from '../test/helpers/lab';
-import { startDevServer, stop } from '../test/helpers/processes';
+import { LAB_DIR, freshLab, lab } from '../lab/driver/lab';
+import { startDevServer, stop } from '../lab/driver/processes';
 import { ansiblePreflight } from './bench/ansible';
 import { hostCommandTimes, hostTimeWithin } from './bench/host-time';
 

@@ -17,7 +17,7 @@ import { TASK_QUEUE } from '../src/temporal/connection';
 import { rawTestConfig, testConfig } from './helpers/config';
 import { waitForGate } from './helpers/drive';
 import { mockActivities } from './helpers/mock-activities';
-import { cli, exited, startDevServer, stop, type Proc } from './helpers/processes';
+import { cli, exited, startDevServer, stop, type Proc } from '../lab/driver/processes';
 
 const PORT = 17733;
 const execFileAsync = promisify(execFile);

@@ -17,7 +17,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { TASK_QUEUE } from '../src/temporal/connection';
 import { testConfig } from './helpers/config';
 import { mockActivities } from './helpers/mock-activities';
-import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
+import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from '../lab/driver/processes';
 
 const PORT = 17933;
 const address = `127.0.0.1:${PORT}`;

@@ -12,7 +12,7 @@ import { EXIT } from '../cli/errors';
 import { ConfigError, parseConfigText, validateConfig } from '../src/config/load';
 import { calendarEventProblem } from '../src/config/calendar-event';
 import { rawTestConfig } from './helpers/config';
-import { cliWithEnv, exited } from './helpers/processes';
+import { cliWithEnv, exited } from '../lab/driver/processes';
 
 type Raw = Record<string, unknown> & { nodes: { ip: string; ssh: Record<string, unknown> }[]; qdevice: { ip: string; ssh: Record<string, unknown> } };
 

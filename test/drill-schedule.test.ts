@@ -18,7 +18,7 @@ import { EXIT } from '../cli/errors';
 import { drillScheduleIdFor } from '../workflows/repair-messages';
 import { rawTestConfig } from './helpers/config';
 import { mockActivities } from './helpers/mock-activities';
-import { cli, exited, startDevServer, stop, type Proc } from './helpers/processes';
+import { cli, exited, startDevServer, stop, type Proc } from '../lab/driver/processes';
 
 const PORT = 18033;
 const CLUSTER = 'drilled';

@@ -10,7 +10,7 @@ import { readOnlyPass } from '../activities/read-only-pass';
 import { loadConfig } from '../src/config/load';
 import type { RunProgress } from '../workflows/progress';
 import { assertThreeVotes, audit, freshLab, inHost, lab, labSuiteResources, labUnavailable } from './helpers/lab';
-import { cli, exited, startDevServer, startWorker, stop } from './helpers/processes';
+import { cli, exited, startDevServer, startWorker, stop } from '../lab/driver/processes';
 
 /** A run that hangs fails here instead of holding CI until its own limit. */
 const E2E_TIMEOUT_MS = 15 * 60_000;

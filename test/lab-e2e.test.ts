@@ -21,7 +21,7 @@ import { ARTIFACTS, launchChromium } from './helpers/browser';
 import { temporalCliPath } from '../cli/server';
 import { LAB_DIR, assertThreeVotes, audit, freshLab, hostCommandTimes, inHost, lab, labSuiteResources, labUnavailable } from './helpers/lab';
 import { historyText, payloadText } from './helpers/temporal';
-import { cli, exited, startDevServer, startWorker, stop } from './helpers/processes';
+import { cli, exited, startDevServer, startWorker, stop } from '../lab/driver/processes';
 
 /** A run that hangs fails here instead of holding CI until its own limit. */
 const E2E_TIMEOUT_MS = 15 * 60_000;

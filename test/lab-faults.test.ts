@@ -14,7 +14,7 @@ import { startGuide } from '../cli/start';
 import { approveSignal, progressQuery } from '../workflows/messages';
 import type { RunProgress } from '../workflows/progress';
 import { assertThreeVotes, audit, freshLab, lab, labSuiteResources, labUnavailable, powerLog, whenAudited } from './helpers/lab';
-import { cli, exited, startDevServer, startWorker, stop } from './helpers/processes';
+import { cli, exited, startDevServer, startWorker, stop } from '../lab/driver/processes';
 
 const TIMEOUT_MS = 15 * 60_000;
 const PORT = 18533;

@@ -15,10 +15,10 @@ import { healthCheck } from '../activities/health-check';
 import type { ClusterConfig } from '../src/config/schema';
 import type { Health, HealthReport } from '../src/health/report';
 import { guardScheduleIdFor, healthQuery, healthStateIdFor } from '../workflows/health-messages';
-import { LAB_FAULTS } from './helpers/faults';
-import { buildLabCluster, webhookFor, type WebhookReceiver } from './helpers/guard';
+import { LAB_FAULTS } from '../lab/driver/faults';
+import { buildLabCluster, webhookFor, type WebhookReceiver } from '../lab/driver/guard';
 import { LAB_DIR, freshLab, lab, labAsync, labUnavailable } from './helpers/lab';
-import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
+import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from '../lab/driver/processes';
 
 const PORT = 18233;
 const EVERY = '5s';

@@ -8,7 +8,7 @@ import { initConfig, type InitOptions } from '../cli/init';
 import { loadConfig } from '../src/config/load';
 import type { ClusterConfig } from '../src/config/schema';
 import { LAB_DIR, freshLab, lab, labUnavailable } from './helpers/lab';
-import { cli, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
+import { cli, exited, startDevServer, startWorker, stop, type Proc } from '../lab/driver/processes';
 
 describe('pve-twonode init against the rehearsal lab', { skip: labUnavailable() }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'pve-twonode-init-'));

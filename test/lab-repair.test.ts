@@ -15,10 +15,10 @@ import { after, before, describe, it } from 'node:test';
 import { healthCheck } from '../activities/health-check';
 import type { ClusterConfig } from '../src/config/schema';
 import type { Health } from '../src/health/report';
-import { buildLabCluster, webhookFor } from './helpers/guard';
+import { buildLabCluster, webhookFor } from '../lab/driver/guard';
 import { loadConfig } from '../src/config/load';
 import { LAB_DIR, audit, freshLab, inHost as inHostText, labAsync, labUnavailable } from './helpers/lab';
-import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from './helpers/processes';
+import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from '../lab/driver/processes';
 
 const PORT = 18433;
 

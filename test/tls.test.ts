@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EXIT } from '../cli/errors';
 import { rawTestConfig } from './helpers/config';
-import { cliWithEnv, exited, startDevServer, stop, type Proc } from './helpers/processes';
+import { cliWithEnv, exited, startDevServer, stop, type Proc } from '../lab/driver/processes';
 import { makeCa, makeCert, nginxMissing, startTerminator } from './helpers/tls';
 
 const SERVER = 18133;

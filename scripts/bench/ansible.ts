@@ -11,7 +11,7 @@ import type { ClusterConfig } from '../../src/config/schema';
 import { allHosts, listCommands } from '../../src/step-kit/commands';
 import { cacheDir } from '../../src/paths';
 import { preflightCommands } from '../../steps/preflight';
-import { LAB_DIR } from '../../test/helpers/lab';
+import { LAB_DIR } from '../../lab/driver/lab';
 
 const VENV = join(cacheDir(), 'bench-venv');
 

@@ -1,8 +1,8 @@
 /** Time spent inside host commands, as the lab's hosts log it (lab-audit writes lab-timing.log: start end exit command). */
 import { BATCH_MARK } from '../../src/ssh/batch';
-import type { HostCommandTime } from '../../test/helpers/lab';
+import type { HostCommandTime } from '../../lab/driver/lab';
 
-export { hostCommandTimes, type HostCommandTime } from '../../test/helpers/lab';
+export { hostCommandTimes, type HostCommandTime } from '../../lab/driver/lab';
 
 export interface HostTime {
   /** Wall time during which at least one host was running one of our commands (parallel commands count once). */
