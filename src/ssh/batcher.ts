@@ -5,7 +5,7 @@
  */
 import { batchScript, FrameReader } from './batch';
 import { CommandAbortedError, CommandTimeoutError, ConnectionError } from './errors';
-import { DEFAULT_COMMAND_TIMEOUT_MS, type CommandResult, type RunOptions } from './session';
+import { DEFAULT_COMMAND_TIMEOUT_MS, type CommandResult, type RunOptions } from './command';
 
 /** Past this many commands a batch is sent and the next read starts another (sshd takes up to 128 KiB of command). */
 const MAX_READS = 32;

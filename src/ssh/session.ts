@@ -9,35 +9,9 @@ import type { HostConfig } from '../config/schema';
 import { Batcher } from './batcher';
 import { privateKeyFor } from './private-key';
 import { AuthenticationError, ChannelOpenError, CommandAbortedError, CommandTimeoutError, ConnectionError, HostKeyMismatchError } from './errors';
+import { DEFAULT_COMMAND_TIMEOUT_MS, type CommandResult, type RunOptions } from './command';
 
-export interface CommandResult {
-  command: string;
-  stdout: string;
-  stderr: string;
-  code: number | null;
-  signal: string | null;
-}
-
-export interface RunOptions {
-  /** Written to the command's stdin, then closed; the only way a secret reaches a host. */
-  stdin?: string;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /** Called with each chunk of stdout as it arrives (an event watcher reacts to a line, not to the command's end). */
-  onStdout?: (chunk: Buffer) => void;
-  /**
-   * Leaves stdin open until the command ends, is aborted or times out: a watcher that reads its stdin to the end
-   * learns that the worker went away (the channel closed) and stops, instead of running on the host unattended.
-   */
-  holdStdin?: boolean;
-  /**
-   * A read: it may travel with the other reads asked of this host in the same turn of the event loop, as one SSH
-   * command (src/ssh/batch.ts). Ignored with stdin, holdStdin or onStdout.
-   */
-  batch?: boolean;
-}
-
-export const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
+export { DEFAULT_COMMAND_TIMEOUT_MS, type CommandResult, type RunOptions } from './command';
 
 /** OpenSSH's sshd allows 10 sessions per connection (MaxSessions); more concurrent commands wait their turn. */
 const MAX_CHANNELS = 8;
