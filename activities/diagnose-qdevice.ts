@@ -9,6 +9,7 @@ import { QDEVICE_REPAIRS, type QdeviceRepairName } from '../steps/repair';
 import type { NodeQdevice } from '../steps/repair/restart-qdevice';
 import { readNodeQdevices } from '../steps/repair/restart-qdevice';
 import { readOnlyPass } from './read-only-pass';
+import type { WorkerResources } from './runtime/resources';
 import { HostSessions, SshStepContext } from './runtime/step-context';
 
 export interface QdeviceDiagnosis {
@@ -21,9 +22,9 @@ export interface QdeviceDiagnosis {
   plan: QdeviceRepairName[];
 }
 
-export async function diagnoseQdevice(config: ClusterConfig): Promise<QdeviceDiagnosis> {
-  const [health] = (await readOnlyPass(config, [qdevice])).steps;
-  const sessions = new HostSessions(config, false);
+export async function diagnoseQdevice(resources: WorkerResources, config: ClusterConfig): Promise<QdeviceDiagnosis> {
+  const [health] = (await readOnlyPass(resources, config, [qdevice])).steps;
+  const sessions = new HostSessions(config, resources, false);
   try {
     const ctx = (step: string) => new SshStepContext(config, step, true, sessions);
     const { nodes } = await readNodeQdevices(ctx('diagnose'), config);

@@ -3,10 +3,13 @@ import type { ClusterConfig } from '../src/config/schema';
 import type { AnyStep } from '../src/step-kit/descriptor';
 import type { StepResult } from '../src/step-kit/result';
 import { GUIDE_STEPS } from '../steps';
+import type { WorkerResources } from './runtime/resources';
 import { runStep } from './runtime/run-step';
 
 export type StepActivities = Record<string, (config: ClusterConfig) => Promise<StepResult>>;
 
-export function stepActivities(steps: readonly AnyStep[] = GUIDE_STEPS): StepActivities {
-  return Object.fromEntries(steps.filter((s) => s.activity !== null).map((s) => [s.activity as string, (config: ClusterConfig) => runStep(s, config)]));
+export function stepActivities(resources: WorkerResources, steps: readonly AnyStep[] = GUIDE_STEPS): StepActivities {
+  return Object.fromEntries(
+    steps.filter((s) => s.activity !== null).map((s) => [s.activity as string, (config: ClusterConfig) => runStep(resources, s, config)]),
+  );
 }

@@ -7,6 +7,7 @@ import type { AnyStep } from '../src/step-kit/descriptor';
 import { HEALTH_JSON_VERSION, EXIT_CODE, summarizeHealth, type Health, type HealthReport } from '../src/health/report';
 import { GUIDE_STEPS } from '../steps';
 import { readOnlyPass, type StepVerdict } from './read-only-pass';
+import type { WorkerResources } from './runtime/resources';
 
 function weigh(step: AnyStep, verdict: StepVerdict): Health {
   if (verdict === 'pass' || verdict === 'not-configured') return 'OK';
@@ -15,8 +16,8 @@ function weigh(step: AnyStep, verdict: StepVerdict): Health {
   return step.health === 'critical' ? 'CRITICAL' : step.health === 'warning' ? 'WARNING' : 'OK';
 }
 
-export async function healthCheck(config: ClusterConfig, steps: readonly AnyStep[] = GUIDE_STEPS): Promise<HealthReport> {
-  const pass = await readOnlyPass(config, steps);
+export async function healthCheck(resources: WorkerResources, config: ClusterConfig, steps: readonly AnyStep[] = GUIDE_STEPS): Promise<HealthReport> {
+  const pass = await readOnlyPass(resources, config, steps);
   const byName = new Map(steps.map((s) => [s.name, s]));
   const facts = pass.steps.map((s) => ({
     name: s.step,

@@ -2,6 +2,7 @@
 import type { ClusterConfig } from '../src/config/schema';
 import { moveQnetd } from '../steps/repair/move-qnetd';
 import { checkOnly } from './runtime/check-only';
+import type { WorkerResources } from './runtime/resources';
 
 export interface QnetdLocation {
   /** Why the move cannot start (a node offline), or null. */
@@ -12,7 +13,7 @@ export interface QnetdLocation {
   from: string | null;
 }
 
-export async function locateQnetd(config: ClusterConfig): Promise<QnetdLocation> {
-  const checked = await checkOnly(moveQnetd, config);
+export async function locateQnetd(resources: WorkerResources, config: ClusterConfig): Promise<QnetdLocation> {
+  const checked = await checkOnly(resources, moveQnetd, config);
   return { refused: checked.refused, done: checked.done, from: checked.state?.from ?? null };
 }

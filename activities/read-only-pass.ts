@@ -3,13 +3,12 @@
  * step and one for the cluster; the base of the health check. Act commands are refused by the context itself.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { setBounded } from '../src/bounded-map';
 import type { ClusterConfig } from '../src/config/schema';
 import { SshError } from '../src/ssh/errors';
 import type { AnyStep, Facts } from '../src/step-kit/descriptor';
 import { GUIDE_STEPS } from '../steps';
-import { reusedRead } from './runtime/reused-reads';
-import { HostSessions, ReadOnlyViolation, SshStepContext, type SharedRead } from './runtime/step-context';
+import type { WorkerResources } from './runtime/resources';
+import { HostSessions, ReadOnlyViolation, SshStepContext } from './runtime/step-context';
 import type { StepVerdict } from '../src/step-kit/verdict';
 
 export type { StepVerdict };
@@ -73,25 +72,21 @@ function overall(steps: StepCheck[]): PassVerdict {
   return 'pass';
 }
 
-/** Per cluster and step set, the reads of its last pass; a guard watching many clusters keeps one entry each. */
-const lastReads = new Map<string, SharedRead[]>();
-const REMEMBERED_PASSES = 256;
-
 /** Runs every step's check and verify against the hosts; nothing is changed. */
-export async function readOnlyPass(config: ClusterConfig, steps: readonly AnyStep[] = GUIDE_STEPS): Promise<ReadOnlyReport> {
+export async function readOnlyPass(resources: WorkerResources, config: ClusterConfig, steps: readonly AnyStep[] = GUIDE_STEPS): Promise<ReadOnlyReport> {
   const started = Date.now();
   // One pass, one answer per host: an unreachable host costs one connect timeout, not one per step.
-  const sessions = new HostSessions(config, false, true);
+  const sessions = new HostSessions(config, resources, false, true);
   const memoryKey = `${config.cluster.name}\n${steps.map((s) => s.name).join(' ')}`;
   // The reads the last pass asked are asked at once, so a read that a step asks only after others (the login
   // probe after the key checks) starts with them. A read no step asks this time costs one read; a read not asked
   // ahead is asked when a step needs it, as without this.
   // A read whose earlier success is still good (reuseForMs) is not asked at all.
-  sessions.askAhead((lastReads.get(memoryKey) ?? []).filter((r) => !reusedRead(config.cluster.name, r.host, r.command)));
+  sessions.askAhead(resources.lastPassReads(memoryKey).filter((r) => !resources.reads.get(config.cluster.name, r.host, r.command)));
   try {
     // Reads only, so every step checks at once: one connection per host carries them side by side.
     const results = await Promise.all(steps.map((step) => checkOne(step, config, sessions)));
-    setBounded(lastReads, memoryKey, sessions.asked, REMEMBERED_PASSES);
+    resources.rememberPassReads(memoryKey, sessions.asked);
     return {
       cluster: config.cluster.name,
       checkedAt: new Date(started).toISOString(),

@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { checkOnly } from '../activities/runtime/check-only';
+import { WorkerResources } from '../activities/runtime/resources';
 import type { ClusterConfig } from '../src/config/schema';
 import { failover, type FailoverRecord } from '../steps/failover';
 import { finalReportMemoKey } from '../workflows/messages';
@@ -28,7 +29,7 @@ export interface DrillRecords {
 }
 
 export async function drillRecords(config: ClusterConfig, client: Client | null): Promise<DrillRecords> {
-  const checked = await checkOnly(failover, config);
+  const checked = await checkOnly(new WorkerResources(), failover, config);
   const runs: DrillRun[] = [];
   if (client)
     for (const row of await listRuns(client, config.cluster.name, ['drill'])) {

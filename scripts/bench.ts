@@ -13,14 +13,13 @@ import { runInNewContext } from 'node:vm';
 import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, WorkerResources } from '../activities';
 import { healthCheck } from '../activities/health-check';
 import { readOnlyPass } from '../activities/read-only-pass';
-import { forgetReusedReads } from '../activities/runtime/reused-reads';
 import { waits } from '../activities/runtime/step-context';
 import { startGuide } from '../cli/start';
 import { readyKeys } from '../cli/worker-keys';
-import { SshPool, installSshPool } from '../src/ssh/pool';
+import { SshPool } from '../src/ssh/pool';
 import { SshSession } from '../src/ssh/session';
 import { TASK_QUEUE } from '../src/temporal/connection';
 import { LOGIN_PROOF_REUSE_MS } from '../src/step-kit/root-trust';
@@ -53,9 +52,9 @@ const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / who
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Every activity, timed in the worker, with the SSH handshakes it made. */
-function timedActivities(runs: ActivityRun[]) {
+function timedActivities(resources: WorkerResources, runs: ActivityRun[]) {
   return Object.fromEntries(
-    Object.entries(createActivities()).map(([type, fn]) => [
+    Object.entries(createActivities(resources)).map(([type, fn]) => [
       type,
       async (...a: never[]) => {
         const run = { type, startMs: Date.now(), endMs: 0, handshakes: SshSession.handshakes, waitedMs: waits.sleptMs };
@@ -155,24 +154,22 @@ function openSockets(): number {
   }).length;
 }
 
-async function readOnlyPasses(pool: SshPool): Promise<void> {
+async function readOnlyPasses(worker: WorkerResources): Promise<void> {
   console.log(`\n== the read-only pass of one cluster (all steps at once), cold then ${WARM} warm passes; ms`);
   console.log(HEADER);
   const cold = new SshPool();
-  installSshPool(cold);
   let before = SshSession.handshakes;
   let started = Date.now();
-  let pass = await readOnlyPass(freshLabConfig);
+  let pass = await readOnlyPass(new WorkerResources(cold), freshLabConfig);
   await settled();
   printRow(`cold (${pass.verdict})`, pass.wallMs, started, started + pass.wallMs, SshSession.handshakes - before);
   cold.close();
-  installSshPool(pool);
-  await readOnlyPass(freshLabConfig); // fills the worker's pool
+  await readOnlyPass(worker, freshLabConfig); // fills the worker's pool
   const walls: number[] = [];
   for (let i = 0; i < WARM; i++) {
     before = SshSession.handshakes;
     started = Date.now();
-    pass = await readOnlyPass(freshLabConfig);
+    pass = await readOnlyPass(worker, freshLabConfig);
     walls.push(pass.wallMs);
     if (i < 3) {
       await settled();
@@ -184,8 +181,8 @@ async function readOnlyPasses(pool: SshPool): Promise<void> {
   console.log(`warm passes: median ${median(walls)} ms, min ${Math.min(...walls)}, max ${Math.max(...walls)} (${WARM} passes)`);
   const proving: number[] = [];
   for (let i = 0; i < 5; i++) {
-    forgetReusedReads();
-    proving.push((await readOnlyPass(freshLabConfig)).wallMs);
+    worker.reads.clear();
+    proving.push((await readOnlyPass(worker, freshLabConfig)).wallMs);
   }
   console.log(
     `warm passes that re-prove node 1's root login to the VM (the guard's pass every ${LOGIN_PROOF_REUSE_MS / 60_000} min): median ${median(proving)} ms, min ${Math.min(...proving)}, max ${Math.max(...proving)} (5 passes)`,
@@ -207,7 +204,7 @@ function printSlowest(since: number): void {
 }
 
 /** What the guard runs every minute: the health check, the read-only pass of the steps whose result is a health fact. */
-async function healthPasses(): Promise<void> {
+async function healthPasses(worker: WorkerResources): Promise<void> {
   console.log(`\n== the guard's health check of one cluster (the steps that are health facts, at once), ${WARM} warm passes; ms`);
   console.log(HEADER);
   const walls: number[] = [];
@@ -215,7 +212,7 @@ async function healthPasses(): Promise<void> {
   for (let i = 0; i < WARM; i++) {
     const before = SshSession.handshakes;
     started = Date.now();
-    const report = await healthCheck(freshLabConfig);
+    const report = await healthCheck(worker, freshLabConfig);
     walls.push(report.wallMs);
     if (i < 3) {
       await settled();
@@ -227,21 +224,19 @@ async function healthPasses(): Promise<void> {
   console.log(`warm health checks: median ${median(walls)} ms, min ${Math.min(...walls)}, max ${Math.max(...walls)} (${WARM} passes)`);
 }
 
-async function compareWithAnsible(pool: SshPool): Promise<void> {
+async function compareWithAnsible(worker: WorkerResources): Promise<void> {
   console.log('\n== the preflight command set: pve-twonode (no pool: connects first; warm pool) and ansible-core (pipelining, ControlPersist, forks 3); ms');
   const ansible = ansiblePreflight(freshLabConfig);
   console.log(`${ansible.version}`);
   console.log(HEADER);
-  installSshPool(null);
   const coldStarted = Date.now();
-  const cold = await readOnlyPass(freshLabConfig, [preflight]);
+  const cold = await readOnlyPass(new WorkerResources(null), freshLabConfig, [preflight]);
   await settled();
   printRow('pve-twonode (no pool)', cold.wallMs, coldStarted, coldStarted + cold.wallMs, '-');
-  installSshPool(pool);
   const ours: number[] = [];
   for (let i = 0; i < 5; i++) {
     const started = Date.now();
-    const pass = await readOnlyPass(freshLabConfig, [preflight]);
+    const pass = await readOnlyPass(worker, freshLabConfig, [preflight]);
     ours.push(pass.wallMs);
     if (i === 0) {
       await settled();
@@ -293,7 +288,7 @@ function slope(points: { x: number; y: number }[]): number {
  * Growth is measured after a warm-up: in its first few hundred passes V8 sizes its young generation to the
  * allocation rate (heap total about 68 to 100 MiB on the lab), a one-time step, not growth.
  */
-async function memory(): Promise<void> {
+async function memory(worker: WorkerResources): Promise<void> {
   console.log(
     `\n== ${WARMUP} read-only passes to warm up, then ${PASSES} measured, in one worker process: RSS and open sockets; then the same after a full GC`,
   );
@@ -316,7 +311,7 @@ async function memory(): Promise<void> {
   const started = Date.now();
   const every = Math.max(1, Math.floor(PASSES / 10));
   for (let i = 1; i <= WARMUP + PASSES; i++) {
-    await readOnlyPass(freshLabConfig);
+    await readOnlyPass(worker, freshLabConfig);
     if (i === WARMUP || (i > WARMUP && (i - WARMUP) % every === 0)) sample(i);
   }
   console.log(`${WARMUP + PASSES} passes in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -339,24 +334,25 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const server = await startDevServer(PORT, join(LAB_DIR, 'bench.db'));
   const pool = new SshPool();
-  installSshPool(pool);
+  // The worker's resources, shared by its activities and the passes below, as `pve-twonode worker` shares them.
+  const resources = new WorkerResources(pool);
   const runs: ActivityRun[] = [];
   const connection = await NativeConnection.connect({ address: `127.0.0.1:${PORT}` });
   const worker = await Worker.create({
     connection,
     taskQueue: TASK_QUEUE,
     workflowsPath: require.resolve('../workflows'),
-    activities: timedActivities(runs),
+    activities: timedActivities(resources, runs),
     maxHeartbeatThrottleInterval: '5s',
   });
   const running = worker.run();
   try {
     const client = new Client({ connection: await Connection.connect({ address: `127.0.0.1:${PORT}` }) });
     await runGuide(client, runs);
-    await readOnlyPasses(pool);
-    await healthPasses();
-    if (!args.includes('--no-ansible')) await compareWithAnsible(pool);
-    await memory();
+    await readOnlyPasses(resources);
+    await healthPasses(resources);
+    if (!args.includes('--no-ansible')) await compareWithAnsible(resources);
+    await memory(resources);
   } finally {
     worker.shutdown();
     await running;

@@ -11,6 +11,7 @@ import { toFailure } from '../activities/runtime/to-failure';
 import type { ClusterConfig } from '../src/config/schema';
 import { on } from '../src/step-kit/commands';
 import { sshdWithDir } from './helpers/sshd';
+import { WorkerResources } from '../activities/runtime/resources';
 
 describe('a command missing on the host (real sshd)', () => {
   const suite = sshdWithDir('pve-twonode-missing-');
@@ -18,7 +19,7 @@ describe('a command missing on the host (real sshd)', () => {
   async function outputOf(command: string): Promise<unknown> {
     const sshd = suite.sshd();
     const config = { cluster: { name: `missing-${process.pid}` }, nodes: [sshd.host], qdevice: sshd.host } as unknown as ClusterConfig;
-    const sessions = new HostSessions(config, false);
+    const sessions = new HostSessions(config, new WorkerResources(), false);
     try {
       return await new SshStepContext(config, 'maintenance-on', false, sessions).output(on(sshd.host, 'check', command)).then(
         () => null,

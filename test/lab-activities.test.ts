@@ -15,10 +15,11 @@ import { GUIDE_STEPS as WITH_MOTD } from './fixtures/throwaway/guide-steps';
 
 const steps = Object.fromEntries(GUIDE_STEPS.map((s) => [s.name, s as AnyStep]));
 import { audit, freshLab, inHost, lab, labUnavailable } from './helpers/lab';
+import { WorkerResources } from '../activities/runtime/resources';
 
 type Step = AnyStep;
 const runWith = (config: ClusterConfig) => (step: Step) =>
-  new MockActivityEnvironment().run<[], StepResult, () => Promise<StepResult>>(() => runStep(step, config));
+  new MockActivityEnvironment().run<[], StepResult, () => Promise<StepResult>>(() => runStep(new WorkerResources(), step, config));
 
 describe('step activities against the rehearsal lab', { skip: labUnavailable() }, () => {
   let config: ClusterConfig;
@@ -39,7 +40,7 @@ describe('step activities against the rehearsal lab', { skip: labUnavailable() }
 
   it('the read-only pass on the fresh lab: preflight passes, the steps the guide has not run report not-done, nothing is acted', async () => {
     const before = ['pve1', 'pve2', 'qnetd'].map((h) => audit(h).length);
-    const pass = await readOnlyPass(config, WITH_MOTD);
+    const pass = await readOnlyPass(new WorkerResources(), config, WITH_MOTD);
     const verdicts = Object.fromEntries(pass.steps.map((s) => [s.step, s.verdict]));
     assert.deepEqual(verdicts, {
       preflight: 'pass',
@@ -159,7 +160,7 @@ describe('step activities against the rehearsal lab', { skip: labUnavailable() }
       'the second pass did read the hosts',
     );
     // The read-only pass agrees: everything the guide did so far passes; the failover test has not run yet.
-    const pass = await readOnlyPass(config);
+    const pass = await readOnlyPass(new WorkerResources(), config);
     assert.deepEqual(
       pass.steps.filter((s) => s.verdict !== 'pass').map((s) => [s.step, s.verdict]),
       [

@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config/load';
 import type { RunProgress } from '../workflows/progress';
 import { assertThreeVotes, audit, freshLab, inHost, lab, labSuiteResources, labUnavailable } from './helpers/lab';
 import { cli, exited, startDevServer, startWorker, stop } from '../lab/driver/processes';
+import { WorkerResources } from '../activities/runtime/resources';
 
 /** A run that hangs fails here instead of holding CI until its own limit. */
 const E2E_TIMEOUT_MS = 15 * 60_000;
@@ -33,7 +34,7 @@ describe('the SSH join and real retries against the rehearsal lab, through a rea
     assertThreeVotes('pve1');
     assertThreeVotes('pve2');
     for (const p of procs.splice(0)) await stop(p);
-    const pass = await readOnlyPass(loadConfig(path));
+    const pass = await readOnlyPass(new WorkerResources(), loadConfig(path));
     assert.equal(pass.verdict, 'pass', JSON.stringify(pass.steps.filter((s) => s.verdict !== 'pass')));
   });
 

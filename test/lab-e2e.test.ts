@@ -22,6 +22,7 @@ import { temporalCliPath } from '../cli/server';
 import { LAB_DIR, assertThreeVotes, audit, freshLab, hostCommandTimes, inHost, lab, labSuiteResources, labUnavailable } from './helpers/lab';
 import { historyText, payloadText } from './helpers/temporal';
 import { cli, exited, startDevServer, startWorker, stop } from '../lab/driver/processes';
+import { WorkerResources } from '../activities/runtime/resources';
 
 /** A run that hangs fails here instead of holding CI until its own limit. */
 const E2E_TIMEOUT_MS = 15 * 60_000;
@@ -169,7 +170,7 @@ describe('the whole guide against the rehearsal lab, through a real dev server',
     for (const p of procs.splice(0)) await stop(p);
     // The read-only pass on the built cluster: every configured step passes, and it acts on nothing.
     const auditBefore = ['pve1', 'pve2', 'qnetd'].map((h) => audit(h).length);
-    const pass = await readOnlyPass(loadConfig(path));
+    const pass = await readOnlyPass(new WorkerResources(), loadConfig(path));
     console.log(`# read-only pass on the built cluster: ${pass.verdict} in ${pass.wallMs} ms`);
     assert.equal(pass.verdict, 'pass', JSON.stringify(pass.steps.filter((s) => s.verdict !== 'pass')));
     assert.deepEqual(

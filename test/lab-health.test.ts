@@ -19,6 +19,7 @@ import { LAB_FAULTS } from '../lab/driver/faults';
 import { buildLabCluster, webhookFor, type WebhookReceiver } from '../lab/driver/guard';
 import { LAB_DIR, freshLab, lab, labAsync, labUnavailable } from './helpers/lab';
 import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from '../lab/driver/processes';
+import { WorkerResources } from '../activities/runtime/resources';
 
 const PORT = 18233;
 const EVERY = '5s';
@@ -36,7 +37,7 @@ async function checkUntil(
   const started = Date.now();
   let firstMs: number | null = null;
   for (;;) {
-    const report = await healthCheck(config);
+    const report = await healthCheck(new WorkerResources(), config);
     if (report.status === want) firstMs ??= Date.now() - started;
     if ((report.status === want && fact(report)) || Date.now() - started > timeoutMs) {
       assert.equal(report.status, want, `${report.summary}\n${JSON.stringify(report.facts.map((f) => [f.name, f.status, f.reason]))}`);

@@ -19,12 +19,13 @@ import { buildLabCluster, webhookFor } from '../lab/driver/guard';
 import { loadConfig } from '../src/config/load';
 import { LAB_DIR, audit, freshLab, inHost as inHostText, labAsync, labUnavailable } from './helpers/lab';
 import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from '../lab/driver/processes';
+import { WorkerResources } from '../activities/runtime/resources';
 
 const PORT = 18433;
 
 async function healthBecomes(config: ClusterConfig, want: Health, timeoutMs = 90_000): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; ; await delay(1_000)) {
-    const report = await healthCheck(config);
+    const report = await healthCheck(new WorkerResources(), config);
     if (report.status === want) return;
     if (Date.now() > deadline) assert.fail(`still ${report.summary}`);
   }

@@ -14,6 +14,7 @@ import type { ClusterConfig } from '../src/config/schema';
 import { on } from '../src/step-kit/commands';
 import type { AnyStep, StepContext } from '../src/step-kit/descriptor';
 import { sshdWithDir } from './helpers/sshd';
+import { WorkerResources } from '../activities/runtime/resources';
 
 describe('the read-only pass asks the last pass’s reads ahead (real sshd)', () => {
   const suite = sshdWithDir('pve-twonode-ahead-');
@@ -36,10 +37,12 @@ describe('the read-only pass asks the last pass’s reads ahead (real sshd)', ()
       const at = (name: string) => Number(lines.find((l) => l.startsWith(name))?.split(' ')[1]) / 1e6;
       return at('second') - at('first');
     };
-    const cold = await readOnlyPass(config, [step]);
+    // One worker's resources: the second pass knows what the first asked.
+    const worker = new WorkerResources();
+    const cold = await readOnlyPass(worker, config, [step]);
     assert.deepEqual([cold.verdict, cold.steps[0].reason], ['pass', 'two']);
     assert.ok(startsOf() >= 550, `first pass: the second read waits for the first (${startsOf()} ms apart)`);
-    const warm = await readOnlyPass(config, [step]);
+    const warm = await readOnlyPass(worker, config, [step]);
     assert.deepEqual([warm.verdict, warm.steps[0].reason], ['pass', 'two']);
     assert.ok(startsOf() < 300, `next pass: both reads start together (${startsOf()} ms apart)`);
     assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 4, 'each read ran once per pass');
@@ -61,15 +64,16 @@ describe('the read-only pass asks the last pass’s reads ahead (real sshd)', ()
       },
     } as unknown as AnyStep;
     const ran = () => readFileSync(log, 'utf8').trim().split('\n');
-    for (let i = 0; i < 3; i++) assert.equal((await readOnlyPass(config, [step])).steps[0].reason, 'ok 1');
+    const worker = new WorkerResources();
+    for (let i = 0; i < 3; i++) assert.equal((await readOnlyPass(worker, config, [step])).steps[0].reason, 'ok 1');
     assert.deepEqual(ran().sort(), ['broken', 'broken', 'broken', 'proof'], 'the proof once in three passes, the failure every pass');
     // A guide run or repair (not read-only) always asks.
-    const ctx = new SshStepContext(config, 'proofs', false, new HostSessions(config));
+    const ctx = new SshStepContext(config, 'proofs', false, new HostSessions(config, worker));
     await ctx.run(proof);
     ctx.close();
     assert.equal(ran().filter((l) => l === 'proof').length, 2);
     await delay(1_600);
-    await readOnlyPass(config, [step]);
+    await readOnlyPass(worker, config, [step]);
     assert.equal(ran().filter((l) => l === 'proof').length, 3, 'asked again once its success is older than 1.5 s');
   });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { ChannelOpenError, HostKeyMismatchError } from '../src/ssh/errors';
-import { SshPool, installSshPool } from '../src/ssh/pool';
+import { SshPool } from '../src/ssh/pool';
+import { WorkerResources } from '../activities/runtime/resources';
 import { SshSession } from '../src/ssh/session';
 import { HostSessions } from '../activities/runtime/step-context';
 import type { ClusterConfig } from '../src/config/schema';
@@ -111,10 +112,9 @@ describe('SshPool against a real sshd', () => {
 
   it('a step whose pooled connection died while idle sends its command once more on a fresh connection', async () => {
     const pool = new SshPool();
-    installSshPool(pool);
     try {
       const config = { nodes: [sshd.host, { ...sshd.host, name: 'other' }], qdevice: { ...sshd.host, name: 'vm' } } as unknown as ClusterConfig;
-      const sessions = new HostSessions(config);
+      const sessions = new HostSessions(config, new WorkerResources(pool));
       // The connection dies under the step, as when the host rebooted while the connection sat in the pool.
       await sessions.run('loopback', 'kill -KILL $PPID', {}).catch(() => undefined);
       await delay(100);
@@ -122,7 +122,6 @@ describe('SshPool against a real sshd', () => {
       assert.equal(r.stdout, 'again\n');
       sessions.close();
     } finally {
-      installSshPool(null);
       pool.close();
     }
   });

@@ -9,6 +9,7 @@ import { HostSessions, SshStepContext } from '../activities/runtime/step-context
 import type { ClusterConfig } from '../src/config/schema';
 import { on } from '../src/step-kit/commands';
 import { sshdWithDir } from './helpers/sshd';
+import { WorkerResources } from '../activities/runtime/resources';
 
 const running = (marker: string) => {
   try {
@@ -29,7 +30,7 @@ describe('a wait woken by host events (real sshd)', () => {
     // The state changes 1.5 s in and the watcher says so, then keeps watching (as corosync-quorumtool -m does).
     writeFileSync(join(dir, 'watch.sh'), `sleep 1.5; touch ${flag}; echo changed; exec -a ${marker} sleep 600\n`);
     const wakeOn = on(sshd.host, 'check', `bash ${dir}/watch.sh & w=$!; cat >/dev/null; kill $w 2>/dev/null`);
-    const ctx = new SshStepContext(config, 'test', false, new HostSessions(config));
+    const ctx = new SshStepContext(config, 'test', false, new HostSessions(config, new WorkerResources()));
     let probes = 0;
     const started = Date.now();
     // Polls a minute apart: only the event can end this wait early.

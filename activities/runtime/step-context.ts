@@ -6,12 +6,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterConfig, SecretRef } from '../../src/config/schema';
 import { resolveSecret } from '../../src/secrets';
 import { ChannelOpenError } from '../../src/ssh/errors';
-import { sshPool } from '../../src/ssh/pool';
 import { SshSession, type CommandResult, type RunOptions } from '../../src/ssh/session';
 import { hostByName, type HostCommand } from '../../src/step-kit/commands';
 import type { Facts, StepContext, WaitOptions } from '../../src/step-kit/descriptor';
 import { HostEvents } from './host-events';
-import { keepRead, reusedRead } from './reused-reads';
+import type { SharedRead, WorkerResources } from './resources';
 
 const HEARTBEAT_EVERY_MS = 5_000;
 export const WAIT_POLL_MS = 250;
@@ -37,11 +36,7 @@ const neverAborted = new AbortController().signal;
 setMaxListeners(256, neverAborted);
 const widened = new WeakSet<AbortSignal>();
 
-export interface SharedRead {
-  host: string;
-  command: string;
-  timeoutMs?: number;
-}
+export type { SharedRead } from './resources';
 
 /**
  * One SSH session per host, taken on first use and shared by the steps of one attempt or one read-only pass: from the
@@ -49,7 +44,7 @@ export interface SharedRead {
  */
 export class HostSessions {
   private readonly sessions = new Map<string, Promise<SshSession>>();
-  private readonly pool = sshPool();
+  private readonly pool: WorkerResources['pool'];
 
   private readonly reads = new Map<string, Promise<CommandResult>>();
 
@@ -58,15 +53,19 @@ export class HostSessions {
   private readonly askedKeys = new Set<string>();
 
   /**
+   * @param resources the worker's pool and read caches (or a command's own)
    * @param retryFailedConnects false for one-shot passes: a host that did not answer is not waited for again.
    * @param shareReads the read-only pass: the same read on the same host (several steps ask `pvecm status`) is sent
    *   once and its answer shared, one snapshot of the cluster per pass.
    */
   constructor(
     private readonly config: ClusterConfig,
+    readonly resources: WorkerResources,
     private readonly retryFailedConnects = true,
     private readonly shareReads = false,
-  ) {}
+  ) {
+    this.pool = resources.pool;
+  }
 
   get(host: string): Promise<SshSession> {
     let session = this.sessions.get(host);
@@ -142,8 +141,8 @@ export class SshStepContext implements StepContext {
   constructor(
     readonly config: ClusterConfig,
     readonly step: string,
-    readonly readOnly = false,
-    private readonly sessions = new HostSessions(config),
+    readonly readOnly: boolean,
+    private readonly sessions: HostSessions,
   ) {}
 
   note(details: Facts): void {
@@ -168,7 +167,7 @@ export class SshStepContext implements StepContext {
     }
     if (cancelled.aborted) throw new CancelledFailure(`cancelled before: ${command.command} on ${command.host}`);
     const reusable = this.readOnly && command.reuseForMs !== undefined && stdin === undefined;
-    const reused = reusable ? reusedRead(this.config.cluster.name, command.host, command.command) : undefined;
+    const reused = reusable ? this.sessions.resources.reads.get(this.config.cluster.name, command.host, command.command) : undefined;
     if (reused) return reused;
     const started = Date.now();
     const beat = () => this.note({ host: command.host, command: command.command, elapsedMs: Date.now() - started });
@@ -180,7 +179,7 @@ export class SshStepContext implements StepContext {
       const batch = command.phase !== 'act' && stdin === undefined;
       const result = await this.sessions.run(command.host, command.command, { stdin, timeoutMs: command.timeoutMs, signal, batch });
       activity?.log.info(`${this.step}: ${command.host}$ ${command.command} -> exit ${result.code}`);
-      if (reusable) keepRead(this.config.cluster.name, command.host, result, command.reuseForMs ?? 0);
+      if (reusable) this.sessions.resources.reads.keep(this.config.cluster.name, command.host, result, command.reuseForMs ?? 0);
       if (command.phase === 'act') this.actions.push(`${command.host}: ${command.command}`);
       return result;
     } finally {

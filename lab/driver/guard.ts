@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { runStep } from '../../activities/runtime/run-step';
+import { WorkerResources } from '../../activities/runtime/resources';
 import type { ClusterConfig } from '../../src/config/schema';
 import type { Alert } from '../../src/health/alerts';
 import type { AnyStep } from '../../src/step-kit/descriptor';
@@ -18,7 +19,7 @@ const BUILD = ['hosts', 'time', 'create', 'join-prereqs', 'join', 'qnetd', 'qdev
 export async function buildLabCluster(config: ClusterConfig): Promise<void> {
   for (const name of BUILD) {
     const step = GUIDE_STEPS.find((s) => s.name === name) as AnyStep;
-    await new MockActivityEnvironment().run<[], StepResult, () => Promise<StepResult>>(() => runStep(step, config));
+    await new MockActivityEnvironment().run<[], StepResult, () => Promise<StepResult>>(() => runStep(new WorkerResources(), step, config));
   }
 }
 

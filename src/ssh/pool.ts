@@ -101,14 +101,3 @@ export class SshPool {
     );
   }
 }
-
-let installed: SshPool | null = null;
-
-/** The worker installs one pool for its activities; without one (the CLI, tests) every attempt connects afresh. */
-export function installSshPool(pool: SshPool | null): void {
-  installed = pool;
-}
-
-export function sshPool(): SshPool | null {
-  return installed;
-}

@@ -1,0 +1,100 @@
+/** The day-2 commands that change a built cluster behind a gate: repair, maintenance, drill; and drills, their record. */
+import { resolve } from 'node:path';
+import { Argument, type Command } from 'commander';
+import { connectClient } from '../../src/temporal/connection';
+import { DRILL_GATE, MOVE_QNETD_GATE, REPAIR_GATES } from '../../workflows/repair-messages';
+import { deleteDrillSchedule, scheduleDrill, startDrill } from '../drill';
+import { drillRecords, renderDrillRecords } from '../drills';
+import { CliError, EXIT, explainTemporalError } from '../errors';
+import { where } from '../read-run';
+import { startMaintenance, startMoveQnetd, startRepairQdevice } from '../repair';
+import { EVERY } from '../schedules';
+import { configOrExit, followAndReport, link } from './shared';
+
+/** The move goes where the file's qdevice block says; --to must say the same, so a stale file cannot move it wrongly. */
+function requireMoveTarget(file: string, qdevice: { name: string; ip: string }, to: string | undefined): void {
+  const fix = `name the new VM in ${file}'s qdevice block (name, ip, ssh.host_key), then: pve-twonode repair move-qnetd ${file} --to <its ip>`;
+  if (!to) throw new CliError(`repair move-qnetd needs --to <ip>; ${fix}`, EXIT.usage);
+  if (to !== qdevice.ip) throw new CliError(`--to ${to} is not qdevice.ip in ${file} (${qdevice.name}, ${qdevice.ip}); ${fix}`, EXIT.usage);
+}
+
+export function registerDay2Commands(program: Command): void {
+  program
+    .command('repair')
+    .description('repair what the health check found, gated like the guide (one repair of each kind per cluster at a time)')
+    .addArgument(
+      new Argument('<what>', 'qdevice: bring the third vote back; move-qnetd: move the QDevice to the VM the qdevice block names').choices([
+        'qdevice',
+        'move-qnetd',
+      ]),
+    )
+    .argument('<config>')
+    .option('--to <ip>', "move-qnetd: the new VM's IP, as the config's qdevice.ip says (a check that the file names the right host)")
+    .option('--auto-approve', 'approve every gate as it is reached (rehearsal lab); implies --follow')
+    .option('--follow', 'show live progress until the repair ends, then the report')
+    .action(async (what: 'qdevice' | 'move-qnetd', file: string, opts: { to?: string; autoApprove?: boolean; follow?: boolean }) => {
+      const config = configOrExit(file);
+      if (what === 'move-qnetd') requireMoveTarget(file, config.qdevice, opts.to);
+      else if (opts.to) throw new CliError('--to belongs to repair move-qnetd; repair qdevice repairs the QDevice where it is', EXIT.usage);
+      const client = await connectClient();
+      const handle = what === 'qdevice' ? await startRepairQdevice(client, config, resolve(file)) : await startMoveQnetd(client, config, resolve(file));
+      console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
+      if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
+      else
+        console.log(
+          `it ${what === 'qdevice' ? 'diagnoses' : 'prepares the new VM'}, then waits: pve-twonode approve ${config.cluster.name} ${what === 'qdevice' ? REPAIR_GATES[0] : MOVE_QNETD_GATE}`,
+        );
+    });
+
+  program
+    .command('maintenance')
+    .description('put a node into HA maintenance (its guests move to the other node) or take it out; refused while the third vote is not healthy')
+    .argument('<config>')
+    .argument('<node>', 'the node, by its name in cluster.yaml')
+    .addArgument(new Argument('<action>').choices(['on', 'off']))
+    .option('--auto-approve', 'approve the gate when it is reached (rehearsal lab); implies --follow')
+    .option('--follow', 'show live progress until it ends, then the report')
+    .action(async (file: string, node: string, action: 'on' | 'off', opts: { autoApprove?: boolean; follow?: boolean }) => {
+      const config = configOrExit(file);
+      const names = config.nodes.map((n) => n.name);
+      if (!names.includes(node)) throw new CliError(`node "${node}" is not in ${file}; one of: ${names.join(', ')}`, EXIT.usage);
+      const handle = await startMaintenance(await connectClient(), config, node, action, resolve(file));
+      console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
+      if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
+      else console.log(`it checks, then waits: pve-twonode approve ${config.cluster.name} maintenance-${action}`);
+    });
+
+  program
+    .command('drill <config>')
+    .description("the guide's failover test again, gated: the node hosting the HA guest powered off hard, the recovery time measured and kept")
+    .option('--every <duration>', 'a Schedule starts one every interval (e.g. 30d); each waits for approval')
+    .option('--delete', 'delete the schedule')
+    .option('--auto-approve', 'approve the power cut when it is reached (rehearsal lab); implies --follow')
+    .option('--follow', 'show live progress until it ends, then the report')
+    .action(async (file: string, opts: { every?: string; delete?: boolean; autoApprove?: boolean; follow?: boolean }) => {
+      const config = configOrExit(file);
+      if (!config.failover.enabled) throw new CliError(`failover.enabled is false in ${file}: set it, with failover.power_off and power_on`, EXIT.usage);
+      if (opts.every && !EVERY.test(opts.every)) throw new CliError(`--every must be a duration like 30d or 12h, not "${opts.every}"`, EXIT.usage);
+      if (opts.every && opts.delete) throw new CliError('give --every or --delete, not both', EXIT.usage);
+      const client = await connectClient();
+      if (opts.every) return console.log(await scheduleDrill(client, config, opts.every, resolve(file)));
+      if (opts.delete) return console.log(await deleteDrillSchedule(client, config.cluster.name));
+      const handle = await startDrill(client, config, resolve(file));
+      console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
+      if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
+      else console.log(`it checks the cluster, then waits: pve-twonode approve ${config.cluster.name} ${DRILL_GATE}`);
+    });
+
+  program
+    .command('drills <config>')
+    .description('the failover tests the cluster keeps on record (read-only over SSH), then the drill runs Temporal knows and how each ended')
+    .option('--json', 'the record and the runs as JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const config = configOrExit(file);
+      // The record is on the cluster: it is listed even when no Temporal server answers.
+      const client = await connectClient().catch((err: unknown) => explainTemporalError(err, where()) ?? (err as Error));
+      const records = await drillRecords(config, client instanceof Error ? null : client);
+      if (opts.json) return console.log(JSON.stringify(records, null, 2));
+      console.log(renderDrillRecords(config, records, client instanceof Error ? `drill runs not listed: ${client.message}` : null));
+    });
+}
