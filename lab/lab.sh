@@ -24,6 +24,10 @@ BR=br0
 ROOT_IF=pvetn0                      # root-namespace end of the uplink
 JOIN=${PVE_TWONODE_LAB_JOIN:-api}     # how the cluster.yaml joins node 2: api (password + fingerprint) or use_ssh
 HA_FENCE_DELAY=${PVE_TWONODE_LAB_FENCE_DELAY:-10}   # seconds; real PVE waits ~120 s (watchdog 60 + fence delay 60)
+# HA on the PVE nodes: emulated (lab/shims/ha-manager, qm, pve-lab-agent) or real (pve-ha-crm, pve-ha-lrm, watchdog-mux,
+# ha-manager and qm built from the sources, with the stand-ins of lab/pve/stubs for QEMU and the watchdog hardware).
+HA_MODE=${PVE_TWONODE_LAB_HA:-real}
+[[ $HA_MODE == emulated || $HA_MODE == real ]] || { echo "PVE_TWONODE_LAB_HA must be emulated or real, not '$HA_MODE'" >&2; exit 2; }
 SOURCE_SHIMS=$(cd "$(dirname "$0")/shims" && pwd)
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 SHIMS=$LAB/shims                    # copied there: a checkout under /tmp is hidden inside the hosts
@@ -163,6 +167,14 @@ CONF
       qnetd|qnetd2) install -m 600 "$KEY.pub" "$H/root/.ssh/authorized_keys" ;;   # the owner's key, nothing else
     esac
     printf '%s\n' "$HA_FENCE_DELAY" >"$H/state/ha-fence-delay"
+    if [[ $HA_MODE == real && -e $H/state/pve-node ]]; then
+      touch "$H/state/real-ha"
+      # pve-ha-manager's own defaults file (the watchdog-mux unit's EnvironmentFile), with the hardware stand-in.
+      mkdir -p "$H/etc-upper/default"
+      printf '%s\n' '# select watchdog module (default is softdog)' '#WATCHDOG_MODULE=ipmi_watchdog' \
+        '# LAB STAND-IN: the hardware watchdog, preloaded into the real watchdog-mux (lab/pve/stubs/watchdog-hw.c)' \
+        'LD_PRELOAD=/usr/lib/pve-twonode-lab/watchdog-hw.so' >"$H/etc-upper/default/pve-ha-manager"
+    fi
     touch "$H/.prepared"
   done
   # The worker's copy of the owner's key, encrypted: its passphrase is a secret the worker resolves from a file (the
@@ -221,8 +233,13 @@ host_init() {
   mkdir -p /run/lab
   mount -t tmpfs -o size=1m lab-sbin /usr/local/sbin
   for tool in "$SHIMS"/*; do
+    # With the real HA stack, its own ha-manager and qm answer (and no emulating agent runs).
+    [[ -e $H/state/real-ha ]] && case ${tool##*/} in ha-manager | qm | pct | pve-lab-agent) continue ;; esac
     ln -s "$tool" "/usr/local/sbin/$(basename "$tool")"
   done
+  # LAB STAND-IN: qemu-server reads the cgroup mode from /sys/fs/cgroup, which a fresh sysfs mount leaves empty; a
+  # marked tmpfs there reads as cgroup v1 (a real PVE 9 node is v2; no guest here needs a cgroup).
+  if [[ -e $H/state/real-ha ]]; then mount -t tmpfs -o size=1m lab-fake-cgroup /sys/fs/cgroup; fi
   ln -s "$SHIMS/apt-get" /usr/local/sbin/apt
   # Proxmox's Perl code runs systemctl by its full path (it sets PATH itself): the stand-in for systemd is there too.
   mount --bind "$SHIMS/systemctl" /usr/bin/systemctl
@@ -266,6 +283,27 @@ boot() {
     sleep 0.05
   done
   [[ -n ${p:-} && -e /proc/$p/root/run/lab-ready ]] || die "boot of $h timed out (see $RUN/$h.boot.log)"
+  # The watchdog's reset line: the hardware stand-in inside the host asks, the lab answers from outside.
+  if [[ -e $LAB/hosts/$h/state/real-ha ]]; then
+    setsid bash "$REPO/lab/lab.sh" watch-watchdog "$h" </dev/null >>"$RUN/$h.watchdog.log" 2>&1 &
+  fi
+}
+
+# A host's watchdog expired (lab/pve/stubs/watchdog-hw.c writes its state file): the host is reset, as the hardware
+# resets a node that fenced itself: its power cut (the lab's poweroff), logged to $LAB/watchdog.log. Runs while the host does.
+watch_watchdog() {
+  local h=$1 f=$LAB/hosts/$1/state/watchdog-reset
+  rm -f "$f"
+  while running "$h"; do
+    if [[ -e $f ]]; then
+      rm -f "$f"
+      printf '%s reset %s\n' "$(date +%s.%N)" "$h" >>"$LAB/watchdog.log"
+      poweroff "$h"
+      log "$h: its watchdog expired: reset (powered off)"
+      return 0
+    fi
+    sleep 0.2
+  done
 }
 
 # What systemd would start at boot: ssh always; the cluster stack when configured; the lab agent on PVE nodes.
@@ -316,7 +354,9 @@ power_log() { printf '%s %s %s\n' "$(date +%s.%N)" "$1" "$2" >>"$LAB/power.log";
 # A guest's config in /etc/pve/nodes/<node>/qemu-server, written through the node's own /etc/pve.
 write_guest_conf() {
   local h=$1 id=$2 name=$3 dir
-  x "$h" sh -c "mkdir -p /etc/pve/nodes/$h/qemu-server && printf 'name: $name\nmemory: 64\n' >/etc/pve/nodes/$h/qemu-server/$id.conf"
+  # With the real qemu-server: no /dev/kvm here, so the guest is configured as TCG (kvm: 0), as on a host without VT-x.
+  local tcg=""; [[ -e $LAB/hosts/$h/state/real-ha ]] && tcg='kvm: 0\n'
+  x "$h" sh -c "mkdir -p /etc/pve/nodes/$h/qemu-server && printf 'name: $name\nmemory: 64\n$tcg' >/etc/pve/nodes/$h/qemu-server/$id.conf"
 }
 remove_guest_conf() {
   x "$1" rm -f "/etc/pve/nodes/$1/qemu-server/$2.conf"
@@ -360,7 +400,7 @@ write_cluster_yaml() {
     echo "  power_off: { command: [$(cd "$(dirname "$0")" && pwd)/lab.sh, poweroff, '{node}'] }"
     echo "  power_on: { command: [$(cd "$(dirname "$0")" && pwd)/lab.sh, poweron, '{node}'] }"
     echo "  down_for: 30s"
-    echo "  recovery_timeout: 3m"
+    echo "  recovery_timeout: 6m"
   } >"$out"
 }
 
@@ -550,5 +590,6 @@ case "${1:-}" in
   rekey) need_root; known_host "${2:-}"; rekey "$2"; log "$2 has a new host key: $(fingerprint "$2")" ;;
   fault) need_root; cmd_fault "${2:-}" "${3:-}" "${4:-on}" ;;
   x) need_root; shift; known_host "${1:-}"; x "$@" ;;
+  watch-watchdog) need_root; known_host "${2:-}"; watch_watchdog "$2" ;;
   *) sed -n '2,15p' "$0"; exit 2 ;;
 esac

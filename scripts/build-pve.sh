@@ -104,6 +104,18 @@ sed -e "s/@PACKAGE@/pve-manager/; s/@VERSION@/${manager_version}/g; s/@PVERELEAS
 for b in pveproxy pvedaemon pveversion; do install -m 0755 "$src/pve-manager/bin/$b" "$root/usr/bin/$b"; done
 install -m 0644 "$src/pve-manager/services/pveproxy.service" "$src/pve-manager/services/pvedaemon.service" "$root/usr/lib/systemd/system/"
 
+# pve-ha-manager: the HA daemons and their CLI as the package installs them (/usr/sbin), watchdog-mux built from its C
+# source, their units; qemu-server's qm (the LRM starts and stops guests through PVE::QemuServer, an offline migration
+# runs `qm` on the target over SSH) and the files a guest's start reads.
+ha_src=$src/pve-ha-manager/src
+mkdir -p "$root/usr/sbin" "$root/usr/share/qemu-server"
+for b in pve-ha-crm pve-ha-lrm ha-manager; do install -m 0755 "$ha_src/$b" "$root/usr/sbin/$b"; done
+gcc "$ha_src/watchdog-mux.c" -o "$root/usr/sbin/watchdog-mux" -Wall -Wl,-z,relro 2>"$out/work/watchdog-mux.log" ||
+  { tail -20 "$out/work/watchdog-mux.log" >&2; exit 1; }
+for u in pve-ha-crm pve-ha-lrm watchdog-mux; do install -m 0644 "$src/pve-ha-manager/debian/$u.service" "$root/usr/lib/systemd/system/"; done
+install -m 0755 "$src/qemu-server/src/bin/qm" "$root/usr/sbin/qm"
+install -m 0644 "$src/qemu-server/src/usr/"{pve-q35.cfg,pve-q35-4.0.cfg,pve-usb.cfg,bootsplash.jpg} "$root/usr/share/qemu-server/"
+
 # The lab's stubs for what cannot be built or run here (Rust bindings and the like), each a marked file (docs/lab.md):
 # those that must answer are files of their own; those that only load and die are written from one template.
 rsync -a "$stubs/perl/" "$perl5/"
@@ -130,10 +142,21 @@ sub AUTOLOAD {
 PERL
 done <"$stubs/dying.tsv"
 
+# The lab's stand-ins for what the machine lacks under the HA stack (docs/lab.md), each a marked file: QEMU (/usr/bin/kvm
+# answering qemu-server), the hardware watchdog (preloaded into the real watchdog-mux), and pve-common's PVE::Systemd
+# with its D-Bus calls replaced, from Perl's site directory (before /usr/share/perl5 in @INC).
+install -m 0755 "$stubs/bin/kvm" "$root/usr/bin/kvm"
+mkdir -p "$root/usr/lib/pve-twonode-lab"
+gcc -shared -fPIC -Wall -o "$root/usr/lib/pve-twonode-lab/watchdog-hw.so" "$stubs/watchdog-hw.c" -ldl 2>"$out/work/watchdog-hw.log" ||
+  { tail -20 "$out/work/watchdog-hw.log" >&2; exit 1; }
+sitelib=$root$(perl -MConfig -e 'print $Config{sitelib}')
+mkdir -p "$sitelib"
+rsync -a "$stubs/site-perl/" "$sitelib/"
+
 # Loads, as the lab runs it: every stub is loaded and never called on these paths.
-for b in pvecm pveproxy pvedaemon; do
-  perl -T -I"$perl5" -I"$vendorarch" -c "$root/usr/bin/$b" >"$out/work/check-$b.log" 2>&1 ||
-    { log "the built $b does not load:"; tail -5 "$out/work/check-$b.log" >&2; exit 1; }
+for b in usr/bin/pvecm usr/bin/pveproxy usr/bin/pvedaemon usr/sbin/pve-ha-crm usr/sbin/pve-ha-lrm usr/sbin/ha-manager usr/sbin/qm; do
+  perl -T -I"$perl5" -I"$vendorarch" -c "$root/$b" >"$out/work/check-${b##*/}.log" 2>&1 ||
+    { log "the built $b does not load:"; tail -5 "$out/work/check-${b##*/}.log" >&2; exit 1; }
 done
 : rm -rf "$out/work"
 touch "$out/.done"
