@@ -12,6 +12,7 @@ import { sh } from '../src/ssh/quote';
 import { describeQdeviceHealth, hasHealthyQdevice, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
 import { hostByName, on, template, type CommandSet } from '../src/step-kit/commands';
 import { quorumEvents } from '../src/step-kit/quorum-events';
+import { haSettled } from './ha';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
 import type { StageBody } from '../src/step-kit/result';
@@ -183,6 +184,17 @@ export async function restoreAfterFailover(
     { wakeOn: c.quorumEvents },
   );
   if (!status) throw postconditionFailed(`${target.victim} did not come back: ${summarize(await readClusterStatus(ctx, c.status))}`);
+  // The HA stack settles before the test ends: the returning node's LRM takes its lock again and, when a rule prefers
+  // it, the guest migrates back. Until then a health check would see a guest on its way, not a finished test.
+  const settled = await ctx.waitFor(`HA settled after ${target.victim}'s return`, durationMs(config.failover.recovery_timeout), async () => {
+    const ha = parseHaManagerStatus((await ctx.run(c.haStatus)).stdout);
+    return haSettled(config, ha) ? ha : undefined;
+  });
+  if (!settled)
+    throw postconditionFailed(
+      `${target.victim} is back but HA did not settle within ${config.failover.recovery_timeout}: ${(await ctx.run(c.haStatus)).stdout.trim()}`,
+    );
+  const guestNow = settled.services.find((s) => s.sid === target.sid)?.node ?? '?';
   const testedAt = new Date().toISOString();
   const previous = await readRecord(ctx, config);
   // A retried attempt (the write landed, the answer did not) must not count the same test twice.
@@ -191,5 +203,9 @@ export async function restoreAfterFailover(
   const history = [...(previous?.history ?? []).slice(0, same ? -1 : undefined), { testedAt, recoveryMs, victim: target.victim }].slice(-HISTORY_KEPT);
   const record: FailoverRecord & FailoverTarget = { testedAt, ...target, recoveryMs, history };
   await ctx.output(c.writeRecord, JSON.stringify(record));
-  return { outcome: 'done', message: `${target.victim} is back: ${summarize(status)}`, facts: { restoredStatus: status } };
+  return {
+    outcome: 'done',
+    message: `${target.victim} is back: ${summarize(status)}; HA settled, ${target.sid} on ${guestNow}`,
+    facts: { restoredStatus: status },
+  };
 }

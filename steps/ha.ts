@@ -71,6 +71,22 @@ function configuredSids(text: string): Set<string> {
 
 // LRM states that manage guests: `idle` is a node with no HA guest on it (pve-ha-manager HA/LRM.pm).
 const LRM_WORKING = new Set(['active', 'idle']);
+// Where the state machine passes on its way to started and working again: an LRM that came back waits for its agent
+// lock while a guest is assigned to it; a guest starting, or moving (a node back from a failover gets its guest back
+// when a rule prefers it). pve-ha-manager HA/LRM.pm, HA/Manager.pm; seen on the real stack in the lab.
+export const LRM_SETTLING = new Set(['wait_for_agent_lock']);
+export const SERVICE_SETTLING = new Set(['starting', 'migrate', 'relocate', 'request_start']);
+
+/** The HA stack at rest: every guest of the config started and both nodes' LRMs working. */
+export function haSettled(config: ClusterConfig, status: HaManagerStatus): boolean {
+  const wanted = config.ha.resources.map((r) => r.sid);
+  const ours = status.services.filter((s) => wanted.includes(s.sid));
+  return (
+    ours.length === wanted.length &&
+    ours.every((s) => s.state === 'started') &&
+    config.nodes.every((n) => LRM_WORKING.has(status.lrms.find((l) => l.node === n.name)?.status ?? ''))
+  );
+}
 
 /**
  * The HA stack itself, once the guests run: a live CRM master and a working LRM on both nodes (a dead one is the
@@ -84,13 +100,17 @@ function haStackProblems(config: ClusterConfig, status: HaManagerStatus): void {
       { haStatus: status },
     );
   const broken: string[] = [];
+  const settling: string[] = [];
   const maintenance: string[] = [];
   for (const node of config.nodes) {
     const lrm = status.lrms.find((l) => l.node === node.name);
     if (lrm?.status === 'maintenance mode') maintenance.push(node.name);
+    else if (lrm && LRM_SETTLING.has(lrm.status)) settling.push(`${node.name}: "${lrm.status}"`);
     else if (!lrm || !LRM_WORKING.has(lrm.status)) broken.push(`${node.name}: ${lrm ? `"${lrm.status}"` : 'no LRM status'}`);
   }
   if (broken.length > 0) throw postconditionFailed(`HA LRM not working: ${broken.join(', ')}; check pve-ha-lrm there`, { haStatus: status });
+  if (settling.length > 0)
+    throw degraded(`HA LRM settling: ${settling.join(', ')} (a node back from an outage takes its lock again by itself)`, { haStatus: status });
   if (maintenance.length > 0)
     throw degraded(
       `${maintenance.join(' and ')} left in HA maintenance: HA moves no guest onto it, so a failure of the other node is an outage; end it: pve-twonode maintenance <cluster.yaml> ${maintenance[0]} off`,
@@ -156,6 +176,10 @@ export const ha = defineStep({
       const now = parseHaManagerStatus((await ctx.run(c.status)).stdout);
       const ours = now.services.filter((s) => wanted.includes(s.sid));
       const absent = wanted.filter((sid) => !ours.some((s) => s.sid === sid));
+      const notStarted = ours.filter((s) => s.state !== 'started');
+      // On its way (starting, or moving between the nodes): the CRM is at work, no guest is down for good.
+      if (absent.length === 0 && notStarted.every((s) => SERVICE_SETTLING.has(s.state)))
+        throw degraded(`HA guests on their way: ${describeServices(notStarted)} (the HA manager is moving or starting them)`, { haStatus: now });
       throw postconditionFailed(
         `HA guests not started: ${describeServices(ours.filter((s) => s.state !== 'started'))}${absent.length ? `; not managed: ${absent.join(', ')}` : ''}`,
         { haStatus: now },

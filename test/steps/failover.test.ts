@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FAILOVER_RECORD, failover, failoverCommands, observeFailover, prepareFailover, restoreAfterFailover, type FailoverRecord } from '../../steps/failover';
-import { fixture, realRigConfig, scriptedContext, type Answer } from '../helpers/step-kit';
+import { fixture, labLikeConfig, realRigConfig, scriptedContext, type Answer } from '../helpers/step-kit';
 
 const config = realRigConfig('testclu', { failover: { enabled: true, power_off: { command: ['true'] }, power_on: { command: ['true'] } } });
 const real = (name: string) => fixture(`real-pve-4/${name}`);
@@ -73,6 +73,7 @@ describe('failover', () => {
     const write = failoverCommands(config, 'rp2').writeRecord.command;
     const ctx = scriptedContext(config, (cmd) => {
       if (cmd.command === 'pvecm status') return healthy;
+      if (cmd.command === 'ha-manager status') return real('hb-6-ha-status-started.out');
       if (cmd.command === cat) return written.at(-1) ?? JSON.stringify(record);
       return cmd.command === write ? '' : undefined;
     });
@@ -91,5 +92,22 @@ describe('failover', () => {
         ['rp1', 95_000],
       ],
     );
+  });
+
+  it('restore: the test ends only once HA settled, the returning LRM working and the guest back where its rule prefers it', async () => {
+    const lab = labLikeConfig({ failover: { enabled: true, power_off: { command: ['true'] }, power_on: { command: ['true'] } } });
+    const settled = fixture('ha-manager-status-failback-lab.txt')
+      .replace('lrm pve1 (wait_for_agent_lock, watchdog standby', 'lrm pve1 (active, watchdog active')
+      .replace('service vm:100 (pve2, migrate)', 'service vm:100 (pve1, started)');
+    const ctx = scriptedContext(lab, {
+      'pvecm status': fixture('real-pvecm/status-qdevice.txt'),
+      [cat]: '',
+      // The real stack right after pve1's return, twice, then at rest.
+      'ha-manager status': [fixture('ha-manager-status-failback-lab.txt'), fixture('ha-manager-status-failback-lab.txt'), settled],
+      [failoverCommands(lab, 'pve2').writeRecord.command]: '',
+    });
+    const restored = await restoreAfterFailover(ctx, lab, { victim: 'pve1', survivor: 'pve2', sid: 'vm:100' }, 180_000);
+    assert.match(restored.message, /HA settled, vm:100 on pve1$/);
+    assert.equal(ctx.ran.filter((c) => c.endsWith('ha-manager status')).length, 3);
   });
 });

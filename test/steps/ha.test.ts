@@ -68,4 +68,29 @@ describe('ha', () => {
       /HA LRM not working: rp1: "old timestamp - dead\?"; check pve-ha-lrm there/,
     );
   });
+
+  it('verify (read-only) while the real CRM migrates vm:100 back to its returning node: degraded, on its way, not down', async () => {
+    const failback = fixture('ha-manager-status-failback-lab.txt').replaceAll('pve1', 'rp1').replaceAll('pve2', 'rp2');
+    const err = await ha.verify(ctxWith(failback), config, { state: { pveMajor: 9, missing: [] }, acted: null }).then(
+      () => assert.fail('verify passed'),
+      (e: unknown) => e as { type?: string; message: string },
+    );
+    assert.equal(err.type, 'Degraded');
+    assert.match(err.message, /^HA guests on their way: vm:100 migrate on rp2 /);
+  });
+
+  it('verify once the guest is back but the returning LRM still waits for its lock: degraded (settling), not broken', async () => {
+    const settling = fixture('ha-manager-status-failback-lab.txt')
+      .replace('service vm:100 (pve2, migrate)', 'service vm:100 (pve2, started)')
+      .replaceAll('pve1', 'rp1')
+      .replaceAll('pve2', 'rp2');
+    await assert.rejects(
+      ha.verify(ctxWith(settling), config, { state: { pveMajor: 9, missing: [] }, acted: null }),
+      (e: { type?: string; message: string }) => {
+        assert.equal(e.type, 'Degraded');
+        assert.match(e.message, /^HA LRM settling: rp1: "wait_for_agent_lock"/);
+        return true;
+      },
+    );
+  });
 });
