@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The rehearsal lab: three Linux "hosts" (pve1, pve2, qnetd) on this machine, each a network namespace on a lab
 # bridge plus its own mount/UTS/IPC/PID namespaces, real OpenSSH, real corosync/corosync-qdevice/corosync-qnetd,
-# and a Proxmox emulation (shims in lab/shims) on pve1/pve2. Design and pitfalls: the README section "The rehearsal lab".
+# and the real Proxmox VE code on pve1/pve2 (stand-ins only for what the machine lacks, docs/lab.md). Design and pitfalls: the README section "The rehearsal lab".
 #
 #   lab.sh up | down | status
 #   lab.sh add-qnetd2                        the optional fourth host: a fresh Debian VM at .14 (repair move-qnetd moves
@@ -23,11 +23,6 @@ SW=pvetn-sw                         # netns holding the bridge
 BR=br0
 ROOT_IF=pvetn0                      # root-namespace end of the uplink
 JOIN=${PVE_TWONODE_LAB_JOIN:-api}     # how the cluster.yaml joins node 2: api (password + fingerprint) or use_ssh
-HA_FENCE_DELAY=${PVE_TWONODE_LAB_FENCE_DELAY:-10}   # seconds; real PVE waits ~120 s (watchdog 60 + fence delay 60)
-# HA on the PVE nodes: emulated (lab/shims/ha-manager, qm, pve-lab-agent) or real (pve-ha-crm, pve-ha-lrm, watchdog-mux,
-# ha-manager and qm built from the sources, with the stand-ins of lab/pve/stubs for QEMU and the watchdog hardware).
-HA_MODE=${PVE_TWONODE_LAB_HA:-real}
-[[ $HA_MODE == emulated || $HA_MODE == real ]] || { echo "PVE_TWONODE_LAB_HA must be emulated or real, not '$HA_MODE'" >&2; exit 2; }
 SOURCE_SHIMS=$(cd "$(dirname "$0")/shims" && pwd)
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 SHIMS=$LAB/shims                    # copied there: a checkout under /tmp is hidden inside the hosts
@@ -114,8 +109,8 @@ net_up() {
 }
 
 # ---------------------------------------------------------------- host disks
-# Each host's "disk" lives under $LAB/hosts/<h> and survives power cycles; /etc/pve is one directory shared by both
-# nodes (the emulated pmxcfs), read-only on a node without quorum (the lab agent remounts it).
+# Each host's "disk" lives under $LAB/hosts/<h> and survives power cycles; a PVE node's /etc/pve is its own pmxcfs,
+# whose database is on that disk.
 prepare_disks() {
   mkdir -p "$LAB/keys" "$RUN"
   rm -rf "$SHIMS"; cp -a "$SOURCE_SHIMS" "$SHIMS"
@@ -166,9 +161,7 @@ CONF
         install -d -m 0700 -o www-data -g www-data "$H/var-log/pveproxy" ;;   # as pve-manager's package installs it
       qnetd|qnetd2) install -m 600 "$KEY.pub" "$H/root/.ssh/authorized_keys" ;;   # the owner's key, nothing else
     esac
-    printf '%s\n' "$HA_FENCE_DELAY" >"$H/state/ha-fence-delay"
-    if [[ $HA_MODE == real && -e $H/state/pve-node ]]; then
-      touch "$H/state/real-ha"
+    if [[ -e $H/state/pve-node ]]; then
       # pve-ha-manager's own defaults file (the watchdog-mux unit's EnvironmentFile), with the hardware stand-in.
       mkdir -p "$H/etc-upper/default"
       printf '%s\n' '# select watchdog module (default is softdog)' '#WATCHDOG_MODULE=ipmi_watchdog' \
@@ -233,13 +226,11 @@ host_init() {
   mkdir -p /run/lab
   mount -t tmpfs -o size=1m lab-sbin /usr/local/sbin
   for tool in "$SHIMS"/*; do
-    # With the real HA stack, its own ha-manager and qm answer (and no emulating agent runs).
-    [[ -e $H/state/real-ha ]] && case ${tool##*/} in ha-manager | qm | pct | pve-lab-agent) continue ;; esac
     ln -s "$tool" "/usr/local/sbin/$(basename "$tool")"
   done
   # LAB STAND-IN: qemu-server reads the cgroup mode from /sys/fs/cgroup, which a fresh sysfs mount leaves empty; a
   # marked tmpfs there reads as cgroup v1 (a real PVE 9 node is v2; no guest here needs a cgroup).
-  if [[ -e $H/state/real-ha ]]; then mount -t tmpfs -o size=1m lab-fake-cgroup /sys/fs/cgroup; fi
+  if [[ -e $H/state/pve-node ]]; then mount -t tmpfs -o size=1m lab-fake-cgroup /sys/fs/cgroup; fi
   ln -s "$SHIMS/apt-get" /usr/local/sbin/apt
   # Proxmox's Perl code runs systemctl by its full path (it sets PATH itself): the stand-in for systemd is there too.
   mount --bind "$SHIMS/systemctl" /usr/bin/systemctl
@@ -284,7 +275,7 @@ boot() {
   done
   [[ -n ${p:-} && -e /proc/$p/root/run/lab-ready ]] || die "boot of $h timed out (see $RUN/$h.boot.log)"
   # The watchdog's reset line: the hardware stand-in inside the host asks, the lab answers from outside.
-  if [[ -e $LAB/hosts/$h/state/real-ha ]]; then
+  if [[ -e $LAB/hosts/$h/state/pve-node ]]; then
     setsid bash "$REPO/lab/lab.sh" watch-watchdog "$h" </dev/null >>"$RUN/$h.watchdog.log" 2>&1 &
   fi
 }
@@ -354,9 +345,8 @@ power_log() { printf '%s %s %s\n' "$(date +%s.%N)" "$1" "$2" >>"$LAB/power.log";
 # A guest's config in /etc/pve/nodes/<node>/qemu-server, written through the node's own /etc/pve.
 write_guest_conf() {
   local h=$1 id=$2 name=$3 dir
-  # With the real qemu-server: no /dev/kvm here, so the guest is configured as TCG (kvm: 0), as on a host without VT-x.
-  local tcg=""; [[ -e $LAB/hosts/$h/state/real-ha ]] && tcg='kvm: 0\n'
-  x "$h" sh -c "mkdir -p /etc/pve/nodes/$h/qemu-server && printf 'name: $name\nmemory: 64\n$tcg' >/etc/pve/nodes/$h/qemu-server/$id.conf"
+  # No /dev/kvm here: the guest is configured as TCG (kvm: 0), as on a host without VT-x.
+  x "$h" sh -c "mkdir -p /etc/pve/nodes/$h/qemu-server && printf 'name: $name\nmemory: 64\nkvm: 0\n' >/etc/pve/nodes/$h/qemu-server/$id.conf"
 }
 remove_guest_conf() {
   x "$1" rm -f "/etc/pve/nodes/$1/qemu-server/$2.conf"

@@ -114,6 +114,7 @@ gcc "$ha_src/watchdog-mux.c" -o "$root/usr/sbin/watchdog-mux" -Wall -Wl,-z,relro
   { tail -20 "$out/work/watchdog-mux.log" >&2; exit 1; }
 for u in pve-ha-crm pve-ha-lrm watchdog-mux; do install -m 0644 "$src/pve-ha-manager/debian/$u.service" "$root/usr/lib/systemd/system/"; done
 install -m 0755 "$src/qemu-server/src/bin/qm" "$root/usr/sbin/qm"
+install -m 0755 "$src/pve-container/src/pct" "$root/usr/sbin/pct"
 install -m 0644 "$src/qemu-server/src/usr/"{pve-q35.cfg,pve-q35-4.0.cfg,pve-usb.cfg,bootsplash.jpg} "$root/usr/share/qemu-server/"
 
 # The lab's stubs for what cannot be built or run here (Rust bindings and the like), each a marked file (docs/lab.md):
@@ -154,7 +155,7 @@ mkdir -p "$sitelib"
 rsync -a "$stubs/site-perl/" "$sitelib/"
 
 # Loads, as the lab runs it: every stub is loaded and never called on these paths.
-for b in usr/bin/pvecm usr/bin/pveproxy usr/bin/pvedaemon usr/sbin/pve-ha-crm usr/sbin/pve-ha-lrm usr/sbin/ha-manager usr/sbin/qm; do
+for b in usr/bin/pvecm usr/bin/pveproxy usr/bin/pvedaemon usr/sbin/pve-ha-crm usr/sbin/pve-ha-lrm usr/sbin/ha-manager usr/sbin/qm usr/sbin/pct; do
   perl -T -I"$perl5" -I"$vendorarch" -c "$root/$b" >"$out/work/check-${b##*/}.log" 2>&1 ||
     { log "the built $b does not load:"; tail -5 "$out/work/check-${b##*/}.log" >&2; exit 1; }
 done
