@@ -43,7 +43,8 @@ async function checkTemporalUi(ui: string): Promise<void> {
       'qdevice: pvecm qdevice setup on pve1',
       'ha: ha-manager add on pve1',
       'failover: watch pve2 take over vm:100',
-      'keep pve1 powered off for 30s',
+      // The real HA takes longer to recover than down_for (30 s here), so no down-time timer runs: the next stage.
+      'failover: wait for pve1 and 3 of 3 votes',
     ];
     // textContent includes the timeline's SVG labels, scrolled into view or not.
     await page.waitForFunction((texts) => texts.every((t) => document.body.textContent?.includes(t)), summaries, { timeout: 30_000 });
