@@ -69,8 +69,11 @@ function configuredSids(text: string): Set<string> {
   );
 }
 
-// LRM states that manage guests: `idle` is a node with no HA guest on it (pve-ha-manager HA/LRM.pm).
-const LRM_WORKING = new Set(['active', 'idle']);
+// LRM states that manage guests: `idle` is a node with no HA guest on it; a bare `maintenance` (not `maintenance mode`)
+// is a node whose maintenance was ended while HA guests were assigned back to it: pve-ha-manager 5.2.0's LRM keeps
+// that state word as long as it has active services, holding its lock and watchdog and managing them
+// (HA/LRM.pm, the 'maintenance' branches; seen on the real stack in the lab after `maintenance off`).
+const LRM_WORKING = new Set(['active', 'idle', 'maintenance']);
 // Where the state machine passes on its way to started and working again: an LRM that came back waits for its agent
 // lock while a guest is assigned to it; a guest starting, or moving (a node back from a failover gets its guest back
 // when a rule prefers it). pve-ha-manager HA/LRM.pm, HA/Manager.pm; seen on the real stack in the lab.

@@ -93,4 +93,14 @@ describe('ha', () => {
       },
     );
   });
+
+  it("verify after maintenance off, the guest back on its node: the real LRM's bare 'maintenance' word is a working LRM", async () => {
+    const back = fixture('ha-manager-status-failback-lab.txt')
+      .replace('lrm pve1 (wait_for_agent_lock, watchdog standby', 'lrm pve1 (maintenance, watchdog active')
+      .replace('service vm:100 (pve2, migrate)', 'service vm:100 (pve1, started)')
+      .replaceAll('pve1', 'rp1')
+      .replaceAll('pve2', 'rp2');
+    const verified = await ha.verify(ctxWith(back), config, { state: { pveMajor: 9, missing: [] }, acted: null });
+    assert.equal(verified.summary, 'HA started: vm:100 on rp1');
+  });
 });
