@@ -80,15 +80,17 @@ const LRM_WORKING = new Set(['active', 'idle', 'maintenance']);
 export const LRM_SETTLING = new Set(['wait_for_agent_lock']);
 export const SERVICE_SETTLING = new Set(['starting', 'migrate', 'relocate', 'request_start']);
 
-/** The HA stack at rest: every guest of the config started and both nodes' LRMs working. */
+/**
+ * The HA stack at rest: both nodes' LRMs working and every guest of the config started where it will stay, on its
+ * preferred node when it has one. A node just back from an outage shows `idle` before the CRM has decided to move its
+ * guest back (its rule prefers it): started on the other node is not at rest yet then.
+ */
 export function haSettled(config: ClusterConfig, status: HaManagerStatus): boolean {
-  const wanted = config.ha.resources.map((r) => r.sid);
-  const ours = status.services.filter((s) => wanted.includes(s.sid));
-  return (
-    ours.length === wanted.length &&
-    ours.every((s) => s.state === 'started') &&
-    config.nodes.every((n) => LRM_WORKING.has(status.lrms.find((l) => l.node === n.name)?.status ?? ''))
-  );
+  if (!config.nodes.every((n) => LRM_WORKING.has(status.lrms.find((l) => l.node === n.name)?.status ?? ''))) return false;
+  return config.ha.resources.every((r) => {
+    const service = status.services.find((s) => s.sid === r.sid);
+    return service?.state === 'started' && (r.preferred_node === undefined || service.node === r.preferred_node);
+  });
 }
 
 /**

@@ -96,14 +96,18 @@ describe('failover', () => {
 
   it('restore: the test ends only once HA settled, the returning LRM working and the guest back where its rule prefers it', async () => {
     const lab = labLikeConfig({ failover: { enabled: true, power_off: { command: ['true'] }, power_on: { command: ['true'] } } });
+    const justBack = fixture('ha-manager-status-failback-lab.txt')
+      .replace('lrm pve1 (wait_for_agent_lock, watchdog standby', 'lrm pve1 (idle, watchdog standby')
+      .replace('service vm:100 (pve2, migrate)', 'service vm:100 (pve2, started)');
     const settled = fixture('ha-manager-status-failback-lab.txt')
       .replace('lrm pve1 (wait_for_agent_lock, watchdog standby', 'lrm pve1 (active, watchdog active')
       .replace('service vm:100 (pve2, migrate)', 'service vm:100 (pve1, started)');
     const ctx = scriptedContext(lab, {
       'pvecm status': fixture('real-pvecm/status-qdevice.txt'),
       [cat]: '',
-      // The real stack right after pve1's return, twice, then at rest.
-      'ha-manager status': [fixture('ha-manager-status-failback-lab.txt'), fixture('ha-manager-status-failback-lab.txt'), settled],
+      // The real stack right after pve1's return: pve1's LRM shown idle before the CRM decides to move vm:100 back
+      // (not at rest: the rule prefers pve1), then the migration, then at rest.
+      'ha-manager status': [justBack, fixture('ha-manager-status-failback-lab.txt'), settled],
       [failoverCommands(lab, 'pve2').writeRecord.command]: '',
     });
     const restored = await restoreAfterFailover(ctx, lab, { victim: 'pve1', survivor: 'pve2', sid: 'vm:100' }, 180_000);
