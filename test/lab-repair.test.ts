@@ -127,6 +127,8 @@ describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUna
       assert.match(failed.output(), /corosync-qnetd-certutil: can't write the NSS database/, "the setup's own words");
       assert.equal(since('pve1', marks, /^pvecm qdevice remove$/).length, 1);
       assert.doesNotMatch(inHostText('pve1', 'cat /etc/pve/corosync.conf'), /host: 10\.213\.7\.13/, 'the report tells the truth: no device left');
+      // The notice is the workflow's last act and may reach the webhook a moment after the CLI saw the run end.
+      for (let i = 0; i < 120 && !phone.received.some((r) => r.alert.kind === 'run-failed'); i++) await delay(250);
       const notice = phone.received.map((r) => r.alert).find((a) => a.kind === 'run-failed');
       assert.ok(notice, `a run-failed notice (got ${phone.received.map((r) => r.alert.kind).join(', ') || 'none'})`);
       assert.match(notice.problems[0], /NO QDevice now .*Way back: .*pve-twonode repair qdevice \/\S+\/cluster-notified\.yaml/s);
