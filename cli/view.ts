@@ -8,6 +8,8 @@ export interface Heartbeat {
   command?: string;
   waitingFor?: string;
   elapsedMs?: number;
+  /** What the wait's last probe saw (the phase of a failover). */
+  seen?: string;
   note?: string;
 }
 
@@ -20,7 +22,7 @@ export function durationOf(s: StepProgress): string {
 export function describeHeartbeat(h: Heartbeat | undefined): string {
   if (!h) return '';
   const elapsed = h.elapsedMs !== undefined ? ` (${(h.elapsedMs / 1000).toFixed(0)} s)` : '';
-  if (h.waitingFor) return `waiting for ${h.waitingFor}${elapsed}`;
+  if (h.waitingFor) return `waiting for ${h.waitingFor}${elapsed}${h.seen ? `: ${h.seen}` : ''}`;
   if (h.command) return `${h.host}$ ${h.command}${elapsed}`;
   return h.note ?? '';
 }

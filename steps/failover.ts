@@ -12,7 +12,7 @@ import { sh } from '../src/ssh/quote';
 import { describeQdeviceHealth, hasHealthyQdevice, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
 import { hostByName, on, template, type CommandSet } from '../src/step-kit/commands';
 import { quorumEvents } from '../src/step-kit/quorum-events';
-import { haSettled } from './ha';
+import { failoverPhase, FAILOVER_PHASE_WORDS, haSettled, serviceInError, type FailoverPhase } from '../src/step-kit/ha-states';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../src/step-kit/failures';
 import type { StageBody } from '../src/step-kit/result';
@@ -130,6 +130,8 @@ export interface ObserveFacts extends Record<string, unknown> {
   recoveryMs: number;
   /** host: the guest's start time by the survivor's clock (its PID file); worker: when the worker first saw it started. */
   recoveryMeasuredOn?: 'host' | 'worker';
+  /** Each phase of the real HA failover, ms after the power-off it was first seen. */
+  phasesMs?: Partial<Record<FailoverPhase, number>>;
 }
 
 /** When a VM guest started on the node, in ms by the node's clock; null for a container or when the node cannot say. */
@@ -141,16 +143,34 @@ async function guestStartedAt(ctx: StepContext, config: ClusterConfig, target: F
   return Number.isFinite(seconds) ? Math.round(seconds * 1000) : null;
 }
 
+/** The phases seen, in order, with the seconds after the power-off each was first seen at. */
+export function describePhases(phases: Partial<Record<FailoverPhase, number>>): string {
+  const seen = (Object.keys(FAILOVER_PHASE_WORDS) as FailoverPhase[]).filter((p) => phases[p] !== undefined);
+  return `HA phases seen: ${seen.map((p) => `${FAILOVER_PHASE_WORDS[p]} +${Math.round(phases[p]! / 1000)} s`).join(', ') || 'none'}`;
+}
+
 /** From power-off, waits for the survivor to run the guest; quorum must hold on the survivor throughout. */
 export async function observeFailover(ctx: StepContext, config: ClusterConfig, target: FailoverTarget, powerOffAt: number): Promise<StageBody<ObserveFacts>> {
   const c = failoverCommands(config, target.survivor);
   const watch: { lostQuorum: string | null } = { lostQuorum: null };
-  const recovered = await ctx.waitFor(`${target.sid} started on ${target.survivor}`, durationMs(config.failover.recovery_timeout), async () => {
-    const status = await readClusterStatus(ctx, c.status);
-    if (!status?.quorate) watch.lostQuorum = summarize(status);
-    const service = parseHaManagerStatus((await ctx.run(c.haStatus)).stdout).services.find((s) => s.sid === target.sid);
-    return status?.quorate && status.totalVotes === 2 && service?.node === target.survivor && service.state === 'started' ? status : undefined;
-  });
+  // The real state machine's phases, each as first seen after the power-off: what the owner watches while waiting.
+  const phases: Partial<Record<FailoverPhase, number>> = {};
+  let phase: FailoverPhase | null = null;
+  const recovered = await ctx.waitFor(
+    `${target.sid} started on ${target.survivor}`,
+    durationMs(config.failover.recovery_timeout),
+    async () => {
+      const status = await readClusterStatus(ctx, c.status);
+      if (!status?.quorate) watch.lostQuorum = summarize(status);
+      const ha = parseHaManagerStatus((await ctx.run(c.haStatus)).stdout);
+      const service = ha.services.find((s) => s.sid === target.sid);
+      if (service?.state === 'error') throw postconditionFailed(serviceInError(service), { haStatus: ha });
+      phase = failoverPhase(ha, target.victim, target.survivor, target.sid) ?? phase;
+      if (phase && phases[phase] === undefined) phases[phase] = Date.now() - powerOffAt;
+      return status?.quorate && status.totalVotes === 2 && service?.node === target.survivor && service.state === 'started' ? status : undefined;
+    },
+    { seen: () => (phase ? `HA: ${FAILOVER_PHASE_WORDS[phase]}` : undefined) },
+  );
   if (watch.lostQuorum) throw postconditionFailed(`${target.survivor} lost quorum while ${target.victim} was down: ${watch.lostQuorum}`);
   if (!recovered)
     throw postconditionFailed(
@@ -164,8 +184,8 @@ export async function observeFailover(ctx: StepContext, config: ClusterConfig, t
   const source = onHost ? `${target.survivor}'s clock` : 'first seen by the worker';
   return {
     outcome: 'done',
-    message: `${target.survivor} stayed quorate with 2 of 3 votes and started ${target.sid} ${(recoveryMs / 1000).toFixed(1)} s after ${target.victim} lost power (${source})`,
-    facts: { survivorStatus: recovered, recoveryMs, recoveryMeasuredOn: onHost ? 'host' : 'worker' },
+    message: `${target.survivor} stayed quorate with 2 of 3 votes and started ${target.sid} ${(recoveryMs / 1000).toFixed(1)} s after ${target.victim} lost power (${source}); ${describePhases(phases)}`,
+    facts: { survivorStatus: recovered, recoveryMs, recoveryMeasuredOn: onHost ? 'host' : 'worker', phasesMs: phases },
   };
 }
 

@@ -7,6 +7,7 @@ import { on, type CommandSet } from '../src/step-kit/commands';
 import { defineStep } from '../src/step-kit/descriptor';
 import { degraded, postconditionFailed } from '../src/step-kit/failures';
 import { haPlan } from '../src/plan/guide';
+import { LRM_SETTLING, LRM_WORKING, lrmLostLock, SERVICE_SETTLING, serviceInError } from '../src/step-kit/ha-states';
 
 const STARTED_TIMEOUT_MS = 180_000;
 type Resource = ClusterConfig['ha']['resources'][number];
@@ -69,30 +70,6 @@ function configuredSids(text: string): Set<string> {
   );
 }
 
-// LRM states that manage guests: `idle` is a node with no HA guest on it; a bare `maintenance` (not `maintenance mode`)
-// is a node whose maintenance was ended while HA guests were assigned back to it: pve-ha-manager 5.2.0's LRM keeps
-// that state word as long as it has active services, holding its lock and watchdog and managing them
-// (HA/LRM.pm, the 'maintenance' branches; seen on the real stack in the lab after `maintenance off`).
-const LRM_WORKING = new Set(['active', 'idle', 'maintenance']);
-// Where the state machine passes on its way to started and working again: an LRM that came back waits for its agent
-// lock while a guest is assigned to it; a guest starting, or moving (a node back from a failover gets its guest back
-// when a rule prefers it). pve-ha-manager HA/LRM.pm, HA/Manager.pm; seen on the real stack in the lab.
-export const LRM_SETTLING = new Set(['wait_for_agent_lock']);
-export const SERVICE_SETTLING = new Set(['starting', 'migrate', 'relocate', 'request_start']);
-
-/**
- * The HA stack at rest: both nodes' LRMs working and every guest of the config started where it will stay, on its
- * preferred node when it has one. A node just back from an outage shows `idle` before the CRM has decided to move its
- * guest back (its rule prefers it): started on the other node is not at rest yet then.
- */
-export function haSettled(config: ClusterConfig, status: HaManagerStatus): boolean {
-  if (!config.nodes.every((n) => LRM_WORKING.has(status.lrms.find((l) => l.node === n.name)?.status ?? ''))) return false;
-  return config.ha.resources.every((r) => {
-    const service = status.services.find((s) => s.sid === r.sid);
-    return service?.state === 'started' && (r.preferred_node === undefined || service.node === r.preferred_node);
-  });
-}
-
 /**
  * The HA stack itself, once the guests run: a live CRM master and a working LRM on both nodes (a dead one is the
  * next failover that does not happen: critical); a node left in maintenance takes no guest (degraded).
@@ -110,6 +87,7 @@ function haStackProblems(config: ClusterConfig, status: HaManagerStatus): void {
   for (const node of config.nodes) {
     const lrm = status.lrms.find((l) => l.node === node.name);
     if (lrm?.status === 'maintenance mode') maintenance.push(node.name);
+    else if (lrm?.status === 'lost_agent_lock') throw postconditionFailed(lrmLostLock(node.name), { haStatus: status });
     else if (lrm && LRM_SETTLING.has(lrm.status)) settling.push(`${node.name}: "${lrm.status}"`);
     else if (!lrm || !LRM_WORKING.has(lrm.status)) broken.push(`${node.name}: ${lrm ? `"${lrm.status}"` : 'no LRM status'}`);
   }
@@ -175,6 +153,9 @@ export const ha = defineStep({
     const started = await ctx.waitFor(`${wanted.join(', ')} started`, STARTED_TIMEOUT_MS, async () => {
       const status = parseHaManagerStatus((await ctx.run(c.status)).stdout);
       const ours = status.services.filter((s) => wanted.includes(s.sid));
+      // The HA stack gave up on a guest: no wait brings it back, a person has to.
+      const failed = ours.find((s) => s.state === 'error');
+      if (failed) throw postconditionFailed(serviceInError(failed), { haStatus: status });
       return ours.length === wanted.length && ours.every((s) => s.state === 'started') ? { status, ours } : undefined;
     });
     if (!started) {
@@ -184,7 +165,14 @@ export const ha = defineStep({
       const notStarted = ours.filter((s) => s.state !== 'started');
       // On its way (starting, or moving between the nodes): the CRM is at work, no guest is down for good.
       if (absent.length === 0 && notStarted.every((s) => SERVICE_SETTLING.has(s.state)))
-        throw degraded(`HA guests on their way: ${describeServices(notStarted)} (the HA manager is moving or starting them)`, { haStatus: now });
+        throw degraded(
+          `HA guests on their way: ${describeServices(notStarted)} (${
+            notStarted.some((s) => s.state === 'fence' || s.state === 'recovery')
+              ? 'a failover is under way: HA waits until the lost node has surely reset (fence), then starts the guest on the other node (recovery)'
+              : 'the HA manager is moving or starting them'
+          })`,
+          { haStatus: now },
+        );
       throw postconditionFailed(
         `HA guests not started: ${describeServices(ours.filter((s) => s.state !== 'started'))}${absent.length ? `; not managed: ${absent.join(', ')}` : ''}`,
         { haStatus: now },

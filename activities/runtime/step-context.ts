@@ -213,7 +213,7 @@ export class SshStepContext implements StepContext {
         const elapsedMs = Date.now() - started;
         if (this.readOnly || elapsedMs >= timeoutMs) return undefined;
         if (options.wakeOn && !events) events = new HostEvents((host, command, o) => this.sessions.run(host, command, o), options.wakeOn);
-        this.note({ waitingFor: what, elapsedMs });
+        this.note({ waitingFor: what, elapsedMs, seen: options.seen?.() });
         const asleep = Date.now();
         const pause = Math.min(options.intervalMs ?? WAIT_POLL_MS, timeoutMs - elapsedMs);
         // The nap's timer is cleared whichever ends the wait first (an event, the nap, the activity's cancellation):

@@ -19,6 +19,8 @@ export interface WaitOptions {
    * wakes the wait for a probe at once, between the polls.
    */
   wakeOn?: HostCommand;
+  /** What the last probe saw, in a few words: shown beside what is awaited while the wait goes on. */
+  seen?: () => string | undefined;
 }
 
 /** What a step can do on the hosts; implemented over SSH by the activity runtime. */

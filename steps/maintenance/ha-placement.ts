@@ -4,6 +4,8 @@ import { parseHaManagerStatus, type HaManagerStatus } from '../../src/parsers/ha
 import { sh } from '../../src/ssh/quote';
 import { on, type CommandSet } from '../../src/step-kit/commands';
 import type { StepContext } from '../../src/step-kit/descriptor';
+import { postconditionFailed } from '../../src/step-kit/failures';
+import { serviceInError } from '../../src/step-kit/ha-states';
 
 export interface HaPlacement {
   status: HaManagerStatus;
@@ -71,6 +73,12 @@ export async function readHaPlacement(ctx: StepContext, config: ClusterConfig, n
       .filter((r) => r.preferred_node === node && !ours.some((s) => s.sid === r.sid && s.node === node && s.state === 'started'))
       .map((r) => r.sid),
   };
+}
+
+/** A configured guest the HA stack gave up on (`error`): no wait brings it back, so a wait stops at once, saying how. */
+export function failIfInError(p: HaPlacement, config: ClusterConfig): void {
+  const failed = p.status.services.find((s) => s.state === 'error' && config.ha.resources.some((r) => r.sid === s.sid));
+  if (failed) throw postconditionFailed(serviceInError(failed), { guests: p.guests });
 }
 
 export function describeGuests(p: HaPlacement): string {

@@ -8,7 +8,8 @@ import { describeQdeviceHealth, hasHealthyQdevice, readClusterStatus } from '../
 import { defineStep } from '../../src/step-kit/descriptor';
 import { postconditionFailed } from '../../src/step-kit/failures';
 import { qdeviceCommands } from '../qdevice';
-import { describeGuests, maintenanceCommands, readHaPlacement, readMaintenanceRecord, type HaPlacement } from './ha-placement';
+import { describeGuests, failIfInError, maintenanceCommands, readHaPlacement, readMaintenanceRecord, type HaPlacement } from './ha-placement';
+import { LRM_WORKING } from '../../src/step-kit/ha-states';
 
 const BACK_TIMEOUT_MS = 300_000;
 
@@ -44,7 +45,8 @@ export function maintenanceOff(node: string) {
       const notBack = (p: HaPlacement) => comingBack.filter((sid) => p.guests[sid] !== `started on ${node}`);
       const back = await ctx.waitFor(what, BACK_TIMEOUT_MS, async () => {
         const p = await readHaPlacement(ctx, config, node);
-        if ((p.lrm !== 'active' && p.lrm !== 'idle') || !p.guestsStarted || notBack(p).length > 0) return undefined;
+        failIfInError(p, config);
+        if (!LRM_WORKING.has(p.lrm ?? '') || !p.guestsStarted || notBack(p).length > 0) return undefined;
         return hasHealthyQdevice(await readClusterStatus(ctx, qdeviceCommands(config).status)) ? p : undefined;
       });
       if (!back) {

@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { defineStep } from '../../src/step-kit/descriptor';
 import { postconditionFailed, preconditionFailed } from '../../src/step-kit/failures';
 import { qdevice } from '../qdevice';
-import { describeGuests, maintenanceCommands, readHaPlacement, type MaintenanceRecord } from './ha-placement';
+import { describeGuests, failIfInError, maintenanceCommands, readHaPlacement, type MaintenanceRecord } from './ha-placement';
 
 const MOVED_TIMEOUT_MS = 300_000;
 
@@ -53,6 +53,7 @@ export function maintenanceOn(node: string) {
     async verify(ctx, config) {
       const moved = await ctx.waitFor(`${node} in maintenance, its HA guests on the other node`, MOVED_TIMEOUT_MS, async () => {
         const p = await readHaPlacement(ctx, config, node);
+        failIfInError(p, config);
         return p.lrm === 'maintenance mode' && p.guestsOffNode ? p : undefined;
       });
       if (!moved) {

@@ -56,7 +56,34 @@ describe('failover', () => {
     const ctx = ctxWith({ 'pvecm status': rp1Alone, 'stat -c %.3Y /var/run/qemu-server/100.pid': `${pidAt.toFixed(3)}\n` });
     const observed = await observeFailover(ctx, config, target, powerOffAt);
     assert.deepEqual([observed.facts.recoveryMs, observed.facts.recoveryMeasuredOn], [42_500, 'host']);
-    assert.match(observed.message, /^rp1 stayed quorate with 2 of 3 votes and started vm:100 42\.5 s after rp2 lost power \(rp1's clock\)$/);
+    assert.match(
+      observed.message,
+      /^rp1 stayed quorate with 2 of 3 votes and started vm:100 42\.5 s after rp2 lost power \(rp1's clock\); HA phases seen: started on the survivor \+60 s$/,
+    );
+  });
+
+  it("observe: narrates the real failover's phases in the order the survivor saw them (the real timeline of rp1's power cut)", async () => {
+    const timeline = real('hb-7-failover-rp1-poweroff-timeline.txt')
+      .split(/^--- .*\n/m)
+      .filter((t) => t.includes('master'));
+    const ctx = scriptedContext(
+      config,
+      { 'pvecm status': rp1Alone, [cat]: '', 'ha-manager status': timeline, 'stat -c %.3Y /var/run/qemu-server/100.pid': { code: 1 } },
+      { polls: timeline.length },
+    );
+    const observed = await observeFailover(ctx, config, { victim: 'rp1', survivor: 'rp2', sid: 'vm:100' }, Date.now());
+    assert.deepEqual(Object.keys(observed.facts.phasesMs ?? {}), ['silent', 'takeover', 'starting', 'started']);
+    assert.match(
+      observed.message,
+      /; HA phases seen: node silent \(old timestamp - dead\?\) \+0 s, survivor is HA master \+0 s, starting on the survivor \+0 s, started on the survivor \+0 s$/,
+    );
+  });
+
+  it('observe: a guest the real HA put in its error state fails the test at once, with the way back from the Proxmox docs', async () => {
+    await assert.rejects(
+      observeFailover(ctxWith({ 'ha-manager status': real('hb-4-ha-status.out') }), config, { victim: 'rp1', survivor: 'rp2', sid: 'vm:100' }, Date.now()),
+      /^ApplicationFailure: vm:100 is in the HA error state on rp2: .* then: ha-manager set vm:100 --state disabled && ha-manager set vm:100 --state started$/,
+    );
   });
 
   it('observe: a survivor that loses quorum fails the test, saying what it saw', async () => {

@@ -103,4 +103,31 @@ describe('ha', () => {
     const verified = await ha.verify(ctxWith(back), config, { state: { pveMajor: 9, missing: [] }, acted: null });
     assert.equal(verified.summary, 'HA started: vm:100 on rp1');
   });
+
+  it("verify: a guest in the real HA's error state fails at once (no wait), with the way back from the Proxmox docs", async () => {
+    const ctx = ctxWith(real('hb-4-ha-status.out'));
+    await assert.rejects(ha.verify(ctx, config, { state: { pveMajor: 9, missing: [] }, acted: null }), (e: { type?: string; message: string }) => {
+      assert.equal(e.type, 'PostconditionFailed');
+      assert.match(e.message, /^vm:100 is in the HA error state on rp2: .*"needs manual intervention".*journalctl -u pve-ha-lrm on rp2/);
+      return true;
+    });
+    assert.equal(ctx.ran.filter((r) => r.endsWith('ha-manager status')).length, 1);
+  });
+
+  it('verify: an LRM that lost its agent lock is critical, saying its node lost quorum and will reset', async () => {
+    const lost = real('hb-6-ha-status-started.out').replace(/lrm rp2 \([^,]*,/, 'lrm rp2 (lost_agent_lock,');
+    await assert.rejects(
+      ha.verify(ctxWith(lost), config, { state: { pveMajor: 9, missing: [] }, acted: null }),
+      /^ApplicationFailure: rp2's LRM lost its agent lock \(lost_agent_lock\): rp2 lost quorum, .*pvecm status on rp2$/,
+    );
+  });
+
+  it('verify (read-only) during a failover: fence is degraded with what HA waits for, not a guest down for good', async () => {
+    const fencing = real('hb-6-ha-status-started.out').replace('service vm:100 (rp1, started)', 'service vm:100 (rp1, fence)');
+    await assert.rejects(ha.verify(ctxWith(fencing), config, { state: { pveMajor: 9, missing: [] }, acted: null }), (e: { type?: string; message: string }) => {
+      assert.equal(e.type, 'Degraded');
+      assert.match(e.message, /^HA guests on their way: vm:100 fence on rp1 \(a failover is under way: HA waits until the lost node has surely reset/);
+      return true;
+    });
+  });
 });
