@@ -3,6 +3,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { runStep } from '../../activities/runtime/run-step';
 import { WorkerResources } from '../../activities/runtime/resources';
@@ -15,11 +17,27 @@ import { LAB_DIR } from './lab';
 
 const BUILD = ['hosts', 'time', 'create', 'join-prereqs', 'join', 'qnetd', 'qdevice-prereqs', 'qdevice', 'ha'];
 
-/** The guide's steps up to HA, each run as its activity would (no workflow, no failover test). */
+/** Attempts per step, as the guide's activity retry policy would make on a retryable failure (a command timed out). */
+const ATTEMPTS = 3;
+
+/**
+ * The guide's steps up to HA, each run as its activity would (no workflow, no failover test), retried as the workflow
+ * retries a step: a login probe right after the join once hung for its whole 120 s timeout on the lab and the next
+ * attempt passed, which the workflow would have done by itself.
+ */
 export async function buildLabCluster(config: ClusterConfig): Promise<void> {
   for (const name of BUILD) {
     const step = GUIDE_STEPS.find((s) => s.name === name) as AnyStep;
-    await new MockActivityEnvironment().run<[], StepResult, () => Promise<StepResult>>(() => runStep(new WorkerResources(), step, config));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await new MockActivityEnvironment().run<[], StepResult, () => Promise<StepResult>>(() => runStep(new WorkerResources(), step, config));
+        break;
+      } catch (err) {
+        if (attempt >= ATTEMPTS || (err instanceof ApplicationFailure && err.nonRetryable)) throw err;
+        console.log(`# lab build: ${name} attempt ${attempt} failed (${err instanceof Error ? err.message : String(err)}); retrying`);
+        await delay(5_000);
+      }
+    }
   }
 }
 
