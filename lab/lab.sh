@@ -10,6 +10,7 @@
 #   lab.sh fault HOST NAME on|off            no-rsync (rsync not installed: pvecm add --use_ssh fails half-way, exit 0), guest (a VM on the host),
 #                                            day-2 failures of a built cluster: qdevice-dead, qdevice-certs, qnetd-stopped,
 #                                            unplugged, qdevice-half, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew (see cmd_fault)
+#   lab.sh publish-updates [--hook-fails|--slow-hook S]  newer packages for every host in the lab's apt repository, a new kernel among them
 #   lab.sh rekey HOST                        the host reinstalled: power cycled with a new SSH host key (cluster.yaml keeps the old pin)
 #   lab.sh x HOST CMD...                     run CMD inside HOST (all its namespaces)
 # Power commands given on the command line (the failover test's) are logged to $LAB/power.log, one line each.
@@ -33,6 +34,8 @@ HOST_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 [[ -e $LAB/hosts/qnetd2/.prepared ]] && HOSTS+=(qnetd2)
 
 log() { printf '[lab %(%T)T] %s\n' -1 "$*" >&2; }
+# shellcheck source=lab/apt-repo.sh
+source "$(dirname "$0")/apt-repo.sh"
 die() { log "ERROR: $*"; exit 1; }
 need_root() { [[ $EUID -eq 0 ]] || die "the lab needs root (network namespaces, mounts): run it with sudo"; }
 is_vm() { [[ $1 == qnetd || $1 == qnetd2 ]]; }
@@ -121,6 +124,12 @@ prepare_disks() {
     [[ -f $H/.prepared ]] && continue
     rm -rf "$H"
     mkdir -p "$H"/{etc-upper,etc-work,etc-corosync,etc-ssh,var-lib-corosync,var-log/corosync,root/.ssh,state/services,state/faults}
+    # Its own installed software: /usr and the dpkg database as overlays on the machine's, apt's lists and cache, /boot.
+    mkdir -p "$H"/{usr-upper,usr-work,dpkg-upper,dpkg-work,var-lib-apt/lists/partial,var-cache-apt/archives/partial,boot}
+    # apt reaches no mirror from the lab: its one source is the lab's repository (lab/apt-repo.sh).
+    mkdir -p "$H/etc-upper/apt/sources.list.d"
+    echo '# LAB: no Debian mirror is reachable from the lab; see pve-twonode-lab.list' >"$H/etc-upper/apt/sources.list.d/debian.sources"
+    echo 'deb [trusted=yes] file:/run/lab-repo ./' >"$H/etc-upper/apt/sources.list.d/pve-twonode-lab.list"
     [[ -d /etc/corosync/uidgid.d ]] && cp -a /etc/corosync/uidgid.d "$H/etc-corosync/"
     cp -a /etc/ssh/. "$H/etc-ssh/"
     new_host_keys "$h"
@@ -212,7 +221,13 @@ host_init() {
   mkdir -p /dev/pts /dev/shm; mount -t devpts -o newinstance,ptmxmode=0666,mode=620 lab-pts /dev/pts; ln -s pts/ptmx /dev/ptmx
   ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
   # A PVE node of the real code: the built Proxmox VE packages laid over the machine's /usr, read-only, as if installed.
-  [[ -e $H/state/pve-node ]] && mount -n -t overlay lab-usr -o "lowerdir=$PVE_ROOT/usr:/usr" /usr
+  # Writable per host (upper on its disk), so the real dpkg installs into this host's /usr alone.
+  local usr_lower=/usr; [[ -e $H/state/pve-node ]] && usr_lower=$PVE_ROOT/usr:/usr
+  mount -n -t overlay lab-usr -o "lowerdir=$usr_lower,upperdir=$H/usr-upper,workdir=$H/usr-work" /usr
+  mount -n -t overlay lab-dpkg -o "lowerdir=/var/lib/dpkg,upperdir=$H/dpkg-upper,workdir=$H/dpkg-work" /var/lib/dpkg
+  mount --bind "$H/var-lib-apt" /var/lib/apt
+  mount --bind "$H/var-cache-apt" /var/cache/apt
+  mount --bind "$H/boot" /boot
   # The host's own /etc: an overlay on the machine's, so every write (backups, timesyncd.conf, /etc/pve's mount
   # point) lands on this host's disk and never in the machine's /etc.
   mount -n -t overlay lab-etc -o "lowerdir=/etc,upperdir=$H/etc-upper,workdir=$H/etc-work" /etc
@@ -235,6 +250,9 @@ host_init() {
   # Proxmox's Perl code runs systemctl by its full path (it sets PATH itself): the stand-in for systemd is there too.
   mount --bind "$SHIMS/systemctl" /usr/bin/systemctl
   mount --bind "$H/state" /run/lab   # host state (packages, services, faults) at a fixed path for the shims
+  # The lab's package repository, read-only; and the kernel this boot runs: the newest in /boot (lab/shims/uname).
+  mkdir -p /run/lab-repo; mount --bind -o ro "$LAB/repo" /run/lab-repo
+  ls /boot/vmlinuz-* 2>/dev/null | sed 's#.*/vmlinuz-##' | sort -V | tail -n 1 >/run/lab-kernel-release
   if [[ -e $H/state/pve-node ]]; then
     # pmxcfs mounts /etc/pve itself; its database lives on the node's disk.
     mkdir -p /etc/pve /var/lib/pve-cluster; mount --bind "$H/var-lib-pve-cluster" /var/lib/pve-cluster
@@ -274,23 +292,30 @@ boot() {
     sleep 0.05
   done
   [[ -n ${p:-} && -e /proc/$p/root/run/lab-ready ]] || die "boot of $h timed out (see $RUN/$h.boot.log)"
-  # The watchdog's reset line: the hardware stand-in inside the host asks, the lab answers from outside.
-  if [[ -e $LAB/hosts/$h/state/pve-node ]]; then
-    setsid bash "$REPO/lab/lab.sh" watch-watchdog "$h" </dev/null >>"$RUN/$h.watchdog.log" 2>&1 &
-  fi
+  # The host's power line: the watchdog's reset and a reboot are asked inside the host and done from outside.
+  setsid bash "$REPO/lab/lab.sh" watch-power "$h" </dev/null >>"$RUN/$h.power.log" 2>&1 &
 }
 
-# A host's watchdog expired (lab/pve/stubs/watchdog-hw.c writes its state file): the host is reset, as the hardware
-# resets a node that fenced itself: its power cut (the lab's poweroff), logged to $LAB/watchdog.log. Runs while the host does.
-watch_watchdog() {
-  local h=$1 f=$LAB/hosts/$1/state/watchdog-reset
-  rm -f "$f"
+# Runs while the host does. A watchdog that expired (lab/pve/stubs/watchdog-hw.c writes its state file) resets the host,
+# as the hardware resets a node that fenced itself: its power cut (the lab's poweroff), logged to $LAB/watchdog.log.
+# A reboot (the systemctl stand-in writes its request) is a power cycle, logged to $LAB/power.log.
+watch_power() {
+  local h=$1 reset=$LAB/hosts/$1/state/watchdog-reset reboot=$LAB/hosts/$1/state/reboot-request
+  rm -f "$reset" "$reboot"
   while running "$h"; do
-    if [[ -e $f ]]; then
-      rm -f "$f"
+    if [[ -e $reset ]]; then
+      rm -f "$reset"
       printf '%s reset %s\n' "$(date +%s.%N)" "$h" >>"$LAB/watchdog.log"
       poweroff "$h"
       log "$h: its watchdog expired: reset (powered off)"
+      return 0
+    fi
+    if [[ -e $reboot ]]; then
+      rm -f "$reboot"
+      sleep 1   # systemd stops services first; the SSH session that asked ends with the host
+      power_log reboot "$h"
+      poweroff "$h"; poweron "$h"
+      log "$h: rebooted (power cycle), running kernel $(x "$h" uname -r)"
       return 0
     fi
     sleep 0.2
@@ -394,11 +419,24 @@ write_cluster_yaml() {
   } >"$out"
 }
 
+# What the installer put there: generation 1 of the lab repository's packages, with the real dpkg. The kernel it
+# installs is the one the host runs from its next boot on; the first boot already counts it (a fresh install booted it).
+install_base_packages() {
+  local h=$1 H=$LAB/hosts/$1 debs="" f
+  [[ -e $H/.base-installed ]] && return 0
+  for f in $(base_packages "$h"); do debs="$debs /run/lab-repo/pool/$f"; done
+  # shellcheck disable=SC2086
+  x "$h" dpkg -i $debs >>"$RUN/$h.boot.log" 2>&1 || die "installing $h's base packages failed (see $RUN/$h.boot.log)"
+  x "$h" sh -c 'rm -f /run/reboot-required /run/reboot-required.pkgs; ls /boot/vmlinuz-* | sed "s#.*/vmlinuz-##" | sort -V | tail -n 1 >/run/lab-kernel-release'
+  touch "$H/.base-installed"
+}
+
 cmd_up() {
   need_root
   local t0=$SECONDS h
   mkdir -p "$LAB" "$RUN"
   build_pve_code
+  ensure_repo
   net_up
   prepare_disks
   for h in "${HOSTS[@]}"; do boot "$h"; done
@@ -407,6 +445,7 @@ cmd_up() {
   for h in "${HOSTS[@]}"; do start_services "$h" & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || die "a host's services did not start (see $RUN/*.boot.log and the host's /var/log)"; done
   for h in "${HOSTS[@]}"; do wait_ssh "$h"; done
+  for h in "${HOSTS[@]}"; do install_base_packages "$h"; done
   # The HA guest: VM 100 on pve1 (a standalone node may have guests; the joining node may not).
   [[ -e $LAB/hosts/pve1/.guest-created ]] || {
     write_guest_conf pve1 100 homeassistant
@@ -580,6 +619,7 @@ case "${1:-}" in
   rekey) need_root; known_host "${2:-}"; rekey "$2"; log "$2 has a new host key: $(fingerprint "$2")" ;;
   fault) need_root; cmd_fault "${2:-}" "${3:-}" "${4:-on}" ;;
   x) need_root; shift; known_host "${1:-}"; x "$@" ;;
-  watch-watchdog) need_root; known_host "${2:-}"; watch_watchdog "$2" ;;
-  *) sed -n '2,15p' "$0"; exit 2 ;;
+  watch-power) need_root; known_host "${2:-}"; watch_power "$2" ;;
+  publish-updates) shift; cmd_publish_updates "$@" ;;
+  *) sed -n '2,16p' "$0"; exit 2 ;;
 esac

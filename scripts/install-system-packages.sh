@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Debian packages the tests and the rehearsal lab use: OpenSSH (a real sshd for the SSH tests and the lab hosts),
+# Debian packages the tests and the rehearsal lab use: dpkg-dev (dpkg-scanpackages indexes the lab's apt repository), OpenSSH (a real sshd for the SSH tests and the lab hosts),
 # corosync + corosync-qdevice + corosync-qnetd (the lab's real quorum stack), iproute2/psmisc (namespaces, process control),
 # openssl (the lab's API certificate and port 8006; the TLS test's CA), libfaketime (the lab's clock-skew fault), nginx-light
 # (the TLS terminator in front of the dev server in test/tls.test.ts), chromium (the browser test of the Temporal UI, driven by
@@ -10,7 +10,7 @@
 # packages (the rest are Proxmox's own modules, built from the sources, or the lab's marked stubs).
 # Needs root; skips what is installed. Nothing is started: Debian's policy-rc.d / no systemd keeps services down.
 set -euo pipefail
-packages=(openssh-server openssh-client corosync corosync-qdevice corosync-qnetd systemd-timesyncd iproute2 psmisc util-linux perl openssl libfaketime nginx-light chromium default-jre-headless maven
+packages=(dpkg-dev openssh-server openssh-client corosync corosync-qdevice corosync-qnetd systemd-timesyncd iproute2 psmisc util-linux perl openssl libfaketime nginx-light chromium default-jre-headless maven
   gcc make pkg-config rsync faketime sqlite3 fuse libglib2.0-dev libfuse-dev libcpg-dev libcmap-dev libcorosync-common-dev libquorum-dev libqb-dev librrd-dev libsqlite3-dev libperl-dev
   libanyevent-http-perl libanyevent-perl libapt-pkg-perl libauthen-pam-perl libclone-perl libcrypt-openssl-random-perl libcrypt-openssl-rsa-perl
   libcrypt-ssleay-perl libdevel-cycle-perl libdigest-hmac-perl libfile-readbackwards-perl libfilesys-df-perl libhtml-parser-perl libhttp-daemon-perl
