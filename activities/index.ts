@@ -15,6 +15,7 @@ import { failoverObserve, failoverPower, failoverPrepare, failoverRestore } from
 import { stepActivities } from './guide-steps';
 import { readOnlyPass } from './read-only-pass';
 import { healthCheck } from './health-check';
+import { rebootHostStep, updatePlan, upgradeHostStep } from './update';
 import { pingHeartbeat, sendAlertTo, sendGateNoticeTo } from './notify';
 import { WorkerResources } from './runtime/resources';
 
@@ -32,6 +33,9 @@ const onHosts = {
   maintenanceCheck,
   maintenanceOnStep,
   maintenanceOffStep,
+  updatePlan,
+  upgradeHostStep,
+  rebootHostStep,
 };
 
 /** An activity as the workflow calls it: the resources are the worker's, not an argument. */

@@ -4,7 +4,9 @@ import type { ClusterConfig } from '../src/config/schema';
 import { TASK_QUEUE } from '../src/temporal/connection';
 import { clusterNameAttribute, configPathMemoKey } from '../workflows/messages';
 import type { MaintenanceAction } from '../activities/maintenance';
-import { day2WorkflowIdFor, maintenanceIdFor, moveQnetdIdFor, repairQdeviceIdFor } from '../workflows/repair-messages';
+import { day2WorkflowIdFor, maintenanceIdFor, moveQnetdIdFor, repairQdeviceIdFor, updateIdFor } from '../workflows/repair-messages';
+import type { UpdateOptions } from '../workflows/rolling-update';
+import { listRuns } from './runs';
 import { RunAlreadyActiveError, type GuideHandle } from './start';
 
 export function isDay2Gate(gate: string): boolean {
@@ -12,7 +14,7 @@ export function isDay2Gate(gate: string): boolean {
 }
 
 export interface Day2Run {
-  workflowType: 'repairQdevice' | 'repairMoveQnetd' | 'nodeMaintenance' | 'failoverDrill';
+  workflowType: 'repairQdevice' | 'repairMoveQnetd' | 'nodeMaintenance' | 'failoverDrill' | 'rollingUpdate';
   workflowId: string;
   args: unknown[];
   /** What the Temporal UI shows for the run. */
@@ -75,5 +77,26 @@ export function startMaintenance(client: Client, config: ClusterConfig, node: st
     args: [config, node, action],
     summary: `HA maintenance ${action} for ${node} (cluster ${config.cluster.name})`,
     what: 'a maintenance run',
+  });
+}
+
+/**
+ * The rolling update, only when no other run of the cluster is in progress (a repair, maintenance, a drill or the guide
+ * would change the same hosts); a second update is refused by its fixed id.
+ */
+export async function startUpdate(client: Client, config: ClusterConfig, options: UpdateOptions, configPath?: string): Promise<GuideHandle> {
+  const busy = (await listRuns(client, config.cluster.name)).find((r) => r.status === 'RUNNING' && r.kind !== 'update');
+  if (busy)
+    throw new RunAlreadyActiveError(
+      `a ${busy.kind} run of cluster ${config.cluster.name} is in progress (workflow ${busy.workflowId}): let it end, or cancel it, before updating`,
+    );
+  const hosts = options.only?.join(', ') ?? 'both nodes and the QDevice VM';
+  return startDay2(client, config, {
+    configPath,
+    workflowType: 'rollingUpdate',
+    workflowId: updateIdFor(config.cluster.name),
+    args: [config, options],
+    summary: `Rolling update of ${config.cluster.name}: ${hosts} (reboot ${options.reboot})`,
+    what: 'an update',
   });
 }

@@ -1,5 +1,5 @@
 /**
- * Every kind of run of a cluster (the guide, the repairs, maintenance, drills), found by the cluster's search
+ * Every kind of run of a cluster (the guide, the repairs, maintenance, drills, updates), found by the cluster's search
  * attribute: `status`, `watch`, `report` and `cancel` act on the newest unless `--kind` names one; `runs` lists them.
  */
 import type { Client } from '@temporalio/client';
@@ -13,6 +13,7 @@ export const RUN_KINDS = {
   'move-qnetd': { workflowType: 'repairMoveQnetd', start: 'pve-twonode repair move-qnetd <cluster.yaml> --to <ip>' },
   maintenance: { workflowType: 'nodeMaintenance', start: 'pve-twonode maintenance <cluster.yaml> <node> on|off' },
   drill: { workflowType: 'failoverDrill', start: 'pve-twonode drill <cluster.yaml>' },
+  update: { workflowType: 'rollingUpdate', start: 'pve-twonode update <cluster.yaml>' },
 } as const;
 export type RunKind = keyof typeof RUN_KINDS;
 export const RUN_KIND_NAMES = Object.keys(RUN_KINDS) as RunKind[];

@@ -13,6 +13,12 @@
 
 REPO_DIR=$LAB/repo
 
+# lab-base-files' postinst obeys two per-host faults (lab.sh fault <host> hook-fails|slow-hook): a package script
+# that fails (as one does on a full disk), and one that takes 30 s (a window to cut the worker or the link mid-run).
+# Fixing the cause is the fault turned off; `dpkg --configure -a` then succeeds.
+LAB_HOOK='if [ -e /run/lab/faults/hook-fails ]; then echo "lab-base-files: configuration failed (lab fault hook-fails)" >&2; exit 1; fi
+if [ -e /run/lab/faults/slow-hook ]; then sleep 30; fi'
+
 # mkdeb NAME VERSION DEPENDS DESCRIPTION [POSTINST]: one package into the pool; its files come from the caller's
 # staging directory $STAGE (cleared after).
 mkdeb() {
@@ -29,9 +35,9 @@ mkdeb() {
   rm -rf "$STAGE"
 }
 
-# One generation of every host's packages. HOOK: extra postinst shell for lab-base-files (a fault: `exit 1`, `sleep 30`).
+# One generation of every host's packages.
 build_generation() {
-  local g=$1 hook=${2:-} STAGE
+  local g=$1 STAGE
   STAGE=$(mktemp -d)
   # A Proxmox VE node's kernel: one package per kernel release, pulled in by the meta package (so `apt upgrade`, which
   # installs no new package, would miss it, and `apt dist-upgrade` does not).
@@ -45,7 +51,7 @@ build_generation() {
   # On every host: a package with a conffile (apt keeps a changed one: --force-confold).
   STAGE=$(mktemp -d); mkdir -p "$STAGE/etc" "$STAGE/usr/share/lab-base-files"
   echo "lab generation $g" >"$STAGE/etc/lab-release"; echo "$g" >"$STAGE/usr/share/lab-base-files/generation"
-  mkdeb lab-base-files "1.$g" "" "Lab base files" "$hook"
+  mkdeb lab-base-files "1.$g" "" "Lab base files" "$LAB_HOOK"
   (cd "$REPO_DIR" && dpkg-scanpackages -m pool /dev/null 2>/dev/null >Packages.new && gzip -9nc Packages.new >Packages.gz && mv Packages.new Packages && write_release)
   echo "$g" >"$REPO_DIR/generation"
 }
@@ -68,17 +74,10 @@ base_packages() {
 
 ensure_repo() { [[ -s $REPO_DIR/generation ]] || build_generation 1; }
 
-# lab publish-updates [--hook-fails|--slow-hook SECONDS]: the next generation, for every host.
+# lab publish-updates: the next generation, for every host.
 cmd_publish_updates() {
   need_root; ensure_repo
-  local hook="" g
-  case "${1:-}" in
-    --hook-fails) hook='echo "lab-base-files: postinst failed (a lab fault)" >&2; exit 1' ;;
-    --slow-hook) hook="sleep ${2:-30}" ;;
-    "") ;;
-    *) die "publish-updates takes --hook-fails or --slow-hook SECONDS" ;;
-  esac
-  g=$(($(cat "$REPO_DIR/generation") + 1))
-  build_generation "$g" "$hook"
-  log "published generation $g (kernels 6.8.12-$g-pve and 6.1.0-$g-amd64, lab-base-files 1.$g${hook:+, with a postinst fault})"
+  local g; g=$(($(cat "$REPO_DIR/generation") + 1))
+  build_generation "$g"
+  log "published generation $g (kernels 6.8.12-$g-pve and 6.1.0-$g-amd64, lab-base-files 1.$g)"
 }

@@ -9,8 +9,9 @@
 #   lab.sh poweroff HOST | poweron HOST      hard power cut (cable pulled, every process killed) / boot, disk kept
 #   lab.sh fault HOST NAME on|off            no-rsync (rsync not installed: pvecm add --use_ssh fails half-way, exit 0), guest (a VM on the host),
 #                                            day-2 failures of a built cluster: qdevice-dead, qdevice-certs, qnetd-stopped,
-#                                            unplugged, qdevice-half, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew (see cmd_fault)
-#   lab.sh publish-updates [--hook-fails|--slow-hook S]  newer packages for every host in the lab's apt repository, a new kernel among them
+#                                            unplugged, qdevice-half, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew (see cmd_fault);
+#                                            updates: hook-fails, slow-hook (a package script fails / takes 30 s), no-boot (a reboot stays off)
+#   lab.sh publish-updates                   newer packages for every host in the lab's apt repository, a new kernel among them
 #   lab.sh rekey HOST                        the host reinstalled: power cycled with a new SSH host key (cluster.yaml keeps the old pin)
 #   lab.sh x HOST CMD...                     run CMD inside HOST (all its namespaces)
 # Power commands given on the command line (the failover test's) are logged to $LAB/power.log, one line each.
@@ -253,6 +254,8 @@ host_init() {
   # The lab's package repository, read-only; and the kernel this boot runs: the newest in /boot (lab/shims/uname).
   mkdir -p /run/lab-repo; mount --bind -o ro "$LAB/repo" /run/lab-repo
   ls /boot/vmlinuz-* 2>/dev/null | sed 's#.*/vmlinuz-##' | sort -V | tail -n 1 >/run/lab-kernel-release
+  # LAB STAND-IN: the hosts share the machine's kernel and so its boot id; each boot of a host gets one of its own.
+  cat /proc/sys/kernel/random/uuid >/run/lab-boot-id; mount --bind -o ro /run/lab-boot-id /proc/sys/kernel/random/boot_id
   if [[ -e $H/state/pve-node ]]; then
     # pmxcfs mounts /etc/pve itself; its database lives on the node's disk.
     mkdir -p /etc/pve /var/lib/pve-cluster; mount --bind "$H/var-lib-pve-cluster" /var/lib/pve-cluster
@@ -314,7 +317,10 @@ watch_power() {
       rm -f "$reboot"
       sleep 1   # systemd stops services first; the SSH session that asked ends with the host
       power_log reboot "$h"
-      poweroff "$h"; poweron "$h"
+      poweroff "$h"
+      # Fault no-boot: the host does not come back from its reboot (a dead disk, a kernel that panics).
+      if [[ -e $LAB/hosts/$h/state/faults/no-boot ]]; then log "$h: rebooted and did not come back (fault no-boot)"; return 0; fi
+      poweron "$h"
       log "$h: rebooted (power cycle), running kernel $(x "$h" uname -r)"
       return 0
     fi
@@ -566,6 +572,10 @@ cmd_fault() {
   known_host "$h"
   case $name in
     guest) ;;
+    # Updates (lab/apt-repo.sh): a package script that fails or takes 30 s on this host; a reboot it does not come back from.
+    hook-fails) ;;
+    slow-hook) ;;
+    no-boot) ;;
     no-rsync)       # rsync not installed on the node (every PVE node has it): real `pvecm add --use_ssh` fails half-way, exit 0
       if [[ $state == on ]]; then
         x "$h" sh -c "sed -i '/^rsync\$/d' /run/lab/packages && mount --bind $SHIMS/.not-installed /usr/bin/rsync"
@@ -601,7 +611,7 @@ cmd_fault() {
       [[ -e $FAKETIME_LIB ]] || die "clock-skew needs libfaketime ($FAKETIME_LIB): apt-get install libfaketime"
       if [[ $state == on ]]; then echo "+5s" >"$LAB/hosts/$h/state/faults/clock-skew"; else rm -f "$LAB/hosts/$h/state/faults/clock-skew"; fi
       log "fault $name on $h: $state"; return 0 ;;
-    *) die "unknown fault '$name' (no-rsync, qnetd-signing-broken, guest, qdevice-dead, qdevice-certs, qnetd-stopped, unplugged, qdevice-half, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew)" ;;
+    *) die "unknown fault '$name' (hook-fails, slow-hook, no-boot, no-rsync, qnetd-signing-broken, guest, qdevice-dead, qdevice-certs, qnetd-stopped, unplugged, qdevice-half, qnetd-rebuilt, expected-low, ha-maintenance, clock-skew)" ;;
   esac
   if [[ $name == guest ]]; then
     if [[ $state == on ]]; then write_guest_conf "$h" 900 stray; else remove_guest_conf "$h" 900; fi
@@ -621,5 +631,5 @@ case "${1:-}" in
   x) need_root; shift; known_host "${1:-}"; x "$@" ;;
   watch-power) need_root; known_host "${2:-}"; watch_power "$2" ;;
   publish-updates) shift; cmd_publish_updates "$@" ;;
-  *) sed -n '2,16p' "$0"; exit 2 ;;
+  *) sed -n '2,17p' "$0"; exit 2 ;;
 esac

@@ -5,3 +5,4 @@ export { repairQdevice } from './repair-qdevice';
 export { nodeMaintenance } from './node-maintenance';
 export { repairMoveQnetd } from './move-qnetd';
 export { failoverDrill } from './drill';
+export { rollingUpdate } from './rolling-update';

@@ -21,6 +21,11 @@ export const drillScheduleIdFor = (cluster: string) => `pve-twonode-drill-schedu
 export const maintenanceIdFor = (cluster: string) => `pve-twonode-maintenance-${cluster}`;
 export const MAINTENANCE_GATES = ['maintenance-on', 'maintenance-off'] as const;
 
+/** The rolling update: one gate per host, before anything is done on it. */
+export const updateIdFor = (cluster: string) => `pve-twonode-update-${cluster}`;
+export const UPDATE_GATE_PREFIX = 'update-';
+export const updateGate = (host: string) => `${UPDATE_GATE_PREFIX}${host}`;
+
 /** The day-2 workflow a gate belongs to (the CLI's approve and reject find the run by it); null for the guide's gates. */
 export function day2WorkflowIdFor(cluster: string, gate: string): string | null {
   if ((REPAIR_GATES as readonly string[]).includes(gate)) return repairQdeviceIdFor(cluster);
@@ -28,5 +33,6 @@ export function day2WorkflowIdFor(cluster: string, gate: string): string | null 
   // A scheduled drill has its own id: the CLI looks the running one up (cli/drill.ts).
   if ((DRILL_GATES as readonly string[]).includes(gate)) return drillIdFor(cluster);
   if ((MAINTENANCE_GATES as readonly string[]).includes(gate)) return maintenanceIdFor(cluster);
+  if (gate.startsWith(UPDATE_GATE_PREFIX) && gate.length > UPDATE_GATE_PREFIX.length) return updateIdFor(cluster);
   return null;
 }

@@ -1,13 +1,14 @@
 /** The day-2 commands that change a built cluster behind a gate: repair, maintenance, drill; and drills, their record. */
 import { resolve } from 'node:path';
-import { Argument, type Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import { connectClient } from '../../src/temporal/connection';
 import { DRILL_GATE, MOVE_QNETD_GATE, REPAIR_GATES } from '../../workflows/repair-messages';
 import { deleteDrillSchedule, scheduleDrill, startDrill } from '../drill';
 import { drillRecords, renderDrillRecords } from '../drills';
 import { CliError, EXIT, explainTemporalError } from '../errors';
 import { where } from '../read-run';
-import { startMaintenance, startMoveQnetd, startRepairQdevice } from '../repair';
+import { startMaintenance, startMoveQnetd, startRepairQdevice, startUpdate } from '../repair';
+import type { RebootPolicy } from '../../workflows/rolling-update';
 import { EVERY } from '../schedules';
 import { configOrExit, followAndReport, link } from './shared';
 
@@ -62,6 +63,41 @@ export function registerDay2Commands(program: Command): void {
       console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
       if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
       else console.log(`it checks, then waits: pve-twonode approve ${config.cluster.name} maintenance-${action}`);
+    });
+
+  program
+    .command('update <config>')
+    .description(
+      'rolling update of both nodes and the QDevice VM, one host at a time behind its own gate: plan, HA maintenance, apt-get dist-upgrade, reboot when needed, back on 3 of 3 votes',
+    )
+    .addOption(
+      new Option('--reboot <when>', 'auto: when a new kernel asks for it; always; never (reboot later yourself)')
+        .choices(['auto', 'always', 'never'])
+        .default('auto'),
+    )
+    .option('--only <hosts>', 'only these hosts, comma-separated names from the config (e.g. pve1,qnetd); the rolling order stays')
+    .option('--reboot-timeout <duration>', 'how long a host may take to come back from its reboot before the update asks (default 15m)')
+    .option('--auto-approve', "approve each host's gate as it is reached (rehearsal lab); implies --follow")
+    .option('--follow', 'show live progress until it ends, then the report')
+    .action(async (file: string, opts: { reboot: RebootPolicy; only?: string; rebootTimeout?: string; autoApprove?: boolean; follow?: boolean }) => {
+      const config = configOrExit(file);
+      const names = [...config.nodes.map((n) => n.name), config.qdevice.name];
+      const only =
+        opts.only === undefined
+          ? null
+          : opts.only
+              .split(',')
+              .map((h) => h.trim())
+              .filter(Boolean);
+      const unknown = (only ?? []).filter((h) => !names.includes(h));
+      if (only && (only.length === 0 || unknown.length > 0))
+        throw new CliError(`--only must name hosts of ${file} (${names.join(', ')}); got "${opts.only}"`, EXIT.usage);
+      if (opts.rebootTimeout !== undefined && !EVERY.test(opts.rebootTimeout))
+        throw new CliError(`--reboot-timeout must be a duration like 15m or 1h, not "${opts.rebootTimeout}"`, EXIT.usage);
+      const handle = await startUpdate(await connectClient(), config, { reboot: opts.reboot, only, rebootTimeout: opts.rebootTimeout }, resolve(file));
+      console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
+      if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
+      else console.log(`it plans (read-only), then waits at each host: pve-twonode approve ${config.cluster.name} update-<host>`);
     });
 
   program

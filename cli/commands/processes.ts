@@ -64,6 +64,10 @@ export function registerProcessCommands(program: Command): void {
     .description('the host reinstalled: power cycled with a new SSH host key (cluster.yaml keeps the old pin)')
     .action((host: string) => void (process.exitCode = runLab(['rekey', host])));
   lab
+    .command('publish-updates')
+    .description("newer packages for every host in the lab's apt repository, a new kernel among them (pve-twonode update installs them)")
+    .action(() => void (process.exitCode = runLab(['publish-updates'])));
+  lab
     .command('fault <host> <fault> [state]')
     .description(`${labFaultHelp()} (state on|off)`)
     .action((host: string, fault: string, state?: string) => void (process.exitCode = runLab(['fault', host, fault, state ?? 'on'])));

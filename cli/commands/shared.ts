@@ -7,7 +7,7 @@ import { connectClient, temporalSettings } from '../../src/temporal/connection';
 import { ALL_GATES, isGate } from '../../workflows/gates';
 import { workflowIdFor } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
-import { DRILL_GATES, MAINTENANCE_GATES, MOVE_QNETD_GATE, REPAIR_GATES, day2WorkflowIdFor } from '../../workflows/repair-messages';
+import { DRILL_GATES, MAINTENANCE_GATES, MOVE_QNETD_GATE, REPAIR_GATES, day2WorkflowIdFor, updateGate } from '../../workflows/repair-messages';
 import { runningDrillId } from '../drill';
 import { CliError, EXIT } from '../errors';
 import { follow } from '../follow';
@@ -16,8 +16,8 @@ import { renderMarkdownReport, renderReport, uiLink } from '../report';
 import { newestRunId, RUN_KIND_NAMES, type RunKind } from '../runs';
 import type { GuideHandle } from '../start';
 
-/** Every gate any run may wait at: the guide's, the repairs', maintenance's and the drill's. */
-export const EVERY_GATE = [...ALL_GATES, ...REPAIR_GATES, MOVE_QNETD_GATE, ...MAINTENANCE_GATES, ...DRILL_GATES];
+/** Every gate any run may wait at: the guide's, the repairs', maintenance's, the drill's and the update's (one per host). */
+export const EVERY_GATE = [...ALL_GATES, ...REPAIR_GATES, MOVE_QNETD_GATE, ...MAINTENANCE_GATES, ...DRILL_GATES, updateGate('<host>')];
 
 export function requireGate(gate: string): void {
   if (!isGate(gate) && !isDay2Gate(gate)) throw new CliError(`unknown gate "${gate}"; one of: ${EVERY_GATE.join(', ')}`, EXIT.usage);

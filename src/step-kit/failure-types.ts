@@ -8,5 +8,8 @@ export const NON_RETRYABLE = [
   'SecretUnavailable',
   'CommandAborted',
   'CommandMissing',
+  // The rolling update: apt or dpkg failed on a host (a package script); a host did not come back from its reboot.
+  'UpgradeFailed',
+  'HostNotBack',
 ] as const;
 export type FailureType = (typeof NON_RETRYABLE)[number];

@@ -9,6 +9,37 @@ import { QDEVICE_REPAIRS } from '../../steps/repair';
 import { moveQnetd } from '../../steps/repair/move-qnetd';
 import type { QdeviceDiagnosis } from '../../activities/diagnose-qdevice';
 import type { QnetdLocation } from '../../activities/locate-qnetd';
+import type { HostUpdatePlan } from '../../activities/update';
+import type { HealthReport } from '../../src/health/report';
+
+/** A host the stand-in update plan finds nothing to do on. */
+export function upToDate(host: string): HostUpdatePlan {
+  const packages = {
+    host,
+    changes: [],
+    removals: [],
+    interrupted: null,
+    kernel: { running: '6.8.12-1-pve', newest: '6.8.12-1-pve', flagged: false },
+    rebootNeeded: false,
+    bootId: 'boot-1',
+    pveVersion: null,
+  };
+  return { host, refused: null, packages, summary: `${host}: no package to change` };
+}
+
+/** A host with one package to upgrade and, with a kernel, a reboot needed. */
+export function withUpdates(host: string, kernel: boolean): HostUpdatePlan {
+  const plan = upToDate(host);
+  const changes = [
+    { package: 'lab-base-files', from: '1.1', to: '1.2' },
+    ...(kernel ? [{ package: 'proxmox-kernel-6.8.12-2-pve', from: null, to: '6.8.12-2' }] : []),
+  ];
+  return {
+    ...plan,
+    packages: { ...plan.packages!, changes, rebootNeeded: kernel },
+    summary: `${host}: ${changes.length} packages${kernel ? '; reboot needed' : ''}`,
+  };
+}
 
 export type Behaviour = {
   failTransiently?: number;
@@ -36,6 +67,7 @@ export function mockActivities(
   steps: readonly AnyStep[] = GUIDE_STEPS,
   diagnosis = DIAGNOSIS,
   location = LOCATION,
+  updates: Record<string, HostUpdatePlan> = {},
 ) {
   const calls: string[] = [];
   const step =
@@ -64,12 +96,26 @@ export function mockActivities(
     failoverObserve: step('failoverObserve', { survivorStatus: null as never, recoveryMs: 95_000 }),
     failoverRestore: step('failoverRestore'),
     readOnlyPass: () => Promise.reject(new Error('the read-only pass is not part of the guide')),
-    healthCheck: () => Promise.reject(new Error('the health check is not part of the guide')),
+    // Only runs that ask for it (the update) get a report: OK, or CRITICAL with behaviour.healthCheck's failPermanently.
+    healthCheck: () => {
+      calls.push('healthCheck');
+      const b = behaviour.healthCheck;
+      if (!b) return Promise.reject(new Error('the health check is not part of the guide'));
+      const problem = b.failPermanently;
+      return Promise.resolve({ status: problem ? 'CRITICAL' : 'OK', summary: problem ?? 'homelab: OK', facts: [] } as unknown as HealthReport);
+    },
     // A refusal comes as the failPermanently text of behaviour.maintenanceCheck.
     maintenanceCheck: () => {
       calls.push('maintenanceCheck');
       return Promise.resolve({ refused: behaviour.maintenanceCheck?.failPermanently ?? null, done: false });
     },
+    updatePlan: (_config, hosts) => {
+      calls.push(`updatePlan:${hosts.join(',')}`);
+      return Promise.resolve(hosts.map((host) => updates[host] ?? upToDate(host)));
+    },
+    upgradeHostStep: (_config, host) =>
+      step(`upgradeHostStep:${host}`, { packages: { rebootNeeded: updates[host]?.packages?.rebootNeeded ?? false, bootId: 'boot-1' } })(),
+    rebootHostStep: (_config, host, bootId) => step(`rebootHostStep:${host}:${bootId}`)(),
     maintenanceOnStep: step('maintenanceOnStep'),
     maintenanceOffStep: step('maintenanceOffStep'),
     diagnoseQdevice: () => {
