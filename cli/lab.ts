@@ -18,7 +18,7 @@ export function runLab(args: string[]): number {
  */
 export const LAB_FAULTS = {
   guest: 'a VM on the host (node 2 with a guest cannot join)',
-  'hook-fails': "a package script fails on the host during an update (off: the cause fixed, dpkg --configure -a succeeds)",
+  'hook-fails': 'a package script fails on the host during an update (off: the cause fixed, dpkg --configure -a succeeds)',
   'slow-hook': 'a package script takes 30 s on the host during an update (a window to cut the worker or the link)',
   'no-boot': 'the host does not come back from its next reboot (lab poweron brings it back)',
   'no-rsync': 'rsync not installed: real pvecm add --use_ssh fails half-way, exit 0',
