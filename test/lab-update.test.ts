@@ -7,13 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { ClusterConfig } from '../src/config/schema';
 import { buildLabCluster } from '../lab/driver/guard';
-import { LAB_DIR, freshLab, inHost, labAsync, labUnavailable } from './helpers/lab';
+import { LAB_DIR, audit, freshLab, inHost, labAsync, labUnavailable } from './helpers/lab';
 import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from '../lab/driver/processes';
 
 const PORT = 18453;
@@ -50,6 +51,44 @@ describe('pve-twonode update on the lab (real apt, real Proxmox VE code, real HA
     procs.push(await startDevServer(PORT, join(LAB_DIR, 'update.db')));
     procs.push(startWorker(PORT));
   });
+
+  /** Publishes the next generation of packages in the lab's repository; returns its number (lab/apt-repo.sh). */
+  async function publish(): Promise<number> {
+    await labAsync('publish-updates');
+    return Number(readFileSync(join(LAB_DIR, 'repo', 'generation'), 'utf8'));
+  }
+  const baseFiles = (host: string) => inHost(host, "dpkg-query -W -f='${Version}' lab-base-files").trim();
+
+  /** Audit lines of a host from a mark on that match. */
+  const since = (host: string, mark: number, pattern: RegExp) =>
+    audit(host)
+      .slice(mark)
+      .filter((l) => pattern.test(l));
+  const marks = () => Object.fromEntries(['pve1', 'pve2', 'qnetd'].map((h) => [h, audit(h).length])) as Record<string, number>;
+  const UPGRADE = /^DEBIAN_FRONTEND=noninteractive apt-get -y .* dist-upgrade$/;
+  /** Waits until the host's audit log shows a dist-upgrade received after the mark. */
+  async function upgradeStarted(host: string, mark: number): Promise<void> {
+    for (const deadline = Date.now() + 180_000; since(host, mark, UPGRADE).length === 0; await delay(100))
+      assert.ok(Date.now() < deadline, `the dist-upgrade never started on ${host}`);
+  }
+  const SIMULATE = /^apt-get -s dist-upgrade$/;
+
+  /** Never a blind dist-upgrade: every one is preceded, since the act before it, by apt's simulation on that host. */
+  function assertNoBlindUpgrade(host: string, mark: number): number {
+    let simulated = false;
+    let upgrades = 0;
+    for (const line of audit(host).slice(mark)) {
+      if (SIMULATE.test(line)) simulated = true;
+      if (/^DEBIAN_FRONTEND=noninteractive (apt-get -y|dpkg --force)/.test(line)) {
+        if (UPGRADE.test(line)) {
+          assert.ok(simulated, `${host}: a dist-upgrade with no simulation before it`);
+          upgrades++;
+        }
+        simulated = false;
+      }
+    }
+    return upgrades;
+  }
   after(async () => {
     for (const p of procs) await stop(p, 'SIGKILL');
     await labAsync('down');
@@ -63,7 +102,7 @@ describe('pve-twonode update on the lab (real apt, real Proxmox VE code, real HA
   });
 
   it('updates published for every host: one host at a time, every host on the new kernel, the survivor quorate at every sample', async () => {
-    await labAsync('publish-updates');
+    const gen = await publish();
     const samples: Sample[] = [];
     let sampling = true;
     const sampler = (async () => {
@@ -82,13 +121,13 @@ describe('pve-twonode update on the lab (real apt, real Proxmox VE code, real HA
     const wallS = (Date.now() - started) / 1000;
     assert.equal(code, 0, update.output());
 
-    // Each host on generation 2, booted into its new kernel; the lab machine itself untouched.
+    // Each host on the new generation, booted into its new kernel.
     for (const [host, kernel] of [
-      ['pve1', '6.8.12-2-pve'],
-      ['pve2', '6.8.12-2-pve'],
-      ['qnetd', '6.1.0-2-amd64'],
+      ['pve1', `6.8.12-${gen}-pve`],
+      ['pve2', `6.8.12-${gen}-pve`],
+      ['qnetd', `6.1.0-${gen}-amd64`],
     ]) {
-      assert.equal(inHost(host, "dpkg-query -W -f='${Version}' lab-base-files").trim(), '1.2', host);
+      assert.equal(baseFiles(host), `1.${gen}`, host);
       assert.equal(inHost(host, 'uname -r').trim(), kernel, host);
     }
     const check = cliWithEnv({}, 'check', path);
@@ -110,5 +149,89 @@ describe('pve-twonode update on the lab (real apt, real Proxmox VE code, real HA
     const update = cli(PORT, 'update', path, '--auto-approve');
     assert.equal(await exited(update), 0, update.output());
     assert.match(update.output(), /nothing to do/);
+  });
+
+  it("a package script fails on pve1: the update stops there with dpkg's words, pve2 and the VM untouched; fixed, a new run finishes it", async () => {
+    await labAsync('fault', 'pve1', 'hook-fails', 'on');
+    const gen = await publish();
+    const mark = marks();
+    const failed = cli(PORT, 'update', path, '--auto-approve', '--reboot', 'never');
+    assert.equal(await exited(failed), 1, failed.output());
+    assert.match(failed.output(), /apt-get dist-upgrade on pve1 failed \(exit 100\): .*configuration failed \(lab fault hook-fails\)/);
+    for (const host of ['pve2', 'qnetd']) assert.deepEqual(since(host, mark[host], UPGRADE), [], host);
+    assert.match(inHost('pve1', 'dpkg --audit'), /lab-base-files/);
+
+    // The cause fixed; pve1 out of the maintenance the update left it in; the update again.
+    await labAsync('fault', 'pve1', 'hook-fails', 'off');
+    const off = cli(PORT, 'maintenance', path, 'pve1', 'off', '--auto-approve');
+    assert.equal(await exited(off), 0, off.output());
+    const again = marks();
+    const rerun = cli(PORT, 'update', path, '--auto-approve', '--reboot', 'never');
+    assert.equal(await exited(rerun), 0, rerun.output());
+    assert.equal(since('pve1', again.pve1, /dpkg --force-confdef --force-confold --configure -a$/).length, 1);
+    for (const host of ['pve1', 'pve2', 'qnetd']) {
+      assert.equal(baseFiles(host), `1.${gen}`, host);
+      assertNoBlindUpgrade(host, again[host]);
+    }
+    assert.equal(inHost('pve1', 'dpkg --audit').trim(), '');
+  });
+
+  it('the worker SIGKILLed during the apt run on pve2: another worker finishes it, dpkg finished first, no blind second dist-upgrade', async () => {
+    await labAsync('fault', 'pve2', 'slow-hook', 'on');
+    const gen = await publish();
+    const mark = marks();
+    const update = cli(PORT, 'update', path, '--auto-approve', '--only', 'pve2', '--reboot', 'never');
+    await upgradeStarted('pve2', mark.pve2);
+    await delay(6_000); // inside lab-base-files' postinst (30 s)
+    await stop(procs[1], 'SIGKILL');
+    procs[1] = startWorker(PORT);
+    assert.equal(await exited(update), 0, update.output());
+    await labAsync('fault', 'pve2', 'slow-hook', 'off');
+    const upgrades = assertNoBlindUpgrade('pve2', mark.pve2);
+    console.log(`# worker killed mid-apt on pve2: ${upgrades} dist-upgrade(s), ${since('pve2', mark.pve2, /--configure -a$/).length} dpkg --configure -a`);
+    assert.equal(baseFiles('pve2'), `1.${gen}`);
+    assert.equal(inHost('pve2', 'dpkg --audit').trim(), '');
+  });
+
+  it('the link to pve2 lost for 40 s during its apt run: the update waits it out and finishes, no blind second dist-upgrade', async () => {
+    await labAsync('fault', 'pve2', 'slow-hook', 'on');
+    const gen = await publish();
+    const mark = marks();
+    const update = cli(PORT, 'update', path, '--auto-approve', '--only', 'pve2', '--reboot', 'never');
+    await upgradeStarted('pve2', mark.pve2);
+    await delay(3_000);
+    await labAsync('fault', 'pve2', 'unplugged', 'on');
+    await delay(40_000);
+    await labAsync('fault', 'pve2', 'unplugged', 'off');
+    assert.equal(await exited(update), 0, update.output());
+    await labAsync('fault', 'pve2', 'slow-hook', 'off');
+    assertNoBlindUpgrade('pve2', mark.pve2);
+    assert.equal(baseFiles('pve2'), `1.${gen}`);
+    assert.equal(inHost('pve2', 'dpkg --audit').trim(), '');
+  });
+
+  it('pve2 does not come back from its reboot: the update asks at update-pve2-wait, pve1 untouched; back and approved, it finishes', async () => {
+    await labAsync('fault', 'pve2', 'no-boot', 'on');
+    const gen = await publish();
+    const mark = marks();
+    const update = cli(PORT, 'update', path, '--follow', '--only', 'pve2', '--reboot-timeout', '1m');
+    const waitFor = async (text: string) => {
+      for (const deadline = Date.now() + 600_000; !update.output().includes(text); await delay(500))
+        assert.ok(Date.now() < deadline, `never saw "${text}": ${update.output()}`);
+    };
+    await waitFor('WAITING FOR APPROVAL of "update-pve2"');
+    const approve = cli(PORT, 'approve', 'labclu', 'update-pve2');
+    assert.equal(await exited(approve), 0, approve.output());
+    await waitFor('WAITING FOR APPROVAL of "update-pve2-wait"');
+    assert.match(update.output(), /pve2 did not come back within 1m of its reboot/);
+    assert.deepEqual(since('pve1', mark.pve1, /dist-upgrade$|systemctl reboot/), [], 'pve1 was touched');
+    await labAsync('fault', 'pve2', 'no-boot', 'off');
+    await labAsync('poweron', 'pve2');
+    const wait = cli(PORT, 'approve', 'labclu', 'update-pve2-wait');
+    assert.equal(await exited(wait), 0, wait.output());
+    assert.equal(await exited(update), 0, update.output());
+    assert.equal(inHost('pve2', 'uname -r').trim(), `6.8.12-${gen}-pve`);
+    const check = cliWithEnv({}, 'check', path);
+    assert.equal(await exited(check), 0, check.output());
   });
 });

@@ -10,14 +10,26 @@ import { defineStep } from '../../src/step-kit/descriptor';
 import { postconditionFailed } from '../../src/step-kit/failures';
 import { describeHostPackages, hostPackageCommands, readHostPackages, type HostPackages } from './host-packages';
 
-/** The last lines apt and dpkg printed: where they say what failed. */
+/**
+ * What apt and dpkg said about the failure: apt hands dpkg its stdout, where each failed package shows as the package
+ * script's own words, then "dpkg: error processing package <p>" and the reason; dpkg goes on with the other packages,
+ * so those lines are not the last. apt's verdict ("E: Sub-process ... returned an error code") is on stderr (seen on
+ * the real apt 2.6.1 in the lab). debconf's notice about apt-utils is noise.
+ */
 function aptSaid(result: CommandResult): string {
-  const lines = `${result.stdout}\n${result.stderr}`
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  const errors = lines.filter((l) => /^(E:|dpkg: error|Errors were encountered|\s*\S+\s*$)/.test(l) || l.includes('error'));
-  return (errors.length ? errors : lines).slice(-6).join(' | ');
+  const lines = (text: string) =>
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('debconf: delaying package configuration'));
+  const out = lines(result.stdout);
+  const failures = out.flatMap((line, i) => {
+    if (!line.startsWith('dpkg: error processing')) return [];
+    const words: string[] = [];
+    for (let j = i - 1; j >= 0 && words.length < 3 && !/^(Setting up|Unpacking|Preparing|Processing|Selecting) /.test(out[j]); j--) words.unshift(out[j]);
+    return [...words, line, out[i + 1] ?? ''];
+  });
+  return [...(failures.length ? failures : out.slice(-5)), ...lines(result.stderr).slice(-3)].filter(Boolean).join(' | ');
 }
 
 export function upgradeHost(host: string) {

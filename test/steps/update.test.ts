@@ -90,9 +90,11 @@ describe('update steps', () => {
   });
 
   it("a failing package script: UpgradeFailed, not retried, with apt's and dpkg's own words", async () => {
-    const stderr =
-      'dpkg: error processing package lab-base-files (--configure):\n installed lab-base-files package post-installation script subprocess returned error exit status 1\nErrors were encountered while processing:\n lab-base-files\nE: Sub-process /usr/bin/dpkg returned an error code (1)\n';
-    const ctx = ctxWith({ [c.upgrade.command]: { code: 100, stderr } });
+    // As the real apt 2.6.1 split them in the lab: dpkg's words on stdout (and it goes on after a failure), apt's verdict on stderr.
+    const stdout =
+      'Setting up lab-base-files (1.3) ...\nlab-base-files: configuration failed (lab fault hook-fails)\ndpkg: error processing package lab-base-files (--configure):\n installed lab-base-files package post-installation script subprocess returned error exit status 1\nSetting up proxmox-kernel-6.8.12-3-pve (6.8.12-3) ...\nSetting up proxmox-default-kernel (1.3) ...\nErrors were encountered while processing:\n lab-base-files\n';
+    const stderr = 'debconf: delaying package configuration, since apt-utils is not installed\nE: Sub-process /usr/bin/dpkg returned an error code (1)\n';
+    const ctx = ctxWith({ [c.upgrade.command]: { code: 100, stdout, stderr } });
     const step = upgradeHost(node);
     const checked = await step.check(ctx, config);
     await assert.rejects(step.act!(ctx, config, checked.state), (e: { type?: string; nonRetryable?: boolean; message: string }) => {
