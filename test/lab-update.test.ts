@@ -166,13 +166,11 @@ describe('pve-twonode update on the lab (real apt, real Proxmox VE code, real HA
     const off = cli(PORT, 'maintenance', path, 'pve1', 'off', '--auto-approve');
     assert.equal(await exited(off), 0, off.output());
     const again = marks();
-    const rerun = cli(PORT, 'update', path, '--auto-approve', '--reboot', 'never');
+    const rerun = cli(PORT, 'update', path, '--auto-approve', '--reboot', 'never', '--only', 'pve1');
     assert.equal(await exited(rerun), 0, rerun.output());
     assert.equal(since('pve1', again.pve1, /dpkg --force-confdef --force-confold --configure -a$/).length, 1);
-    for (const host of ['pve1', 'pve2', 'qnetd']) {
-      assert.equal(baseFiles(host), `1.${gen}`, host);
-      assertNoBlindUpgrade(host, again[host]);
-    }
+    assert.equal(baseFiles('pve1'), `1.${gen}`);
+    assertNoBlindUpgrade('pve1', again.pve1);
     assert.equal(inHost('pve1', 'dpkg --audit').trim(), '');
   });
 
@@ -185,7 +183,17 @@ describe('pve-twonode update on the lab (real apt, real Proxmox VE code, real HA
     await delay(6_000); // inside lab-base-files' postinst (30 s)
     await stop(procs[1], 'SIGKILL');
     procs[1] = startWorker(PORT);
-    assert.equal(await exited(update), 0, update.output());
+    // The CLI following the run may find no worker while the new one starts (exit 6, "start one"): watched again, as
+    // its owner would.
+    let code = await exited(update);
+    let output = update.output();
+    for (let tries = 0; code === 6 && tries < 12; tries++) {
+      await delay(5_000);
+      const watch = cli(PORT, 'watch', config.cluster.name, '--kind', 'update');
+      code = await exited(watch);
+      output += watch.output();
+    }
+    assert.equal(code, 0, output);
     await labAsync('fault', 'pve2', 'slow-hook', 'off');
     const upgrades = assertNoBlindUpgrade('pve2', mark.pve2);
     console.log(`# worker killed mid-apt on pve2: ${upgrades} dist-upgrade(s), ${since('pve2', mark.pve2, /--configure -a$/).length} dpkg --configure -a`);
