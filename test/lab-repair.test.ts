@@ -9,16 +9,15 @@
  * and in `clusters`.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { healthCheck } from '../activities/health-check';
 import type { ClusterConfig } from '../src/config/schema';
 import type { Health } from '../src/health/report';
-import { buildLabCluster, webhookFor } from '../lab/driver/guard';
+import { webhookFor } from '../lab/driver/guard';
 import { loadConfig } from '../src/config/load';
-import { LAB_DIR, audit, freshLab, inHost as inHostText, labAsync, labUnavailable } from './helpers/lab';
-import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from '../lab/driver/processes';
+import { audit, auditSince, builtLabWithWorker, inHost as inHostText, labAsync, labUnavailable } from './helpers/lab';
+import { cli, cliWithEnv, exited } from '../lab/driver/processes';
 import { WorkerResources } from '../activities/runtime/resources';
 
 const PORT = 18433;
@@ -38,26 +37,13 @@ async function healthSays(want: Health): Promise<boolean> {
   return health.output().startsWith(`PVE-TWONODE ${want} `);
 }
 
-/** Audit lines of a host received since `from` (an index into its log) that match. */
-const since = (host: string, from: number, pattern: RegExp) =>
-  audit(host)
-    .slice(from)
-    .filter((l) => pattern.test(l));
+const since = auditSince;
 
 describe('pve-twonode repair qdevice and maintenance on the lab', { skip: labUnavailable() }, () => {
+  const suite = builtLabWithWorker(PORT, 'repair.db');
   let config: ClusterConfig;
   let path: string;
-  const procs: Proc[] = [];
-  before(async () => {
-    ({ config, path } = freshLab());
-    await buildLabCluster(config);
-    procs.push(await startDevServer(PORT, join(LAB_DIR, 'repair.db')));
-    procs.push(startWorker(PORT));
-  });
-  after(async () => {
-    for (const p of procs) await stop(p, 'SIGKILL');
-    await labAsync('down');
-  });
+  before(() => ({ config, path } = suite));
 
   async function repair(fault: { host: string; name: string } | null, expect: RegExp) {
     if (fault) {

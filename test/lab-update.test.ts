@@ -11,11 +11,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { ClusterConfig } from '../src/config/schema';
-import { buildLabCluster } from '../lab/driver/guard';
-import { LAB_DIR, audit, freshLab, inHost, labAsync, labUnavailable } from './helpers/lab';
-import { cli, cliWithEnv, exited, startDevServer, startWorker, stop, type Proc } from '../lab/driver/processes';
+import { LAB_DIR, audit, auditSince, builtLabWithWorker, inHost, labAsync, labUnavailable } from './helpers/lab';
+import { cli, cliWithEnv, exited, startWorker, stop, type Proc } from '../lab/driver/processes';
 
 const PORT = 18453;
 const run = promisify(execFile);
@@ -42,15 +41,11 @@ async function look(host: string): Promise<{ votes: number | null; guest: boolea
 }
 
 describe('pve-twonode update on the lab (real apt, real Proxmox VE code, real HA)', { skip: labUnavailable() }, () => {
+  const suite = builtLabWithWorker(PORT, 'update.db');
+  const procs = suite.procs;
   let config: ClusterConfig;
   let path: string;
-  const procs: Proc[] = [];
-  before(async () => {
-    ({ config, path } = freshLab());
-    await buildLabCluster(config);
-    procs.push(await startDevServer(PORT, join(LAB_DIR, 'update.db')));
-    procs.push(startWorker(PORT));
-  });
+  before(() => ({ config, path } = suite));
 
   /** Publishes the next generation of packages in the lab's repository; returns its number (lab/apt-repo.sh). */
   async function publish(): Promise<number> {
@@ -59,11 +54,7 @@ describe('pve-twonode update on the lab (real apt, real Proxmox VE code, real HA
   }
   const baseFiles = (host: string) => inHost(host, "dpkg-query -W -f='${Version}' lab-base-files").trim();
 
-  /** Audit lines of a host from a mark on that match. */
-  const since = (host: string, mark: number, pattern: RegExp) =>
-    audit(host)
-      .slice(mark)
-      .filter((l) => pattern.test(l));
+  const since = auditSince;
   const marks = () => Object.fromEntries(['pve1', 'pve2', 'qnetd'].map((h) => [h, audit(h).length])) as Record<string, number>;
   const UPGRADE = /^DEBIAN_FRONTEND=noninteractive apt-get -y .* dist-upgrade$/;
   /** Waits until the host's audit log shows a dist-upgrade received after the mark. */
@@ -89,10 +80,6 @@ describe('pve-twonode update on the lab (real apt, real Proxmox VE code, real HA
     }
     return upgrades;
   }
-  after(async () => {
-    for (const p of procs) await stop(p, 'SIGKILL');
-    await labAsync('down');
-  });
 
   it('nothing published: the plan says nothing to do, no gate, nothing acted', async () => {
     const update = cli(PORT, 'update', path, '--auto-approve');
@@ -174,12 +161,27 @@ describe('pve-twonode update on the lab (real apt, real Proxmox VE code, real HA
     assert.equal(inHost('pve1', 'dpkg --audit').trim(), '');
   });
 
-  it('the worker SIGKILLed during the apt run on pve2: another worker finishes it, dpkg finished first, no blind second dist-upgrade', async () => {
+  /** An update of pve2 alone with a 30 s package script, returned once its dist-upgrade has started. */
+  async function updatePve2WithSlowScript(): Promise<{ gen: number; mark: Record<string, number>; update: Proc }> {
     await labAsync('fault', 'pve2', 'slow-hook', 'on');
     const gen = await publish();
     const mark = marks();
     const update = cli(PORT, 'update', path, '--auto-approve', '--only', 'pve2', '--reboot', 'never');
     await upgradeStarted('pve2', mark.pve2);
+    return { gen, mark, update };
+  }
+
+  /** pve2 finished as if nothing happened: on the new generation, dpkg clean, no dist-upgrade without a simulation. */
+  async function pve2FinishedCleanly(gen: number, mark: Record<string, number>): Promise<string> {
+    await labAsync('fault', 'pve2', 'slow-hook', 'off');
+    const upgrades = assertNoBlindUpgrade('pve2', mark.pve2);
+    assert.equal(baseFiles('pve2'), `1.${gen}`);
+    assert.equal(inHost('pve2', 'dpkg --audit').trim(), '');
+    return `${upgrades} dist-upgrade(s), ${since('pve2', mark.pve2, /--configure -a$/).length} dpkg --configure -a`;
+  }
+
+  it('the worker SIGKILLed during the apt run on pve2: another worker finishes it, dpkg finished first, no blind second dist-upgrade', async () => {
+    const { gen, mark, update } = await updatePve2WithSlowScript();
     await delay(6_000); // inside lab-base-files' postinst (30 s)
     await stop(procs[1], 'SIGKILL');
     procs[1] = startWorker(PORT);
@@ -194,28 +196,17 @@ describe('pve-twonode update on the lab (real apt, real Proxmox VE code, real HA
       output += watch.output();
     }
     assert.equal(code, 0, output);
-    await labAsync('fault', 'pve2', 'slow-hook', 'off');
-    const upgrades = assertNoBlindUpgrade('pve2', mark.pve2);
-    console.log(`# worker killed mid-apt on pve2: ${upgrades} dist-upgrade(s), ${since('pve2', mark.pve2, /--configure -a$/).length} dpkg --configure -a`);
-    assert.equal(baseFiles('pve2'), `1.${gen}`);
-    assert.equal(inHost('pve2', 'dpkg --audit').trim(), '');
+    console.log(`# worker killed mid-apt on pve2: ${await pve2FinishedCleanly(gen, mark)}`);
   });
 
   it('the link to pve2 lost for 40 s during its apt run: the update waits it out and finishes, no blind second dist-upgrade', async () => {
-    await labAsync('fault', 'pve2', 'slow-hook', 'on');
-    const gen = await publish();
-    const mark = marks();
-    const update = cli(PORT, 'update', path, '--auto-approve', '--only', 'pve2', '--reboot', 'never');
-    await upgradeStarted('pve2', mark.pve2);
+    const { gen, mark, update } = await updatePve2WithSlowScript();
     await delay(3_000);
     await labAsync('fault', 'pve2', 'unplugged', 'on');
     await delay(40_000);
     await labAsync('fault', 'pve2', 'unplugged', 'off');
     assert.equal(await exited(update), 0, update.output());
-    await labAsync('fault', 'pve2', 'slow-hook', 'off');
-    assertNoBlindUpgrade('pve2', mark.pve2);
-    assert.equal(baseFiles('pve2'), `1.${gen}`);
-    assert.equal(inHost('pve2', 'dpkg --audit').trim(), '');
+    console.log(`# link to pve2 lost 40 s mid-apt: ${await pve2FinishedCleanly(gen, mark)}`);
   });
 
   it('pve2 does not come back from its reboot: the update asks at update-pve2-wait, pve1 untouched; back and approved, it finishes', async () => {
