@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { approveSignal, progressQuery } from '../workflows/messages';
-import type { UpdateOptions, UpdateReport } from '../workflows/rolling-update';
+import { disturbedBy, type UpdateOptions, type UpdateReport } from '../workflows/rolling-update';
 import { updateIdFor } from '../workflows/repair-messages';
 import { testConfig } from './helpers/config';
 import { mockActivities, withUpdates, type Behaviour } from './helpers/mock-activities';
@@ -100,5 +100,17 @@ describe('rolling update workflow (time-skipping server)', () => {
       assert.equal(((await handle.result()) as UpdateReport).outcome, 'done');
     });
     assert.deepEqual(acting(calls), ['maintenanceOnStep', `upgradeHostStep:${node2}`, 'maintenanceOffStep']);
+  });
+
+  it("each host's turn hushes only what it disturbs: a node, all but the VM's qnetd; the VM, the third vote and what reads the VM", () => {
+    assert.equal(disturbedBy(config, node1).includes('qnetd'), false);
+    assert.ok(['ha', 'qdevice', 'create', 'join'].every((fact) => disturbedBy(config, node1).includes(fact)));
+    const vmTurn = disturbedBy(config, vm);
+    assert.ok(
+      ['qnetd', 'qdevice', 'qdevice-prereqs', 'preflight'].every((fact) => vmTurn.includes(fact)),
+      vmTurn.join(', '),
+    );
+    assert.equal(vmTurn.includes('ha'), false);
+    assert.equal(vmTurn.includes('create'), false);
   });
 });

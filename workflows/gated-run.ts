@@ -55,12 +55,15 @@ export class GatedRun<N extends string> {
   private readonly rejections = new Map<string, string>();
   private quietDeclared = false;
   private published = { step: '', state: '' };
+  /** What the guard is told the run disturbs (options.disturbs, then whatever disturbing() says). */
+  private disturbs: string[] | undefined;
 
   constructor(
     private readonly config: ClusterConfig,
     steps: { step: N; hosts: string[]; needsApproval: boolean }[],
     private readonly options: GatedRunOptions,
   ) {
+    this.disturbs = options.disturbs;
     this.progress = new Progress<N>(config.cluster.name, steps, () => this.publish());
     wf.setHandler(progressQuery, () => this.progress.data as unknown as RunProgress);
     wf.setHandler(approveUpdate, (answer: GateAnswer) => this.answer(answer, 'approved'), {
@@ -195,11 +198,23 @@ export class GatedRun<N extends string> {
 
   /** Tells the cluster's guard (if it runs) what this run disturbs from now on. */
   private async declareQuiet(): Promise<void> {
-    const { disturbs, run } = this.options;
-    if (!disturbs || this.quietDeclared) return;
+    if (!this.disturbs || this.quietDeclared) return;
     this.quietDeclared = true;
+    await this.tellGuard(this.disturbs);
+  }
+
+  /**
+   * What the run disturbs changes as it goes (a rolling update moves from a node to the VM): the guard is told at once
+   * when it was told before, else at the next approved gate; it keeps paging everything else.
+   */
+  async disturbing(facts: string[]): Promise<void> {
+    this.disturbs = facts;
+    if (this.quietDeclared) await this.tellGuard(facts);
+  }
+
+  private async tellGuard(facts: string[]): Promise<void> {
     await this.guard()
-      .signal(ownerWorkStartedSignal, { workflowId: wf.workflowInfo().workflowId, run, facts: disturbs })
+      .signal(ownerWorkStartedSignal, { workflowId: wf.workflowInfo().workflowId, run: this.options.run, facts })
       .catch(() => undefined);
   }
 

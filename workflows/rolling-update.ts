@@ -12,7 +12,7 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { HostUpdatePlan } from '../activities/update';
 import type { ClusterConfig } from '../src/config/schema';
-import { qnetdPlan, STEP_NAMES } from '../src/plan/guide';
+import { GUIDE_PLAN, qdevicePlan, qnetdPlan, STEP_NAMES } from '../src/plan/guide';
 import type { StepResult } from '../src/step-kit/result';
 import { GatedRun, Rejected } from './gated-run';
 import { clusterStep, failoverStage, installStep, quickStep } from './policies';
@@ -59,15 +59,14 @@ export async function rollingUpdate(config: ClusterConfig, options: UpdateOption
       'InvalidConfig',
     );
   const hosts = options.only ? order.filter((h) => options.only!.includes(h)) : order;
-  const withVm = hosts.includes(config.qdevice.name);
   const run = new GatedRun<string>(
     config,
     [{ step: PLAN, hosts, needsApproval: false }, ...hosts.map((h) => ({ step: stepOf(h), hosts: [h], needsApproval: true }))],
     {
       run: 'the rolling update',
       gates: hosts.flatMap((h) => [updateGate(h), waitGate(h)]),
-      // A node in maintenance and rebooting costs its vote and HA's view of it; the VM's reboot costs the third vote.
-      disturbs: withVm ? [...STEP_NAMES] : STEP_NAMES.filter((name) => name !== qnetdPlan.name),
+      // Each host's turn tells the guard what that turn disturbs (disturbedBy); nothing until the first approval.
+      disturbs: [],
     },
   );
   const { progress } = run;
@@ -104,6 +103,7 @@ export async function rollingUpdate(config: ClusterConfig, options: UpdateOption
     });
     for (const p of plan) {
       if (hasWork(p, options.reboot)) {
+        await run.disturbing(disturbedBy(config, p.host));
         await run.step(stepOf(p.host), updateGate(p.host), gateText(config, p, options.reboot), () => updateHost(config, run, p, options, healthRefusal));
       } else progress.finish(stepOf(p.host), { outcome: 'skipped-already-done', message: p.summary, facts: {}, actions: [], attempt: 1 });
     }
@@ -113,6 +113,16 @@ export async function rollingUpdate(config: ClusterConfig, options: UpdateOption
     if (err instanceof Rejected) return finish('rejected');
     return run.failed(err);
   }
+}
+
+/**
+ * The health facts one host's turn disturbs, which the guard does not page meanwhile (anything else it still does): a
+ * node in maintenance and rebooting costs its vote, HA's view of it and every read of it, as in a drill (all but the
+ * VM's qnetd); the VM's reboot costs the third vote and every read of the VM.
+ */
+export function disturbedBy(config: ClusterConfig, host: string): string[] {
+  if (host !== config.qdevice.name) return STEP_NAMES.filter((name) => name !== qnetdPlan.name);
+  return GUIDE_PLAN.filter((step) => step.name === qdevicePlan.name || step.hosts(config).includes(host)).map((step) => step.name);
 }
 
 function gateText(config: ClusterConfig, p: HostUpdatePlan, reboot: RebootPolicy): string {
