@@ -46,7 +46,10 @@ export function rebootHost(host: string, bootIdAfterUpgrade: string, timeout = R
     health: 'none',
     hosts: () => [host],
     summary: () => `reboot ${host} and wait for it`,
-    commands: (config) => [{ reboot: hostPackageCommands(config, host).reboot, bootId: hostPackageCommands(config, host).bootId }],
+    commands: (config) => {
+      const { reboot, bootId, kernel } = hostPackageCommands(config, host);
+      return [{ reboot, bootId, kernel }];
+    },
     async check(ctx, config) {
       const bootId = (await whileDown(() => ctx.output(hostPackageCommands(config, host).bootId)))?.trim() ?? null;
       const state: RebootState = { bootId };
