@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { approveSignal, progressQuery } from '../workflows/messages';
-import { disturbedBy, type UpdateOptions, type UpdateReport } from '../workflows/rolling-update';
+import { ApplicationFailure } from '@temporalio/common';
+import { approveSignal, approveUpdate, progressQuery } from '../workflows/messages';
+import { disturbedBy, waitGate, type UpdateOptions, type UpdateReport } from '../workflows/rolling-update';
 import { updateIdFor } from '../workflows/repair-messages';
 import { testConfig } from './helpers/config';
 import { mockActivities, withUpdates, type Behaviour } from './helpers/mock-activities';
@@ -100,6 +101,32 @@ describe('rolling update workflow (time-skipping server)', () => {
       assert.equal(((await handle.result()) as UpdateReport).outcome, 'done');
     });
     assert.deepEqual(acting(calls), ['maintenanceOnStep', `upgradeHostStep:${node2}`, 'maintenanceOffStep']);
+  });
+
+  it('a host late from its reboot asks at update-<host>-wait each time it is late, not only the first', async () => {
+    let late = 0;
+    const notBack: Behaviour = {
+      run: () => (++late <= 2 ? Promise.reject(ApplicationFailure.nonRetryable(`${node2} did not come back within 15m`, 'HostNotBack')) : Promise.resolve()),
+    };
+    const { worker, handle, calls } = await run(
+      { ...healthy, [`rebootHostStep:${node2}:boot-1`]: notBack },
+      { [node2]: withUpdates(node2, true) },
+      { reboot: 'auto', only: [node2] },
+    );
+    const approveWhenAsked = async (gate: string) => {
+      for (let i = 0; (await handle.query(progressQuery)).awaiting?.gate !== gate; i++) {
+        assert.ok(i < 100, `never asked at ${gate}`);
+        await env.sleep('1m');
+      }
+      await handle.executeUpdate(approveUpdate, { args: [{ gate }] });
+    };
+    await worker.runUntil(async () => {
+      await approveWhenAsked(`update-${node2}`);
+      await approveWhenAsked(waitGate(node2));
+      await approveWhenAsked(waitGate(node2));
+      assert.equal(((await handle.result()) as UpdateReport).outcome, 'done');
+    });
+    assert.equal(calls.filter((c) => c.startsWith('rebootHostStep')).length, 3);
   });
 
   it("each host's turn hushes only what it disturbs: a node, all but the VM's qnetd; the VM, the third vote and what reads the VM", () => {

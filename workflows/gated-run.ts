@@ -44,7 +44,12 @@ export interface GatedRunOptions {
    * answers never blocks the next); unset: as long as it takes.
    */
   gateTimeout?: string;
+  /** Gates whose approval must carry a host key (GateAnswer.hostKey); the validator refuses one without it. */
+  hostKeyGates?: readonly string[];
 }
+
+/** An OpenSSH SHA256 fingerprint as `ssh-keygen -lf` prints it (43 base64 characters, no padding). */
+const HOST_KEY = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 /** A gate was rejected (or expired); the run ends as rejected, not failed. */
 export class Rejected extends Error {}
@@ -53,6 +58,7 @@ export class GatedRun<N extends string> {
   readonly progress: Progress<N>;
   private readonly approved = new Set<string>();
   private readonly rejections = new Map<string, string>();
+  private readonly hostKeys = new Map<string, string>();
   private quietDeclared = false;
   private published = { step: '', state: '' };
   /** What the guard is told the run disturbs (options.disturbs, then whatever disturbing() says). */
@@ -93,15 +99,21 @@ export class GatedRun<N extends string> {
     const awaiting = this.progress.data.awaiting?.gate;
     const gate = typeof answer?.gate === 'string' ? answer.gate : '';
     if (as === 'rejected' && !answer.reason?.trim()) throw refused('a rejection needs a reason (--reason)');
-    if (gate && gate === awaiting) return;
+    if (gate && gate === awaiting) {
+      if (as === 'approved' && this.options.hostKeyGates?.includes(gate) && !HOST_KEY.test(answer.hostKey ?? ''))
+        throw refused(`${gate} is approved with the node's new host key: --host-key SHA256:... (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on its console)`);
+      return;
+    }
     const now = awaiting ? `it waits for ${awaiting}` : `it waits for no approval now (${this.progress.data.state})`;
     const known = this.options.gates.includes(gate) ? `"${gate}" is not asked now` : `"${gate}" is not a gate of ${this.options.run}`;
     throw refused(`${known}: ${now}; its gates: ${this.options.gates.join(', ') || 'none'}`);
   }
 
   private answer(answer: GateAnswer, as: GateAnswered['answer']): GateAnswered {
-    if (as === 'approved') this.approved.add(answer.gate);
-    else this.rejections.set(answer.gate, answer.reason ?? 'no reason given');
+    if (as === 'approved') {
+      this.approved.add(answer.gate);
+      if (answer.hostKey) this.hostKeys.set(answer.gate, answer.hostKey);
+    } else this.rejections.set(answer.gate, answer.reason ?? 'no reason given');
     return { gate: answer.gate, step: this.progress.data.currentStep ?? '', answer: as };
   }
 
@@ -149,6 +161,20 @@ export class GatedRun<N extends string> {
     }
     this.progress.gateOpened(step, `approved: ${gate}`);
     await this.declareQuiet();
+  }
+
+  /** The host key the approval of a hostKeyGates gate carried. */
+  hostKeyOf(gate: string): string | undefined {
+    return this.hostKeys.get(gate);
+  }
+
+  /**
+   * Asks a gate once more (the answer before did not hold: a wrong host key, a host not back yet): its earlier answer is
+   * forgotten, so gate() waits for a new one.
+   */
+  askAgain(gate: string): void {
+    this.approved.delete(gate);
+    this.hostKeys.delete(gate);
   }
 
   /**

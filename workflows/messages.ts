@@ -22,10 +22,14 @@ export interface RejectInput {
 export const approveSignal = defineSignal<[ApproveInput]>('approve');
 export const rejectSignal = defineSignal<[RejectInput]>('reject');
 
-/** `{"gate":"join"}`; `reason` is required to reject. */
+/**
+ * `{"gate":"join"}`; `reason` is required to reject. `hostKey` (a host's SHA256 fingerprint) goes with the approval of
+ * a gate that asks for one: replace-node's reinstalled-<node>, where the reinstalled node's new key is pinned.
+ */
 export interface GateAnswer {
   gate: string;
   reason?: string;
+  hostKey?: string;
 }
 /** What the run did with the answer: the gate and the step it opens or ends. */
 export interface GateAnswered {

@@ -161,6 +161,8 @@ async function updateHost(
         break;
       } catch (err) {
         if (!(err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure && err.cause.type === 'HostNotBack')) throw err;
+        // Each time the host is late the owner is asked again (runs recorded before this asked only the first time).
+        if (wf.patched('update-wait-asks-again')) run.askAgain(waitGate(host));
         await run.gate(
           stepOf(host),
           waitGate(host),
