@@ -29,7 +29,7 @@ export const LAB_FAULTS = {
   'qdevice-certs': "a node's QDevice certificate store gone (a reinstall): it shows NR",
   'qdevice-half': 'a QDevice setup that stopped half-way: corosync-qdevice not installed on the node',
   'qnetd-rebuilt': "the VM reinstalled: a new qnetd CA, so the nodes' certificates no longer pass",
-  'expected-low': 'the other node away, pvecm expected 1 run on this one, the QDevice back',
+  'expected-low': 'the other node away, pvecm expected 2 run on this one (an override while it is gone)',
   'ha-maintenance': 'the node put into HA maintenance and left there',
   'clock-skew': "the host's clock 5 s ahead for everything run over SSH; NTP still says synchronised",
 } as const;

@@ -13,6 +13,8 @@
 #                                            updates: hook-fails, slow-hook (a package script fails / takes 30 s), no-boot (a reboot stays off)
 #   lab.sh publish-updates                   newer packages for every host in the lab's apt repository, a new kernel among them
 #   lab.sh rekey HOST                        the host reinstalled: power cycled with a new SSH host key (cluster.yaml keeps the old pin)
+#   lab.sh reinstall HOST                    the host's disk wiped and installed afresh, same name and address: new host keys,
+#                                            a new root key, in no cluster; prints the new ed25519 fingerprint
 #   lab.sh x HOST CMD...                     run CMD inside HOST (all its namespaces)
 # Power commands given on the command line (the failover test's) are logged to $LAB/power.log, one line each.
 set -Eeuo pipefail
@@ -119,23 +121,28 @@ prepare_disks() {
   mkdir -p "$LAB/keys" "$RUN"
   rm -rf "$SHIMS"; cp -a "$SOURCE_SHIMS" "$SHIMS"
   [[ -f $KEY ]] || ssh-keygen -q -t ed25519 -N '' -C lab-controller -f "$KEY"
-  local h H
-  for h in "${HOSTS[@]}"; do
-    H=$LAB/hosts/$h
-    [[ -f $H/.prepared ]] && continue
-    rm -rf "$H"
-    mkdir -p "$H"/{etc-upper,etc-work,etc-corosync,etc-ssh,var-lib-corosync,var-log/corosync,root/.ssh,state/services,state/faults}
-    # Its own installed software: /usr and the dpkg database as overlays on the machine's, apt's lists and cache, /boot.
-    mkdir -p "$H"/{usr-upper,usr-work,dpkg-upper,dpkg-work,var-lib-apt/lists/partial,var-cache-apt/archives/partial,boot}
-    # apt reaches no mirror from the lab: its one source is the lab's repository (lab/apt-repo.sh).
-    mkdir -p "$H/etc-upper/apt/sources.list.d"
-    echo '# LAB: no Debian mirror is reachable from the lab; see pve-twonode-lab.list' >"$H/etc-upper/apt/sources.list.d/debian.sources"
-    echo 'deb [trusted=yes] file:/run/lab-repo ./' >"$H/etc-upper/apt/sources.list.d/pve-twonode-lab.list"
-    [[ -d /etc/corosync/uidgid.d ]] && cp -a /etc/corosync/uidgid.d "$H/etc-corosync/"
-    cp -a /etc/ssh/. "$H/etc-ssh/"
-    new_host_keys "$h"
-    mkdir -p "$H/etc-ssh/sshd_config.d"
-    cat >"$H/etc-ssh/sshd_config.d/lab.conf" <<CONF
+  local h
+  for h in "${HOSTS[@]}"; do prepare_host_disk "$h"; done
+  write_lab_keys
+}
+
+# One host's disk as its installer leaves it (nothing when it has one already).
+prepare_host_disk() {
+  local h=$1 H=$LAB/hosts/$1
+  [[ -f $H/.prepared ]] && return 0
+  rm -rf "$H"
+  mkdir -p "$H"/{etc-upper,etc-work,etc-corosync,etc-ssh,var-lib-corosync,var-log/corosync,root/.ssh,state/services,state/faults}
+  # Its own installed software: /usr and the dpkg database as overlays on the machine's, apt's lists and cache, /boot.
+  mkdir -p "$H"/{usr-upper,usr-work,dpkg-upper,dpkg-work,var-lib-apt/lists/partial,var-cache-apt/archives/partial,boot}
+  # apt reaches no mirror from the lab: its one source is the lab's repository (lab/apt-repo.sh).
+  mkdir -p "$H/etc-upper/apt/sources.list.d"
+  echo '# LAB: no Debian mirror is reachable from the lab; see pve-twonode-lab.list' >"$H/etc-upper/apt/sources.list.d/debian.sources"
+  echo 'deb [trusted=yes] file:/run/lab-repo ./' >"$H/etc-upper/apt/sources.list.d/pve-twonode-lab.list"
+  [[ -d /etc/corosync/uidgid.d ]] && cp -a /etc/corosync/uidgid.d "$H/etc-corosync/"
+  cp -a /etc/ssh/. "$H/etc-ssh/"
+  new_host_keys "$h"
+  mkdir -p "$H/etc-ssh/sshd_config.d"
+  cat >"$H/etc-ssh/sshd_config.d/lab.conf" <<CONF
 ListenAddress ${IP[$h]}:22
 ListenAddress 127.0.0.1:22
 PermitRootLogin prohibit-password
@@ -147,39 +154,43 @@ PidFile /run/sshd.pid
 # Every command received over SSH is logged (the fault tests count acts from it), then run as asked.
 ForceCommand /usr/local/sbin/lab-audit
 CONF
-    printf '%s\n' "$h" >"$H/etc-hostname"
-    if ! is_vm "$h"; then
-      # What the Proxmox VE installer writes: the node's name on its LAN address (pmxcfs refuses a loopback one).
-      printf '127.0.0.1\tlocalhost.localdomain localhost\n%s\t%s.lab.internal %s\n\n::1\t\tip6-localhost ip6-loopback\n' "${IP[$h]}" "$h" "$h" >"$H/etc-hosts"
-    else
-      # Debian's installer default: the host's own name on 127.0.1.1 (the guide's hosts step fixes it).
-      printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' "$h" >"$H/etc-hosts"
-    fi
-    chmod 700 "$H/root" "$H/root/.ssh"
-    # Per-host package state: what `apt-get install` adds; binaries of missing packages are hidden at boot.
-    case $h in
-      pve1|pve2) printf '%s\n' openssh-server corosync chrony pve-manager rsync >"$H/state/packages"; touch "$H/state/services/chrony" "$H/state/services/pveproxy" ;;
-      qnetd|qnetd2) printf '%s\n' openssh-server >"$H/state/packages" ;;
-    esac
-    printf '%s\n' "$LAB" >"$H/state/lab-dir"
-    # /etc/pve: pve1's becomes the cluster's; pve2 keeps a local one until `pvecm add` replaces it.
-    case $h in
-      pve1|pve2)
-        # The owner's key, which pve-cluster's first start (pvecm updatecerts) moves into /etc/pve/priv/authorized_keys.
-        install -m 600 "$KEY.pub" "$H/root/.ssh/authorized_keys"; touch "$H/state/pve-node"
-        mkdir -p "$H/var-lib-pve-cluster"
-        install -d -m 0700 -o www-data -g www-data "$H/var-log/pveproxy" ;;   # as pve-manager's package installs it
-      qnetd|qnetd2) install -m 600 "$KEY.pub" "$H/root/.ssh/authorized_keys" ;;   # the owner's key, nothing else
-    esac
-    if [[ -e $H/state/pve-node ]]; then
-      # pve-ha-manager's own defaults file (the watchdog-mux unit's EnvironmentFile), with the hardware stand-in.
-      mkdir -p "$H/etc-upper/default"
-      printf '%s\n' '# select watchdog module (default is softdog)' '#WATCHDOG_MODULE=ipmi_watchdog' \
-        '# LAB STAND-IN: the hardware watchdog, preloaded into the real watchdog-mux (lab/pve/stubs/watchdog-hw.c)' \
-        'LD_PRELOAD=/usr/lib/pve-twonode-lab/watchdog-hw.so' >"$H/etc-upper/default/pve-ha-manager"
-    fi
-    touch "$H/.prepared"
-  done
+  printf '%s\n' "$h" >"$H/etc-hostname"
+  if ! is_vm "$h"; then
+    # What the Proxmox VE installer writes: the node's name on its LAN address (pmxcfs refuses a loopback one).
+    printf '127.0.0.1\tlocalhost.localdomain localhost\n%s\t%s.lab.internal %s\n\n::1\t\tip6-localhost ip6-loopback\n' "${IP[$h]}" "$h" "$h" >"$H/etc-hosts"
+  else
+    # Debian's installer default: the host's own name on 127.0.1.1 (the guide's hosts step fixes it).
+    printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' "$h" >"$H/etc-hosts"
+  fi
+  chmod 700 "$H/root" "$H/root/.ssh"
+  # Per-host package state: what `apt-get install` adds; binaries of missing packages are hidden at boot.
+  case $h in
+    pve1|pve2) printf '%s\n' openssh-server corosync chrony pve-manager rsync >"$H/state/packages"; touch "$H/state/services/chrony" "$H/state/services/pveproxy" ;;
+    qnetd|qnetd2) printf '%s\n' openssh-server >"$H/state/packages" ;;
+  esac
+  printf '%s\n' "$LAB" >"$H/state/lab-dir"
+  # /etc/pve: pve1's becomes the cluster's; pve2 keeps a local one until `pvecm add` replaces it.
+  case $h in
+    pve1|pve2)
+      # The owner's key, which pve-cluster's first start (pvecm updatecerts) moves into /etc/pve/priv/authorized_keys.
+      install -m 600 "$KEY.pub" "$H/root/.ssh/authorized_keys"; touch "$H/state/pve-node"
+      mkdir -p "$H/var-lib-pve-cluster"
+      install -d -m 0700 -o www-data -g www-data "$H/var-log/pveproxy" ;;   # as pve-manager's package installs it
+    qnetd|qnetd2) install -m 600 "$KEY.pub" "$H/root/.ssh/authorized_keys" ;;   # the owner's key, nothing else
+  esac
+  if [[ -e $H/state/pve-node ]]; then
+    # pve-ha-manager's own defaults file (the watchdog-mux unit's EnvironmentFile), with the hardware stand-in.
+    mkdir -p "$H/etc-upper/default"
+    printf '%s\n' '# select watchdog module (default is softdog)' '#WATCHDOG_MODULE=ipmi_watchdog' \
+      '# LAB STAND-IN: the hardware watchdog, preloaded into the real watchdog-mux (lab/pve/stubs/watchdog-hw.c)' \
+      'LD_PRELOAD=/usr/lib/pve-twonode-lab/watchdog-hw.so' >"$H/etc-upper/default/pve-ha-manager"
+  fi
+  touch "$H/.prepared"
+}
+
+# The controller's keys and the lab's own known_hosts (the hosts' current keys).
+write_lab_keys() {
+  local h
   # The worker's copy of the owner's key, encrypted: its passphrase is a secret the worker resolves from a file (the
   # lab's own ssh uses the plain key). The end-to-end test searches every trace of a run for it.
   [[ -f $LAB/keys/worker-key-passphrase ]] || (umask 077; head -c 18 /dev/urandom | base64 >"$LAB/keys/worker-key-passphrase")
@@ -371,6 +382,19 @@ rekey() {
   poweron "$h"
 }
 
+# A host reinstalled from scratch: its disk wiped and installed again as at first (new host keys, a new root key made by
+# a PVE node's first start, generation 1 of the packages), same name and address. cluster.yaml keeps the old pin.
+reinstall() {
+  local h=$1
+  poweroff "$h"
+  rm -rf "${LAB:?}/hosts/$h"
+  prepare_host_disk "$h"
+  write_lab_keys
+  plug "$h"; boot "$h"; start_services "$h"; wait_ssh "$h"
+  install_base_packages "$h"
+  [[ $h != pve1 ]] || x pve1 chpasswd <<<"root:$(cat "$LAB/keys/pve1-root-password")"
+}
+
 power_log() { printf '%s %s %s\n' "$(date +%s.%N)" "$1" "$2" >>"$LAB/power.log"; }
 
 # A guest's config in /etc/pve/nodes/<node>/qemu-server, written through the node's own /etc/pve.
@@ -552,19 +576,19 @@ kill_qdevice() {
 
 votes_on() { x "$1" corosync-quorumtool -s 2>/dev/null | awk '/^Total votes:/ {print $3}'; }
 
-# What an owner does when a node is away and the QDevice stops voting: `pvecm expected 1` to get /etc/pve writable.
-# corosync refuses an expected count below the votes present, so it is set while this node holds the only vote;
-# then the QDevice votes again and the override stays until the other node is back (corosync restores it then).
+# What an owner does with a node away: a `pvecm expected` override. corosync refuses an expected count below the votes
+# present, so with this node and the QDevice voting (2) it takes `pvecm expected 2` (real pvecm: `expected 1` is
+# refused with CS_ERR_INVALID_PARAM then, `expected 2` works); the override stays until the other node is back
+# (corosync restores 3 then). Quorum is never lost on the way: with real HA a node holding a guest without quorum fences
+# itself within a minute, which an earlier version of this fault (the QDevice killed to set expected 1) provoked.
 fault_expected_low() {
   local h=$1 state=$2 other i
   other=$([[ $h == pve1 ]] && echo pve2 || echo pve1)
   if [[ $state == off ]]; then poweron "$other"; return 0; fi
   poweroff "$other"
-  kill_qdevice "$h" || true
-  for i in $(seq 120); do [[ $(votes_on "$h") == 1 ]] && break; sleep 0.5; done
-  [[ $(votes_on "$h") == 1 ]] || die "$h still counts more than its own vote"
-  x "$h" pvecm expected 1
-  x "$h" systemctl start corosync-qdevice >/dev/null
+  for i in $(seq 120); do [[ $(votes_on "$h") == 2 ]] && break; sleep 0.5; done
+  [[ $(votes_on "$h") == 2 ]] || die "$h does not count its own vote and the QDevice's alone"
+  x "$h" pvecm expected 2
 }
 
 cmd_fault() {
@@ -602,7 +626,7 @@ cmd_fault() {
       fault_qdevice_half "$h" "$state"; log "fault $name on $h: $state"; return 0 ;;
     qnetd-rebuilt)  # the VM reinstalled: corosync-qnetd with a new CA, so the nodes' certificates no longer pass (A,NV)
       fault_qnetd_rebuilt "$h" "$state"; log "fault $name on $h: $state"; return 0 ;;
-    expected-low)   # the other node away, the owner ran `pvecm expected 1` on this one, the QDevice is back
+    expected-low)   # the other node away, the owner ran `pvecm expected 2` on this one (an override while it is gone)
       fault_expected_low "$h" "$state"; log "fault $name on $h: $state"; return 0 ;;
     ha-maintenance) # the node put into HA maintenance and left there
       x "$h" ha-manager crm-command node-maintenance "$([[ $state == on ]] && echo enable || echo disable)" "$h"
@@ -627,6 +651,7 @@ case "${1:-}" in
   poweroff) need_root; known_host "${2:-}"; power_log off "$2"; poweroff "$2"; log "$2 powered off" ;;
   poweron) need_root; known_host "${2:-}"; power_log on "$2"; poweron "$2"; log "$2 powered on" ;;
   rekey) need_root; known_host "${2:-}"; rekey "$2"; log "$2 has a new host key: $(fingerprint "$2")" ;;
+  reinstall) need_root; known_host "${2:-}"; reinstall "$2"; log "$2 reinstalled: host key $(fingerprint "$2")"; fingerprint "$2" ;;
   fault) need_root; cmd_fault "${2:-}" "${3:-}" "${4:-on}" ;;
   x) need_root; shift; known_host "${1:-}"; x "$@" ;;
   watch-power) need_root; known_host "${2:-}"; watch_power "$2" ;;
