@@ -16,6 +16,7 @@ import { stepActivities } from './guide-steps';
 import { readOnlyPass } from './read-only-pass';
 import { healthCheck } from './health-check';
 import { rebootHostStep, updatePlan, upgradeHostStep } from './update';
+import { backupSurvivorStep, forgetDeadNodeStep, freshNodeStep, proveDeadStep, removeDeadNodeStep } from './replace-node';
 import { pingHeartbeat, sendAlertTo, sendGateNoticeTo } from './notify';
 import { WorkerResources } from './runtime/resources';
 
@@ -36,6 +37,11 @@ const onHosts = {
   updatePlan,
   upgradeHostStep,
   rebootHostStep,
+  proveDeadStep,
+  backupSurvivorStep,
+  removeDeadNodeStep,
+  forgetDeadNodeStep,
+  freshNodeStep,
 };
 
 /** An activity as the workflow calls it: the resources are the worker's, not an argument. */

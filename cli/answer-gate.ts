@@ -9,13 +9,13 @@ import { CliError, EXIT } from './errors';
 import { readRun } from './read-run';
 import type { GuideHandle } from './start';
 
-export async function answerGate(handle: GuideHandle, gate: string, reason?: string): Promise<GateAnswered> {
+export async function answerGate(handle: GuideHandle, gate: string, reason?: string, hostKey?: string): Promise<GateAnswered> {
   // Reads the run first: no worker (exit 6) and a run that has ended are said before anything is sent.
   const { status, progress } = await readRun(handle);
   if (status !== 'RUNNING') throw new CliError(`${handle.workflowId} has ended (${progress.state}): it waits for no approval`, EXIT.usage);
   try {
     return reason === undefined
-      ? await handle.executeUpdate(approveUpdate, { args: [{ gate }] })
+      ? await handle.executeUpdate(approveUpdate, { args: [hostKey ? { gate, hostKey } : { gate }] })
       : await handle.executeUpdate(rejectUpdate, { args: [{ gate, reason }] });
   } catch (err) {
     // The validator's refusal: its words are the message (which gate it waits for, and every gate it has).

@@ -8,7 +8,14 @@ import { changedLines, renderTable, type Heartbeat } from './view';
 
 const TERMINAL = new Set(['completed', 'failed', 'rejected', 'cancelled']);
 
-export async function follow(handle: GuideHandle, options: { autoApprove?: boolean; intervalMs?: number } = {}): Promise<RunProgress> {
+export interface FollowOptions {
+  autoApprove?: boolean;
+  intervalMs?: number;
+  /** A gate only a person can answer (replace-node's reinstall, with a host key): following ends there, the run waits. */
+  stopAt?: (gate: string) => boolean;
+}
+
+export async function follow(handle: GuideHandle, options: FollowOptions = {}): Promise<RunProgress> {
   const tty = process.stdout.isTTY === true;
   let previous: RunProgress | null = null;
   let previousHeartbeat: Heartbeat | undefined;
@@ -21,6 +28,7 @@ export async function follow(handle: GuideHandle, options: { autoApprove?: boole
     previous = progress;
     previousHeartbeat = heartbeat;
     const gate = progress.awaiting?.gate;
+    if (gate && options.stopAt?.(gate)) return progress;
     if (options.autoApprove && gate && !approved.has(gate)) {
       approved.add(gate);
       await handle.executeUpdate(approveUpdate, { args: [{ gate }] });

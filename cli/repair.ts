@@ -4,9 +4,10 @@ import type { ClusterConfig } from '../src/config/schema';
 import { TASK_QUEUE } from '../src/temporal/connection';
 import { clusterNameAttribute, configPathMemoKey } from '../workflows/messages';
 import type { MaintenanceAction } from '../activities/maintenance';
-import { day2WorkflowIdFor, maintenanceIdFor, moveQnetdIdFor, repairQdeviceIdFor, updateIdFor } from '../workflows/repair-messages';
+import { day2WorkflowIdFor, maintenanceIdFor, moveQnetdIdFor, replaceNodeIdFor, repairQdeviceIdFor, updateIdFor } from '../workflows/repair-messages';
+import type { ReplaceNodeOptions } from '../workflows/replace-node';
 import type { UpdateOptions } from '../workflows/rolling-update';
-import { listRuns } from './runs';
+import { listRuns, type RunKind } from './runs';
 import { RunAlreadyActiveError, type GuideHandle } from './start';
 
 export function isDay2Gate(gate: string): boolean {
@@ -14,7 +15,7 @@ export function isDay2Gate(gate: string): boolean {
 }
 
 export interface Day2Run {
-  workflowType: 'repairQdevice' | 'repairMoveQnetd' | 'nodeMaintenance' | 'failoverDrill' | 'rollingUpdate';
+  workflowType: 'repairQdevice' | 'repairMoveQnetd' | 'nodeMaintenance' | 'failoverDrill' | 'rollingUpdate' | 'replaceNode';
   workflowId: string;
   args: unknown[];
   /** What the Temporal UI shows for the run. */
@@ -80,16 +81,40 @@ export function startMaintenance(client: Client, config: ClusterConfig, node: st
   });
 }
 
+/** Another run of the cluster in progress (a repair, maintenance, a drill, the guide) would change the same hosts. */
+async function refuseWhileBusy(client: Client, config: ClusterConfig, own: RunKind, doing: string): Promise<void> {
+  const busy = (await listRuns(client, config.cluster.name)).find((r) => r.status === 'RUNNING' && r.kind !== own);
+  if (busy)
+    throw new RunAlreadyActiveError(
+      `a ${busy.kind} run of cluster ${config.cluster.name} is in progress (workflow ${busy.workflowId}): let it end, or cancel it, before ${doing}`,
+    );
+}
+
+/** replace-node, only when no other run of the cluster is in progress; a second one is refused by its fixed id. */
+export async function startReplaceNode(
+  client: Client,
+  config: ClusterConfig,
+  node: string,
+  options: ReplaceNodeOptions,
+  configPath?: string,
+): Promise<GuideHandle> {
+  await refuseWhileBusy(client, config, 'replace-node', `replacing ${node}`);
+  return startDay2(client, config, {
+    configPath,
+    workflowType: 'replaceNode',
+    workflowId: replaceNodeIdFor(config.cluster.name),
+    args: [config, node, options],
+    summary: `Replace ${node} of ${config.cluster.name}: prove it dead, remove it, wait for its reinstall, join it again`,
+    what: 'a node replacement',
+  });
+}
+
 /**
  * The rolling update, only when no other run of the cluster is in progress (a repair, maintenance, a drill or the guide
  * would change the same hosts); a second update is refused by its fixed id.
  */
 export async function startUpdate(client: Client, config: ClusterConfig, options: UpdateOptions, configPath?: string): Promise<GuideHandle> {
-  const busy = (await listRuns(client, config.cluster.name)).find((r) => r.status === 'RUNNING' && r.kind !== 'update');
-  if (busy)
-    throw new RunAlreadyActiveError(
-      `a ${busy.kind} run of cluster ${config.cluster.name} is in progress (workflow ${busy.workflowId}): let it end, or cancel it, before updating`,
-    );
+  await refuseWhileBusy(client, config, 'update', 'updating');
   const hosts = options.only?.join(', ') ?? 'both nodes and the QDevice VM';
   return startDay2(client, config, {
     configPath,

@@ -14,6 +14,7 @@ export const RUN_KINDS = {
   maintenance: { workflowType: 'nodeMaintenance', start: 'pve-twonode maintenance <cluster.yaml> <node> on|off' },
   drill: { workflowType: 'failoverDrill', start: 'pve-twonode drill <cluster.yaml>' },
   update: { workflowType: 'rollingUpdate', start: 'pve-twonode update <cluster.yaml>' },
+  'replace-node': { workflowType: 'replaceNode', start: 'pve-twonode replace-node <cluster.yaml> <node>' },
 } as const;
 export type RunKind = keyof typeof RUN_KINDS;
 export const RUN_KIND_NAMES = Object.keys(RUN_KINDS) as RunKind[];

@@ -101,7 +101,9 @@ export class GatedRun<N extends string> {
     if (as === 'rejected' && !answer.reason?.trim()) throw refused('a rejection needs a reason (--reason)');
     if (gate && gate === awaiting) {
       if (as === 'approved' && this.options.hostKeyGates?.includes(gate) && !HOST_KEY.test(answer.hostKey ?? ''))
-        throw refused(`${gate} is approved with the node's new host key: --host-key SHA256:... (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on its console)`);
+        throw refused(
+          `${gate} is approved with the node's new host key: --host-key SHA256:... (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on its console)`,
+        );
       return;
     }
     const now = awaiting ? `it waits for ${awaiting}` : `it waits for no approval now (${this.progress.data.state})`;

@@ -6,3 +6,4 @@ export { nodeMaintenance } from './node-maintenance';
 export { repairMoveQnetd } from './move-qnetd';
 export { failoverDrill } from './drill';
 export { rollingUpdate } from './rolling-update';
+export { replaceNode } from './replace-node';

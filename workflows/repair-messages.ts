@@ -26,6 +26,16 @@ export const updateIdFor = (cluster: string) => `pve-twonode-update-${cluster}`;
 export const UPDATE_GATE_PREFIX = 'update-';
 export const updateGate = (host: string) => `${UPDATE_GATE_PREFIX}${host}`;
 
+/**
+ * replace-node: the approval before the dead node is removed (replace-<node>), then the long wait for its reinstall
+ * (reinstalled-<node>, approved with the new host key).
+ */
+export const replaceNodeIdFor = (cluster: string) => `pve-twonode-replace-node-${cluster}`;
+export const REPLACE_GATE_PREFIX = 'replace-';
+export const REINSTALLED_GATE_PREFIX = 'reinstalled-';
+export const replaceGate = (node: string) => `${REPLACE_GATE_PREFIX}${node}`;
+export const reinstalledGate = (node: string) => `${REINSTALLED_GATE_PREFIX}${node}`;
+
 /** The day-2 workflow a gate belongs to (the CLI's approve and reject find the run by it); null for the guide's gates. */
 export function day2WorkflowIdFor(cluster: string, gate: string): string | null {
   if ((REPAIR_GATES as readonly string[]).includes(gate)) return repairQdeviceIdFor(cluster);
@@ -33,6 +43,8 @@ export function day2WorkflowIdFor(cluster: string, gate: string): string | null 
   // A scheduled drill has its own id: the CLI looks the running one up (cli/drill.ts).
   if ((DRILL_GATES as readonly string[]).includes(gate)) return drillIdFor(cluster);
   if ((MAINTENANCE_GATES as readonly string[]).includes(gate)) return maintenanceIdFor(cluster);
+  for (const prefix of [REPLACE_GATE_PREFIX, REINSTALLED_GATE_PREFIX])
+    if (gate.startsWith(prefix) && gate.length > prefix.length) return replaceNodeIdFor(cluster);
   if (gate.startsWith(UPDATE_GATE_PREFIX) && gate.length > UPDATE_GATE_PREFIX.length) return updateIdFor(cluster);
   return null;
 }

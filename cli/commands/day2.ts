@@ -2,12 +2,13 @@
 import { resolve } from 'node:path';
 import { Argument, Option, type Command } from 'commander';
 import { connectClient } from '../../src/temporal/connection';
-import { DRILL_GATE, MOVE_QNETD_GATE, REPAIR_GATES } from '../../workflows/repair-messages';
+import { DRILL_GATE, MOVE_QNETD_GATE, REPAIR_GATES, reinstalledGate, replaceGate } from '../../workflows/repair-messages';
+import { DEAD_FOR, replaceNodeRefusal } from '../../src/plan/replace-node';
 import { deleteDrillSchedule, scheduleDrill, startDrill } from '../drill';
 import { drillRecords, renderDrillRecords } from '../drills';
 import { CliError, EXIT, explainTemporalError } from '../errors';
 import { where } from '../read-run';
-import { startMaintenance, startMoveQnetd, startRepairQdevice, startUpdate } from '../repair';
+import { startMaintenance, startMoveQnetd, startRepairQdevice, startReplaceNode, startUpdate } from '../repair';
 import type { RebootPolicy } from '../../workflows/rolling-update';
 import { EVERY } from '../schedules';
 import { configOrExit, followAndReport, link } from './shared';
@@ -98,6 +99,33 @@ export function registerDay2Commands(program: Command): void {
       console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
       if (opts.follow || opts.autoApprove) await followAndReport(handle, config.cluster.name, opts.autoApprove === true);
       else console.log(`it plans (read-only), then waits at each host: pve-twonode approve ${config.cluster.name} update-<host>`);
+    });
+
+  program
+    .command('replace-node <config> <node>')
+    .description(
+      'a node dead for good: prove it, remove it and the QDevice from the survivor (one gate), wait (days if need be) for its reinstall with the same name and address, join it again',
+    )
+    .option('--dead-for <duration>', 'how long the node must give no SSH answer before it counts as dead (10s to 10m)', DEAD_FOR)
+    .option(
+      '--auto-approve',
+      'approve the removal when it is reached (rehearsal lab); the reinstall is always approved by a person, with its host key; implies --follow',
+    )
+    .option('--follow', 'show live progress until it ends or waits for the reinstall, then the report')
+    .action(async (file: string, node: string, opts: { deadFor: string; autoApprove?: boolean; follow?: boolean }) => {
+      const config = configOrExit(file);
+      const refusal = replaceNodeRefusal(config, node, opts.deadFor);
+      if (refusal) throw new CliError(refusal, EXIT.usage);
+      const handle = await startReplaceNode(await connectClient(), config, node, { deadFor: opts.deadFor }, resolve(file));
+      console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
+      const reinstall = `pve-twonode approve ${config.cluster.name} ${reinstalledGate(node)} --host-key SHA256:...`;
+      if (opts.follow || opts.autoApprove) {
+        const progress = await followAndReport(handle, config.cluster.name, opts.autoApprove === true, undefined, (gate) => gate === reinstalledGate(node));
+        if (progress.awaiting?.gate === reinstalledGate(node)) console.log(`it waits for ${node}'s reinstall; then: ${reinstall}`);
+      } else
+        console.log(
+          `it proves ${node} dead (read-only), then waits: pve-twonode approve ${config.cluster.name} ${replaceGate(node)}; after the reinstall: ${reinstall}`,
+        );
     });
 
   program

@@ -64,6 +64,12 @@ export function registerProcessCommands(program: Command): void {
     .description('the host reinstalled: power cycled with a new SSH host key (cluster.yaml keeps the old pin)')
     .action((host: string) => void (process.exitCode = runLab(['rekey', host])));
   lab
+    .command('reinstall <host>')
+    .description(
+      "the host's disk wiped and installed afresh, same name and address: new host keys and root key, in no cluster; prints the new ed25519 fingerprint (replace-node's reinstalled-<node>)",
+    )
+    .action((host: string) => void (process.exitCode = runLab(['reinstall', host])));
+  lab
     .command('publish-updates')
     .description("newer packages for every host in the lab's apt repository, a new kernel among them (pve-twonode update installs them)")
     .action(() => void (process.exitCode = runLab(['publish-updates'])));

@@ -2,6 +2,9 @@
 import type { Command } from 'commander';
 import { connectClient } from '../../src/temporal/connection';
 import { answerGate } from '../answer-gate';
+import { CliError, EXIT } from '../errors';
+import { checkPresentedKey } from '../host-key-check';
+import { REINSTALLED_GATE_PREFIX } from '../../workflows/repair-messages';
 import { listClusters } from '../clusters';
 import { readRun, where } from '../read-run';
 import { listRuns, type RunKind } from '../runs';
@@ -11,9 +14,19 @@ export function registerRunCommands(program: Command): void {
   program
     .command('approve <cluster> <gate>')
     .description(`let the step waiting at a gate go ahead; gates: ${EVERY_GATE.join(', ')}`)
-    .action(async (cluster: string, gate: string) => {
+    .option('--host-key <SHA256:...>', "reinstalled-<node>: the reinstalled node's new host key, compared with what it presents before the approval is sent")
+    .action(async (cluster: string, gate: string, opts: { hostKey?: string }) => {
       requireGate(gate);
-      const answered = await answerGate(await handleFor(cluster, gate), gate);
+      const handle = await handleFor(cluster, gate);
+      const needsKey = gate.startsWith(REINSTALLED_GATE_PREFIX);
+      if (needsKey && !opts.hostKey)
+        throw new CliError(
+          `${gate} needs --host-key SHA256:... (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the reinstalled node's console)`,
+          EXIT.usage,
+        );
+      if (!needsKey && opts.hostKey) throw new CliError(`--host-key belongs to replace-node's reinstalled-<node> gate, not ${gate}`, EXIT.usage);
+      if (opts.hostKey) console.log(await checkPresentedKey(handle, gate, opts.hostKey));
+      const answered = await answerGate(handle, gate, undefined, opts.hostKey);
       console.log(`approved ${answered.gate}`);
     });
 
@@ -83,9 +96,9 @@ export function registerRunCommands(program: Command): void {
     .description('live progress until the run ends (a table on a terminal, lines otherwise; the newest run unless --kind)')
     .addOption(kindOption())
     .option('--report <file.md>', 'also write the final report as Markdown')
-    .action(async (cluster: string, opts: { report?: string; kind?: RunKind }) =>
-      followAndReport(await handleFor(cluster, undefined, opts.kind), cluster, false, opts.report),
-    );
+    .action(async (cluster: string, opts: { report?: string; kind?: RunKind }) => {
+      await followAndReport(await handleFor(cluster, undefined, opts.kind), cluster, false, opts.report);
+    });
 
   program
     .command('cancel <cluster>')

@@ -7,7 +7,16 @@ import { connectClient, temporalSettings } from '../../src/temporal/connection';
 import { ALL_GATES, isGate } from '../../workflows/gates';
 import { workflowIdFor } from '../../workflows/messages';
 import type { RunProgress } from '../../workflows/progress';
-import { DRILL_GATES, MAINTENANCE_GATES, MOVE_QNETD_GATE, REPAIR_GATES, day2WorkflowIdFor, updateGate } from '../../workflows/repair-messages';
+import {
+  DRILL_GATES,
+  MAINTENANCE_GATES,
+  MOVE_QNETD_GATE,
+  REPAIR_GATES,
+  day2WorkflowIdFor,
+  reinstalledGate,
+  replaceGate,
+  updateGate,
+} from '../../workflows/repair-messages';
 import { runningDrillId } from '../drill';
 import { CliError, EXIT } from '../errors';
 import { follow } from '../follow';
@@ -17,7 +26,16 @@ import { newestRunId, RUN_KIND_NAMES, type RunKind } from '../runs';
 import type { GuideHandle } from '../start';
 
 /** Every gate any run may wait at: the guide's, the repairs', maintenance's, the drill's and the update's (one per host). */
-export const EVERY_GATE = [...ALL_GATES, ...REPAIR_GATES, MOVE_QNETD_GATE, ...MAINTENANCE_GATES, ...DRILL_GATES, updateGate('<host>')];
+export const EVERY_GATE = [
+  ...ALL_GATES,
+  ...REPAIR_GATES,
+  MOVE_QNETD_GATE,
+  ...MAINTENANCE_GATES,
+  ...DRILL_GATES,
+  updateGate('<host>'),
+  replaceGate('<node>'),
+  reinstalledGate('<node>'),
+];
 
 export function requireGate(gate: string): void {
   if (!isGate(gate) && !isDay2Gate(gate)) throw new CliError(`unknown gate "${gate}"; one of: ${EVERY_GATE.join(', ')}`, EXIT.usage);
@@ -61,8 +79,16 @@ export function report(progress: RunProgress, cluster: string, markdownFile?: st
   }
 }
 
-export async function followAndReport(handle: GuideHandle, cluster: string, autoApprove: boolean, markdownFile?: string): Promise<void> {
-  const progress = await follow(handle, { autoApprove });
+export async function followAndReport(
+  handle: GuideHandle,
+  cluster: string,
+  autoApprove: boolean,
+  markdownFile?: string,
+  stopAt?: (gate: string) => boolean,
+): Promise<RunProgress> {
+  const progress = await follow(handle, { autoApprove, stopAt });
   report(progress, cluster, markdownFile, handle.workflowId);
-  if (progress.state !== 'completed') process.exitCode = 1;
+  const waitsForPerson = progress.awaiting !== undefined && progress.awaiting !== null && stopAt?.(progress.awaiting.gate) === true;
+  if (progress.state !== 'completed' && !waitsForPerson) process.exitCode = 1;
+  return progress;
 }

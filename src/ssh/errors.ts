@@ -14,7 +14,12 @@ export class SshError extends Error {
 
 export class HostKeyMismatchError extends SshError {
   override readonly retryable = false;
-  constructor(host: string, expected: string, seen: string) {
+  constructor(
+    host: string,
+    readonly expected: string,
+    /** The fingerprint the host presented (a check of a key given by a person compares with it). */
+    readonly seen: string,
+  ) {
     super(
       host,
       `host key mismatch: config pins ${expected} but the host presented ${seen}. If the host was reinstalled, check the key out of band and update ssh.host_key; otherwise someone may be intercepting the connection.`,

@@ -101,6 +101,31 @@ export class SshSession {
     });
   }
 
+  /**
+   * The fingerprint a host presents, read in the key exchange and refused there: no credential is sent or even read
+   * (`approve ... --host-key` compares a person's fingerprint with it). Null when the host does not answer.
+   */
+  static presentedKey(ip: string, port: number, connectTimeoutMs = 10_000): Promise<string | null> {
+    const client = new Client();
+    const socket = connect({ port, host: ip, noDelay: true });
+    let seen: string | null = null;
+    return new Promise((resolve) => {
+      client.once('error', () => {
+        socket.destroy();
+        resolve(seen);
+      });
+      client.connect({
+        sock: socket,
+        username: 'root',
+        readyTimeout: connectTimeoutMs,
+        hostVerifier: (key: Buffer) => {
+          seen = fingerprintOf(key);
+          return false;
+        },
+      });
+    });
+  }
+
   /** Runs one command; resolves with its output and exit code whatever the code (callers judge state, not codes). */
   async run(command: string, options: RunOptions = {}): Promise<CommandResult> {
     if (options.batch && options.stdin === undefined && !options.holdStdin && !options.onStdout) return this.batcher.add(command, options);

@@ -41,6 +41,9 @@ export function withUpdates(host: string, kernel: boolean): HostUpdatePlan {
   };
 }
 
+/** A host key the stand-in reinstalled node does not present: its approval is refused as the real session would. */
+export const WRONG_HOST_KEY = 'SHA256:wrongwrongwrongwrongwrongwrongwrongwrongwro';
+
 export type Behaviour = {
   failTransiently?: number;
   failPermanently?: string;
@@ -116,6 +119,21 @@ export function mockActivities(
     upgradeHostStep: (_config, host) =>
       step(`upgradeHostStep:${host}`, { packages: { rebootNeeded: updates[host]?.packages?.rebootNeeded ?? false, bootId: 'boot-1' } })(),
     rebootHostStep: (_config, host, bootId) => step(`rebootHostStep:${host}:${bootId}`)(),
+    proveDeadStep: (_config, node) => step(`proveDeadStep:${node}`)(),
+    backupSurvivorStep: (_config, node, dir) => step(`backupSurvivorStep:${node}:${dir}`)(),
+    removeDeadNodeStep: (_config, node) => step(`removeDeadNodeStep:${node}`)(),
+    forgetDeadNodeStep: (_config, node) => step(`forgetDeadNodeStep:${node}`)(),
+    // The session pins the approved key: another one than the node presents fails before any credential is sent.
+    freshNodeStep: (config, node) => {
+      const key = config.nodes.find((n) => n.name === node)?.ssh.host_key ?? '';
+      if (key === WRONG_HOST_KEY) {
+        calls.push(`freshNodeStep:${node}:wrong-key`);
+        return Promise.reject(
+          ApplicationFailure.nonRetryable(`${node}: host key mismatch: config pins ${key} but the host presented SHA256:new`, 'HostKeyMismatch'),
+        );
+      }
+      return step(`freshNodeStep:${node}:${key}`)();
+    },
     maintenanceOnStep: step('maintenanceOnStep'),
     maintenanceOffStep: step('maintenanceOffStep'),
     diagnoseQdevice: () => {

@@ -1,0 +1,120 @@
+/**
+ * replace-node's first step, read-only: proof that the node is dead before anything is removed. Its address gives no
+ * SSH answer for the whole of `deadFor`, the survivor's corosync does not count it as a member, corosync-qnetd on the
+ * VM does not list it, and the survivor is quorate without it. Anything else refuses, saying why: a node alive in
+ * corosync and only unreachable from the worker is a network fault, not a dead node; a survivor without quorum cannot
+ * remove anything (real pvecm: `cluster not ready - no quorum?`).
+ */
+import type { ClusterConfig } from '../../src/config/schema';
+import { durationMs } from '../../src/duration';
+import { DEAD_FOR } from '../../src/plan/replace-node';
+import { parseCorosyncConf } from '../../src/parsers/corosync-conf';
+import { parseQnetdList } from '../../src/parsers/qnetd-tool';
+import { HostKeyMismatchError } from '../../src/ssh/errors';
+import { readClusterStatus, summarize } from '../../src/step-kit/cluster-state';
+import { defineStep, type StepContext } from '../../src/step-kit/descriptor';
+import { preconditionFailed } from '../../src/step-kit/failures';
+import { replaceCommandSets, replaceCommands, survivorOf } from './commands';
+
+const PROBE_EVERY_MS = 5_000;
+
+export interface DeadProof {
+  survivor: string;
+  /** Probes of the address, none answered with the node's pinned key. */
+  probes: number;
+  silentMs: number;
+  /** The address answered with another host key: a reinstall already (it is not the node the cluster knew). */
+  answersWithNewKey: boolean;
+  /** The node's corosync node id, or null when corosync.conf no longer lists it (an earlier attempt removed it). */
+  nodeId: number | null;
+  survivorStatus: string;
+  inQnetdList: boolean;
+}
+
+/** One probe: 'silent' (no connection), 'new-key' (another install answers), 'alive' (the node itself answers). */
+async function probe(ctx: StepContext, config: ClusterConfig, dead: string): Promise<'silent' | 'new-key' | 'alive'> {
+  try {
+    await ctx.run(replaceCommands(config, dead, '').probe);
+    return 'alive';
+  } catch (err) {
+    return err instanceof HostKeyMismatchError ? 'new-key' : 'silent';
+  }
+}
+
+/** Probes every 5 s for deadForMs: alive at the first answer with the node's own key. */
+async function watchSilence(ctx: StepContext, config: ClusterConfig, dead: string, deadForMs: number) {
+  const started = Date.now();
+  let probes = 0;
+  let answersWithNewKey = false;
+  const alive = await ctx.waitFor(
+    `${dead} silent for ${Math.round(deadForMs / 1000)} s`,
+    deadForMs,
+    async () => {
+      const seen = await probe(ctx, config, dead);
+      probes++;
+      answersWithNewKey ||= seen === 'new-key';
+      return seen === 'alive' ? true : undefined;
+    },
+    { intervalMs: PROBE_EVERY_MS, seen: () => `${probes} probes, no answer` },
+  );
+  return { alive: alive === true, probes, silentMs: Date.now() - started, answersWithNewKey };
+}
+
+export function proveDead(dead: string, deadFor = DEAD_FOR) {
+  const deadForMs = durationMs(deadFor);
+  return defineStep({
+    name: 'prove-dead',
+    activity: 'proveDeadStep',
+    kind: 'cluster',
+    acts: 'nothing (read-only)',
+    verifiedBy: `no SSH answer for ${deadFor}; not a corosync member on the survivor; not in corosync-qnetd-tool -l; the survivor quorate`,
+    gatedByDefault: false,
+    health: 'none',
+    hosts: (config) => [dead, survivorOf(config, dead).name, config.qdevice.name],
+    summary: () => `prove ${dead} is dead (silent for ${deadFor}, gone from corosync and qnetd)`,
+    commands: (config) => replaceCommandSets(config, dead, '').slice(0, 1),
+    async check(ctx, config) {
+      const survivor = survivorOf(config, dead);
+      const c = replaceCommands(config, dead, '');
+      const silence = await watchSilence(ctx, config, dead, deadForMs);
+      if (silence.alive)
+        throw preconditionFailed(`${dead} answers SSH at ${ctx.config.nodes.find((n) => n.name === dead)?.ip}: it is not dead, nothing was changed`);
+      const conf = parseCorosyncConf(await ctx.output(c.corosyncConf));
+      const nodeId = conf.nodes.find((n) => n.name === dead)?.nodeid ?? null;
+      const status = await readClusterStatus(ctx, c.status);
+      if (!status) throw preconditionFailed(`${survivor.name} is in no cluster (pvecm status): nothing to replace`);
+      const member = nodeId !== null && status.members.some((m) => m.nodeId === nodeId);
+      if (member)
+        throw preconditionFailed(
+          `${dead} does not answer SSH from the worker, but ${survivor.name}'s corosync still counts it as a member (node id ${nodeId}): the network between the worker and ${dead} is at fault, not the node; nothing was changed`,
+        );
+      if (!status.quorate)
+        throw preconditionFailed(
+          `${survivor.name} is not quorate (${summarize(status)}): nothing can be removed without quorum. Bring the QDevice VM back (its vote makes ${survivor.name} quorate again with nothing else done); if that is impossible, the break-glass override is in docs/operations.md`,
+        );
+      const clusters = parseQnetdList(await ctx.output(c.qnetdClients));
+      const inQnetdList = nodeId !== null && (clusters.find((k) => k.name === config.cluster.name)?.nodes.some((n) => n.nodeId === nodeId) ?? false);
+      if (inQnetdList)
+        throw preconditionFailed(
+          `corosync-qnetd on ${config.qdevice.name} still lists ${dead} (node id ${nodeId}) as connected: it is not dead, nothing was changed`,
+        );
+      const state: DeadProof = {
+        survivor: survivor.name,
+        probes: silence.probes,
+        silentMs: silence.silentMs,
+        answersWithNewKey: silence.answersWithNewKey,
+        nodeId,
+        survivorStatus: summarize(status),
+        inQnetdList,
+      };
+      return { done: true, state };
+    },
+    verify(_ctx, _config, { state }) {
+      const reinstalled = state.answersWithNewKey ? '; its address answers with another host key (reinstalled already?)' : '';
+      return Promise.resolve({
+        summary: `${dead} is dead: silent for ${Math.round(state.silentMs / 1000)} s (${state.probes} probes)${reinstalled}, not a corosync member, not in qnetd's list; ${state.survivor}: ${state.survivorStatus}`,
+        facts: { proof: state },
+      });
+    },
+  });
+}
