@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { parsePvecmStatus } from '../src/parsers/pvecm-status';
 import type { RunProgress } from '../workflows/progress';
@@ -58,7 +59,13 @@ describe('pve-twonode replace-node on the lab (real Proxmox VE code)', { skip: l
     phases.push(`proof + removal until the wait: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
     const alone = pvecm('pve1');
-    assert.deepEqual([alone.quorate, alone.expectedVotes, alone.totalVotes, alone.qdevice], [true, 1, 1, null]);
+    assert.deepEqual([alone.quorate, alone.expectedVotes, alone.totalVotes], [true, 1, 1]);
+    // The QDevice gives no vote any more; corosync may still list its row with 0 votes for a while (said here when so).
+    assert.ok(alone.qdevice === null || alone.qdevice.votes === 0, JSON.stringify(alone.qdevice));
+    if (alone.qdevice)
+      console.log(
+        `# pve1 after the removal still lists a Qdevice row: ${inHost('pve1', 'pgrep -a corosync-qdevic; corosync-cmapctl | grep -i device || true').replace(/\n/g, ' | ')}`,
+      );
     assert.equal(inHost('pve1', 'touch /etc/pve/rp-writetest && rm /etc/pve/rp-writetest && echo writable').trim(), 'writable');
     assert.equal(inHost('pve1', 'ls /etc/pve/nodes').split(/\s+/).filter(Boolean).join(' '), 'pve1');
     assert.equal(rootKeyLines(), '0');
@@ -82,7 +89,12 @@ describe('pve-twonode replace-node on the lab (real Proxmox VE code)', { skip: l
     );
 
     const t2 = Date.now();
-    const approve = cli(PORT, 'approve', 'labclu', 'reinstalled-pve2', '--host-key', newKey);
+    // The new worker answers within seconds; until then approve says so (exit 6) and sends nothing.
+    let approve = cli(PORT, 'approve', 'labclu', 'reinstalled-pve2', '--host-key', newKey);
+    for (let i = 0; (await exited(approve)) === 6 && i < 60; i++) {
+      await delay(1_000);
+      approve = cli(PORT, 'approve', 'labclu', 'reinstalled-pve2', '--host-key', newKey);
+    }
     assert.equal(await exited(approve), 0, approve.output());
     assert.match(approve.output(), /presents .*, as given\napproved reinstalled-pve2/);
     const watch = cli(PORT, 'watch', 'labclu', '--kind', 'replace-node');
