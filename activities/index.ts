@@ -16,6 +16,7 @@ import { stepActivities } from './guide-steps';
 import { readOnlyPass } from './read-only-pass';
 import { healthCheck } from './health-check';
 import { rebootHostStep, updatePlan, upgradeHostStep } from './update';
+import { applyOverrideStep, overrideState, proveAloneStep, restoreQuorumStep } from './quorum-override';
 import { backupSurvivorStep, forgetDeadNodeStep, freshNodeStep, proveDeadStep, removeDeadNodeStep } from './replace-node';
 import { pingHeartbeat, sendAlertTo, sendGateNoticeTo } from './notify';
 import { WorkerResources } from './runtime/resources';
@@ -42,6 +43,10 @@ const onHosts = {
   removeDeadNodeStep,
   forgetDeadNodeStep,
   freshNodeStep,
+  proveAloneStep,
+  applyOverrideStep,
+  overrideState,
+  restoreQuorumStep,
 };
 
 /** An activity as the workflow calls it: the resources are the worker's, not an argument. */

@@ -4,8 +4,17 @@ import type { ClusterConfig } from '../src/config/schema';
 import { TASK_QUEUE } from '../src/temporal/connection';
 import { clusterNameAttribute, configPathMemoKey } from '../workflows/messages';
 import type { MaintenanceAction } from '../activities/maintenance';
-import { day2WorkflowIdFor, maintenanceIdFor, moveQnetdIdFor, replaceNodeIdFor, repairQdeviceIdFor, updateIdFor } from '../workflows/repair-messages';
+import {
+  day2WorkflowIdFor,
+  maintenanceIdFor,
+  moveQnetdIdFor,
+  quorumOverrideIdFor,
+  replaceNodeIdFor,
+  repairQdeviceIdFor,
+  updateIdFor,
+} from '../workflows/repair-messages';
 import type { ReplaceNodeOptions } from '../workflows/replace-node';
+import type { QuorumOverrideOptions } from '../workflows/quorum-override';
 import type { UpdateOptions } from '../workflows/rolling-update';
 import { listRuns, type RunKind } from './runs';
 import { RunAlreadyActiveError, type GuideHandle } from './start';
@@ -15,7 +24,7 @@ export function isDay2Gate(gate: string): boolean {
 }
 
 export interface Day2Run {
-  workflowType: 'repairQdevice' | 'repairMoveQnetd' | 'nodeMaintenance' | 'failoverDrill' | 'rollingUpdate' | 'replaceNode';
+  workflowType: 'repairQdevice' | 'repairMoveQnetd' | 'nodeMaintenance' | 'failoverDrill' | 'rollingUpdate' | 'replaceNode' | 'quorumOverride';
   workflowId: string;
   args: unknown[];
   /** What the Temporal UI shows for the run. */
@@ -106,6 +115,27 @@ export async function startReplaceNode(
     args: [config, node, options],
     summary: `Replace ${node} of ${config.cluster.name}: prove it dead, remove it, wait for its reinstall, join it again`,
     what: 'a node replacement',
+  });
+}
+
+/**
+ * The break-glass override: not refused while another run is in progress (a run stuck on the lost quorum may be why it
+ * is needed); a second one is refused by its fixed id.
+ */
+export function startQuorumOverride(
+  client: Client,
+  config: ClusterConfig,
+  survivor: string,
+  options: QuorumOverrideOptions,
+  configPath?: string,
+): Promise<GuideHandle> {
+  return startDay2(client, config, {
+    configPath,
+    workflowType: 'quorumOverride',
+    workflowId: quorumOverrideIdFor(config.cluster.name),
+    args: [config, survivor, options],
+    summary: `Break-glass quorum override on ${survivor} (cluster ${config.cluster.name}), behind a person's approval`,
+    what: 'a quorum override',
   });
 }
 

@@ -15,6 +15,7 @@ export const RUN_KINDS = {
   drill: { workflowType: 'failoverDrill', start: 'pve-twonode drill <cluster.yaml>' },
   update: { workflowType: 'rollingUpdate', start: 'pve-twonode update <cluster.yaml>' },
   'replace-node': { workflowType: 'replaceNode', start: 'pve-twonode replace-node <cluster.yaml> <node>' },
+  'quorum-override': { workflowType: 'quorumOverride', start: 'pve-twonode quorum-override <cluster.yaml> <survivor>' },
 } as const;
 export type RunKind = keyof typeof RUN_KINDS;
 export const RUN_KIND_NAMES = Object.keys(RUN_KINDS) as RunKind[];

@@ -7,3 +7,4 @@ export { repairMoveQnetd } from './move-qnetd';
 export { failoverDrill } from './drill';
 export { rollingUpdate } from './rolling-update';
 export { replaceNode } from './replace-node';
+export { quorumOverride } from './quorum-override';

@@ -36,6 +36,11 @@ export const REINSTALLED_GATE_PREFIX = 'reinstalled-';
 export const replaceGate = (node: string) => `${REPLACE_GATE_PREFIX}${node}`;
 export const reinstalledGate = (node: string) => `${REINSTALLED_GATE_PREFIX}${node}`;
 
+/** quorum-override's one gate, before the break-glass override on the survivor; never auto-approved. */
+export const quorumOverrideIdFor = (cluster: string) => `pve-twonode-quorum-override-${cluster}`;
+export const OVERRIDE_GATE_PREFIX = 'override-';
+export const overrideGate = (survivor: string) => `${OVERRIDE_GATE_PREFIX}${survivor}`;
+
 /** The day-2 workflow a gate belongs to (the CLI's approve and reject find the run by it); null for the guide's gates. */
 export function day2WorkflowIdFor(cluster: string, gate: string): string | null {
   if ((REPAIR_GATES as readonly string[]).includes(gate)) return repairQdeviceIdFor(cluster);
@@ -45,6 +50,7 @@ export function day2WorkflowIdFor(cluster: string, gate: string): string | null 
   if ((MAINTENANCE_GATES as readonly string[]).includes(gate)) return maintenanceIdFor(cluster);
   for (const prefix of [REPLACE_GATE_PREFIX, REINSTALLED_GATE_PREFIX])
     if (gate.startsWith(prefix) && gate.length > prefix.length) return replaceNodeIdFor(cluster);
+  if (gate.startsWith(OVERRIDE_GATE_PREFIX) && gate.length > OVERRIDE_GATE_PREFIX.length) return quorumOverrideIdFor(cluster);
   if (gate.startsWith(UPDATE_GATE_PREFIX) && gate.length > UPDATE_GATE_PREFIX.length) return updateIdFor(cluster);
   return null;
 }

@@ -2,13 +2,14 @@
 import { resolve } from 'node:path';
 import { Argument, Option, type Command } from 'commander';
 import { connectClient } from '../../src/temporal/connection';
-import { DRILL_GATE, MOVE_QNETD_GATE, REPAIR_GATES, reinstalledGate, replaceGate } from '../../workflows/repair-messages';
+import { DRILL_GATE, MOVE_QNETD_GATE, REPAIR_GATES, overrideGate, reinstalledGate, replaceGate } from '../../workflows/repair-messages';
+import { OVERRIDE_DEAD_FOR, quorumOverrideRefusal } from '../../src/plan/quorum-override';
 import { DEAD_FOR, replaceNodeRefusal } from '../../src/plan/replace-node';
 import { deleteDrillSchedule, scheduleDrill, startDrill } from '../drill';
 import { drillRecords, renderDrillRecords } from '../drills';
 import { CliError, EXIT, explainTemporalError } from '../errors';
 import { where } from '../read-run';
-import { startMaintenance, startMoveQnetd, startRepairQdevice, startReplaceNode, startUpdate } from '../repair';
+import { startMaintenance, startMoveQnetd, startQuorumOverride, startRepairQdevice, startReplaceNode, startUpdate } from '../repair';
 import type { RebootPolicy } from '../../workflows/rolling-update';
 import { EVERY } from '../schedules';
 import { configOrExit, followAndReport, link } from './shared';
@@ -126,6 +127,24 @@ export function registerDay2Commands(program: Command): void {
         console.log(
           `it proves ${node} dead (read-only), then waits: pve-twonode approve ${config.cluster.name} ${replaceGate(node)}; after the reinstall: ${reinstall}`,
         );
+    });
+
+  program
+    .command('quorum-override <config> <survivor>')
+    .description(
+      "break glass: the survivor quorate on its own vote when its peer is dead AND the QDevice gone, only with that proven and a person's approval (never auto-approved); lifted when either is back",
+    )
+    .option('--dead-for <duration>', 'how long the other node must give no SSH answer (10s to 10m)', OVERRIDE_DEAD_FOR)
+    .option('--follow', 'show live progress until it ends, then the report')
+    .action(async (file: string, survivor: string, opts: { deadFor: string; follow?: boolean }) => {
+      const config = configOrExit(file);
+      const refusal = quorumOverrideRefusal(config, survivor, opts.deadFor);
+      if (refusal) throw new CliError(refusal, EXIT.usage);
+      const handle = await startQuorumOverride(await connectClient(), config, survivor, { deadFor: opts.deadFor }, resolve(file));
+      console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
+      const approve = `pve-twonode approve ${config.cluster.name} ${overrideGate(survivor)}`;
+      if (opts.follow) await followAndReport(handle, config.cluster.name, false);
+      else console.log(`it proves ${survivor} is alone (read-only), then waits for a person: read the gate's warning, then ${approve}`);
     });
 
   program

@@ -13,6 +13,7 @@ import {
   MOVE_QNETD_GATE,
   REPAIR_GATES,
   day2WorkflowIdFor,
+  overrideGate,
   reinstalledGate,
   replaceGate,
   updateGate,
@@ -35,6 +36,7 @@ export const EVERY_GATE = [
   updateGate('<host>'),
   replaceGate('<node>'),
   reinstalledGate('<node>'),
+  overrideGate('<survivor>'),
 ];
 
 export function requireGate(gate: string): void {

@@ -5,18 +5,15 @@
  * corosync and only unreachable from the worker is a network fault, not a dead node; a survivor without quorum cannot
  * remove anything (real pvecm: `cluster not ready - no quorum?`).
  */
-import type { ClusterConfig } from '../../src/config/schema';
 import { durationMs } from '../../src/duration';
 import { DEAD_FOR } from '../../src/plan/replace-node';
 import { parseCorosyncConf } from '../../src/parsers/corosync-conf';
 import { parseQnetdList } from '../../src/parsers/qnetd-tool';
-import { HostKeyMismatchError } from '../../src/ssh/errors';
 import { readClusterStatus, summarize } from '../../src/step-kit/cluster-state';
-import { defineStep, type StepContext } from '../../src/step-kit/descriptor';
+import { defineStep } from '../../src/step-kit/descriptor';
 import { preconditionFailed } from '../../src/step-kit/failures';
+import { watchSilence } from '../../src/step-kit/silence';
 import { replaceCommandSets, replaceCommands, survivorOf } from './commands';
-
-const PROBE_EVERY_MS = 5_000;
 
 export interface DeadProof {
   survivor: string;
@@ -29,35 +26,6 @@ export interface DeadProof {
   nodeId: number | null;
   survivorStatus: string;
   inQnetdList: boolean;
-}
-
-/** One probe: 'silent' (no connection), 'new-key' (another install answers), 'alive' (the node itself answers). */
-async function probe(ctx: StepContext, config: ClusterConfig, dead: string): Promise<'silent' | 'new-key' | 'alive'> {
-  try {
-    await ctx.run(replaceCommands(config, dead, '').probe);
-    return 'alive';
-  } catch (err) {
-    return err instanceof HostKeyMismatchError ? 'new-key' : 'silent';
-  }
-}
-
-/** Probes every 5 s for deadForMs: alive at the first answer with the node's own key. */
-async function watchSilence(ctx: StepContext, config: ClusterConfig, dead: string, deadForMs: number) {
-  const started = Date.now();
-  let probes = 0;
-  let answersWithNewKey = false;
-  const alive = await ctx.waitFor(
-    `${dead} silent for ${Math.round(deadForMs / 1000)} s`,
-    deadForMs,
-    async () => {
-      const seen = await probe(ctx, config, dead);
-      probes++;
-      answersWithNewKey ||= seen === 'new-key';
-      return seen === 'alive' ? true : undefined;
-    },
-    { intervalMs: PROBE_EVERY_MS, seen: () => `${probes} probes, no answer` },
-  );
-  return { alive: alive === true, probes, silentMs: Date.now() - started, answersWithNewKey };
 }
 
 export function proveDead(dead: string, deadFor = DEAD_FOR) {
@@ -76,7 +44,7 @@ export function proveDead(dead: string, deadFor = DEAD_FOR) {
     async check(ctx, config) {
       const survivor = survivorOf(config, dead);
       const c = replaceCommands(config, dead, '');
-      const silence = await watchSilence(ctx, config, dead, deadForMs);
+      const silence = await watchSilence(ctx, c.probe, deadForMs);
       if (silence.alive)
         throw preconditionFailed(`${dead} answers SSH at ${ctx.config.nodes.find((n) => n.name === dead)?.ip}: it is not dead, nothing was changed`);
       const conf = parseCorosyncConf(await ctx.output(c.corosyncConf));

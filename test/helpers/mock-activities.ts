@@ -134,6 +134,14 @@ export function mockActivities(
       }
       return step(`freshNodeStep:${node}:${key}`)();
     },
+    proveAloneStep: (_config, survivor) => step(`proveAloneStep:${survivor}`)(),
+    applyOverrideStep: (_config, survivor) => step(`applyOverrideStep:${survivor}`)(),
+    // The peer stays away; the QDevice VM answers again at the fourth look.
+    overrideState: () => {
+      calls.push('overrideState');
+      return Promise.resolve({ peerBack: false, qnetdBack: calls.filter((c) => c === 'overrideState').length >= 4 });
+    },
+    restoreQuorumStep: (_config, survivor, qnetdBack) => step(`restoreQuorumStep:${survivor}:${qnetdBack}`)(),
     maintenanceOnStep: step('maintenanceOnStep'),
     maintenanceOffStep: step('maintenanceOffStep'),
     diagnoseQdevice: () => {

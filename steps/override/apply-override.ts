@@ -1,0 +1,50 @@
+/**
+ * The break-glass override on the survivor, after its proof and the person's approval: the QDevice taken out of
+ * corosync's runtime (`corosync-cmapctl -D quorum.device`; corosync.conf untouched), then `pvecm expected 1` (alone it
+ * exits 0 and changes nothing while the device is configured: seen on the real code). Verified: quorate on 1 of 1 vote
+ * and /etc/pve writable.
+ */
+import { readClusterStatus, summarize } from '../../src/step-kit/cluster-state';
+import { defineStep } from '../../src/step-kit/descriptor';
+import { postconditionFailed } from '../../src/step-kit/failures';
+import { overrideCommands, runtimeHasDevice } from './commands';
+
+export function applyOverride(survivor: string) {
+  return defineStep({
+    name: 'override',
+    activity: 'applyOverrideStep',
+    kind: 'cluster',
+    acts: '`corosync-cmapctl -D quorum.device` (runtime only), `pvecm expected 1`',
+    verifiedBy: '`pvecm status` quorate with expected 1; /etc/pve writable',
+    gatedByDefault: true,
+    health: 'none',
+    hosts: () => [survivor],
+    summary: () => `override on ${survivor}: the QDevice out of corosync's runtime, expected 1`,
+    commands: (config) => [overrideCommands(config, survivor)],
+    async check(ctx, config) {
+      const c = overrideCommands(config, survivor);
+      const status = await readClusterStatus(ctx, c.status);
+      const device = runtimeHasDevice(await ctx.output(c.runtimeQuorum));
+      return { done: status?.quorate === true && status.expectedVotes === 1, state: device };
+    },
+    async act(ctx, config, device: boolean) {
+      const c = overrideCommands(config, survivor);
+      if (device) await ctx.output(c.dropDevice);
+      await ctx.output(c.expectedOne);
+      return { changes: [...(device ? ['quorum.device deleted from the runtime'] : []), 'pvecm expected 1'] };
+    },
+    async verify(ctx, config) {
+      const c = overrideCommands(config, survivor);
+      const quorate = await ctx.waitFor(`${survivor} quorate on its own vote`, 60_000, async () => {
+        const s = await readClusterStatus(ctx, c.status);
+        return s?.quorate && s.expectedVotes === 1 ? s : undefined;
+      });
+      if (!quorate) throw postconditionFailed(`${survivor} is not quorate after the override: ${summarize(await readClusterStatus(ctx, c.status))}`);
+      const writable = await ctx.waitFor('/etc/pve writable', 30_000, async () =>
+        (await ctx.run(c.writeTest)).stdout.includes('writable') ? true : undefined,
+      );
+      if (!writable) throw postconditionFailed(`${survivor} is quorate but /etc/pve is still not writable`);
+      return { summary: `override in place on ${survivor}: ${summarize(quorate)}; /etc/pve writable`, facts: {} };
+    },
+  });
+}
