@@ -8,7 +8,15 @@ import { sh } from '../src/ssh/quote';
 import { parseCorosyncConf } from '../src/parsers/corosync-conf';
 import { parseQnetdList, votesFor } from '../src/parsers/qnetd-tool';
 import type { PvecmStatus } from '../src/parsers/pvecm-status';
-import { describeQdeviceHealth, hasHealthyQdevice, memberNodeName, readClusterStatus, statusWhere, summarize } from '../src/step-kit/cluster-state';
+import {
+  describeQdeviceHealth,
+  hasHealthyQdevice,
+  memberNodeName,
+  missingNodes,
+  readClusterStatus,
+  statusWhere,
+  summarize,
+} from '../src/step-kit/cluster-state';
 import { quorumEvents } from '../src/step-kit/quorum-events';
 import { exitReport, on, type CommandSet, type HostCommand } from '../src/step-kit/commands';
 import { defineStep, type StepContext } from '../src/step-kit/descriptor';
@@ -44,6 +52,17 @@ const voting = (ctx: StepContext, config: ClusterConfig) => statusWhere(ctx, qde
 
 /** What a verdict on the third vote names as the way out (issue: every verdict a repair can fix names the repair). */
 export const REPAIR_QDEVICE_HINT = 'repair: pve-twonode repair qdevice <cluster.yaml>';
+
+/**
+ * The way out of a third vote that is not healthy: a repair of the QDevice, unless a node is missing from the
+ * membership, which no QDevice repair mends: start it, or replace it if it died for good.
+ */
+export function qdeviceFix(config: ClusterConfig, status: PvecmStatus | null): string {
+  const missing = status ? missingNodes(config, status) : [];
+  if (missing.length === 0) return REPAIR_QDEVICE_HINT;
+  const node = missing[0];
+  return `${node} is no cluster member: power it on, or if it died for good, pve-twonode replace-node <cluster.yaml> ${node}`;
+}
 
 function notVoting(config: ClusterConfig, status: PvecmStatus | null, stopped: string[] = []): string {
   const daemons = stopped.length ? `; corosync-qdevice is not running on ${stopped.join(' and ')}` : '';
@@ -152,7 +171,7 @@ export const qdevice = defineStep({
     if (!agreed) {
       const now = await readClusterStatus(ctx, qdeviceCommands(config).status);
       const stopped = await stoppedDaemons(ctx, config);
-      throw postconditionFailed(`${notVoting(config, now, stopped)}; ${REPAIR_QDEVICE_HINT}.${acted?.evidence ? ` ${acted.evidence}` : ''}`, {
+      throw postconditionFailed(`${notVoting(config, now, stopped)}; ${qdeviceFix(config, now)}.${acted?.evidence ? ` ${acted.evidence}` : ''}`, {
         pvecmStatus: now,
         stopped,
       });

@@ -55,6 +55,11 @@ export function memberNodeName(config: ClusterConfig, member: string): string {
  * Why the QDevice's third vote is not healthy, one clause each, naming the node (members print their ring address,
  * so addresses are matched to cluster.yaml's names) and the Proxmox fact behind it; empty when hasHealthyQdevice.
  */
+/** The nodes of cluster.yaml that are no member of the cluster as this status sees it (powered off, cut off, dead). */
+export function missingNodes(config: ClusterConfig, status: PvecmStatus): string[] {
+  return config.nodes.filter((n) => !status.members.some((m) => memberNodeName(config, m.name) === n.name)).map((n) => n.name);
+}
+
 export function qdeviceProblems(config: ClusterConfig, status: PvecmStatus | null): string[] {
   if (!status) return [`${config.nodes[0].name} is in no cluster`];
   const problems: string[] = [];
@@ -76,7 +81,7 @@ export function qdeviceProblems(config: ClusterConfig, status: PvecmStatus | nul
     const meaning = flags === 'NR' ? FLAG_MEANING.NR : flags.startsWith('NA') ? FLAG_MEANING.NA : FLAG_MEANING.NV;
     problems.push(`${nodeName(member.name)} shows ${flags}: ${meaning}`);
   }
-  const missing = config.nodes.filter((n) => !status.members.some((m) => nodeName(m.name) === n.name)).map((n) => n.name);
+  const missing = missingNodes(config, status);
   if (missing.length > 0) problems.push(`${missing.join(' and ')} not in the membership`);
   if (status.totalVotes < 3) problems.push(`only ${status.totalVotes} of 3 votes`);
   return problems;

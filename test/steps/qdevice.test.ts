@@ -69,4 +69,14 @@ describe('qdevice', () => {
       /after pvecm qdevice setup the QDevice's vote is not healthy .*QDevice already configured!/s,
     );
   });
+
+  it('a node missing from the membership (real: 10 s after rp2 powered off) names its fix, not a QDevice repair', async () => {
+    const gone = fixture('real-pve-4/s1-status-rp1-10s.out');
+    const ctx = ctxWith({ status: gone, configured: true, qnetd: node1Only, daemons: 'active\n' });
+    const checked = await qdevice.check(ctx, config);
+    await assert.rejects(
+      qdevice.verify(ctx, config, { state: checked.state, acted: null }),
+      /rp2 is no cluster member: power it on, or if it died for good, pve-twonode replace-node <cluster\.yaml> rp2/,
+    );
+  });
 });
