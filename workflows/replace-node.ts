@@ -106,7 +106,7 @@ export async function replaceNode(config: ClusterConfig, node: string, options: 
         throw wf.ApplicationFailure.nonRetryable(`${node} rejoined, but check says ${report.status}: ${report.summary}`, 'PostconditionFailed');
       return {
         outcome: 'done',
-        message: `${report.summary.split(' | ')[0]}. Pin ${node}'s new host key in cluster.yaml: ssh.host_key: ${newHostKey}; the backup stays in ${backupDir} on ${survivor}`,
+        message: `${report.summary.split(' | ')[0]}. Pin ${node}'s new host key in cluster.yaml: ssh.host_key: ${newHostKey} (then pve-twonode guard <cluster.yaml> again, if a guard runs, so it checks with it); the backup stays in ${backupDir} on ${survivor}`,
         facts: { newHostKey, backupDir },
         actions: [],
         attempt: 1,
