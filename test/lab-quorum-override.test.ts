@@ -49,7 +49,7 @@ describe('pve-twonode quorum-override on the lab (real Proxmox VE code)', { skip
     await until('pve2 blocked', () => !pvecm('pve2').quorate);
     assert.equal(writable('pve2'), 'read-only');
     const t0 = Date.now();
-    const run = cli(PORT, 'quorum-override', suite.path, 'pve2', '--dead-for', '10s');
+    const run = cli(PORT, 'quorum-override', suite.path, 'pve2', '--dead-for', '10s', '--watch-every', '10s');
     assert.equal(await exited(run), 0, run.output());
     await until('the override gate', async () => (await progress())?.awaiting?.gate === 'override-pve2');
     assert.match((await progress())?.awaiting?.instruction ?? '', /Approve ONLY if you have seen pve1 powered off.*split brain/);

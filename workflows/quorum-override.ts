@@ -11,6 +11,7 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { OverrideState } from '../activities/quorum-override';
 import type { ClusterConfig } from '../src/config/schema';
+import { durationMs } from '../src/duration';
 import { OVERRIDE_DEAD_FOR, OVERRIDE_WATCH_EVERY, peerOf, quorumOverrideRefusal } from '../src/plan/quorum-override';
 import { GatedRun, Rejected } from './gated-run';
 import { clusterStep, quickStep } from './policies';
@@ -21,6 +22,8 @@ import { validateInput } from './validate-input';
 export interface QuorumOverrideOptions {
   /** How long the peer must give no SSH answer (default 1m). */
   deadFor?: string;
+  /** How often a standing override looks whether the peer or the QDevice is back (default 2m). */
+  watchEvery?: string;
   /** Set when the run continued as new while the override stood: it goes on watching, with no proof or gate again. */
   standingSince?: string;
 }
@@ -38,7 +41,8 @@ const RESTORE = 'restore';
 export async function quorumOverride(config: ClusterConfig, survivor: string, options: QuorumOverrideOptions = {}): Promise<QuorumOverrideReport> {
   validateInput(config);
   const deadFor = options.deadFor ?? OVERRIDE_DEAD_FOR;
-  const refusal = quorumOverrideRefusal(config, survivor, deadFor);
+  const watchEvery = options.watchEvery ?? OVERRIDE_WATCH_EVERY;
+  const refusal = quorumOverrideRefusal(config, survivor, deadFor, watchEvery);
   if (refusal) throw wf.ApplicationFailure.nonRetryable(refusal, 'InvalidConfig');
   const peer = peerOf(config, survivor).name;
   const vm = config.qdevice.name;
@@ -73,15 +77,16 @@ export async function quorumOverride(config: ClusterConfig, survivor: string, op
     }
     progress.start(
       STANDING,
-      `override in place on ${survivor} since ${since}; waiting for ${peer} or the QDevice VM ${vm} to come back (a look every ${OVERRIDE_WATCH_EVERY})`,
+      `override in place on ${survivor} since ${since}; waiting for ${peer} or the QDevice VM ${vm} to come back (a look every ${watchEvery})`,
     );
     let state: OverrideState;
     for (;;) {
       state = await acts('is the peer or the QDevice back? (read-only)', quickStep).overrideState(config, survivor);
       if (state.peerBack || state.qnetdBack) break;
       // A long override: the history starts afresh, the run goes on watching.
-      if (wf.workflowInfo().continueAsNewSuggested) return await wf.continueAsNew<typeof quorumOverride>(config, survivor, { deadFor, standingSince: since });
-      await wf.sleep(OVERRIDE_WATCH_EVERY);
+      if (wf.workflowInfo().continueAsNewSuggested)
+        return await wf.continueAsNew<typeof quorumOverride>(config, survivor, { ...options, standingSince: since });
+      await wf.sleep(durationMs(watchEvery));
     }
     const back = [state.peerBack ? peer : null, state.qnetdBack ? `the QDevice VM ${vm}` : null].filter(Boolean).join(' and ');
     progress.finish(STANDING, { outcome: 'done', message: `${back} back; the override stood since ${since}`, facts: { ...state }, actions: [], attempt: 1 });

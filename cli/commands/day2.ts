@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Argument, Option, type Command } from 'commander';
 import { connectClient } from '../../src/temporal/connection';
 import { DRILL_GATE, MOVE_QNETD_GATE, REPAIR_GATES, overrideGate, reinstalledGate, replaceGate } from '../../workflows/repair-messages';
-import { OVERRIDE_DEAD_FOR, quorumOverrideRefusal } from '../../src/plan/quorum-override';
+import { OVERRIDE_DEAD_FOR, OVERRIDE_WATCH_EVERY, quorumOverrideRefusal } from '../../src/plan/quorum-override';
 import { DEAD_FOR, replaceNodeRefusal } from '../../src/plan/replace-node';
 import { deleteDrillSchedule, scheduleDrill, startDrill } from '../drill';
 import { drillRecords, renderDrillRecords } from '../drills';
@@ -135,12 +135,13 @@ export function registerDay2Commands(program: Command): void {
       "break glass: the survivor quorate on its own vote when its peer is dead AND the QDevice gone, only with that proven and a person's approval (never auto-approved); lifted when either is back",
     )
     .option('--dead-for <duration>', 'how long the other node must give no SSH answer (10s to 10m)', OVERRIDE_DEAD_FOR)
+    .option('--watch-every <duration>', 'how often a standing override looks whether the peer or the QDevice is back', OVERRIDE_WATCH_EVERY)
     .option('--follow', 'show live progress until it ends, then the report')
-    .action(async (file: string, survivor: string, opts: { deadFor: string; follow?: boolean }) => {
+    .action(async (file: string, survivor: string, opts: { deadFor: string; watchEvery: string; follow?: boolean }) => {
       const config = configOrExit(file);
-      const refusal = quorumOverrideRefusal(config, survivor, opts.deadFor);
+      const refusal = quorumOverrideRefusal(config, survivor, opts.deadFor, opts.watchEvery);
       if (refusal) throw new CliError(refusal, EXIT.usage);
-      const handle = await startQuorumOverride(await connectClient(), config, survivor, { deadFor: opts.deadFor }, resolve(file));
+      const handle = await startQuorumOverride(await connectClient(), config, survivor, { deadFor: opts.deadFor, watchEvery: opts.watchEvery }, resolve(file));
       console.log(`started ${handle.workflowId}; history: ${link(config.cluster.name, handle.workflowId)}`);
       const approve = `pve-twonode approve ${config.cluster.name} ${overrideGate(survivor)}`;
       if (opts.follow) await followAndReport(handle, config.cluster.name, false);

@@ -17,10 +17,12 @@ export function peerOf(config: ClusterConfig, survivor: string): HostConfig {
 }
 
 /** Why quorum-override cannot start with these inputs (one line naming the field and the fix), or null. */
-export function quorumOverrideRefusal(config: ClusterConfig, survivor: string, deadFor: string): string | null {
+export function quorumOverrideRefusal(config: ClusterConfig, survivor: string, deadFor: string, watchEvery = OVERRIDE_WATCH_EVERY): string | null {
   const names = config.nodes.map((n) => n.name);
   if (!names.includes(survivor)) return `survivor "${survivor}" is not a node of ${config.cluster.name}; one of: ${names.join(', ')}`;
   if (!/^\d+(s|m)$/.test(deadFor) || durationMs(deadFor) < 10_000 || durationMs(deadFor) > 10 * 60_000)
     return `--dead-for must be a duration from 10s to 10m (how long the other node must stay silent), not "${deadFor}"`;
+  if (!/^\d+(s|m|h)$/.test(watchEvery) || durationMs(watchEvery) < 5_000)
+    return `--watch-every must be a duration of 5s or more (like 2m), not "${watchEvery}"`;
   return null;
 }
