@@ -74,6 +74,30 @@ async function waitForHaRecovery(ctx: StepContext, config: ClusterConfig, dead: 
   return settled.length ? settled.map((s) => `${s.sid} ${s.state} on ${s.node}`).join(', ') : 'no HA guests';
 }
 
+/**
+ * The survivor runs HA alone: when the dead node was the HA master, the survivor's CRM takes the manager lock only once
+ * the dead one's has expired (about two minutes after its last update); until then `ha-manager status` shows the old
+ * master `old timestamp - dead?`, and nothing HA does (the rejoin's ha step among it) can go ahead.
+ */
+async function waitForMaster(ctx: StepContext, config: ClusterConfig, dead: string): Promise<string> {
+  if (config.ha.resources.length === 0) return '';
+  const survivor = survivorOf(config, dead).name;
+  let seen = '';
+  const live = await ctx.waitFor(
+    `${survivor} to be the HA master`,
+    HA_RECOVERY_MS,
+    async () => {
+      const master = parseHaManagerStatus(await ctx.output(replaceCommands(config, dead, '').haStatus)).master;
+      seen = master ? `master ${master.node} (${master.status})` : 'no master';
+      return master?.node === survivor && master.status.startsWith('active') ? master : undefined;
+    },
+    { intervalMs: 2_000, seen: () => seen },
+  );
+  if (!live)
+    throw postconditionFailed(`${survivor} did not become the HA master within ${HA_RECOVERY_MS / 60_000} min (${seen}); check pve-ha-crm on ${survivor}`);
+  return `; ${survivor} is the HA master`;
+}
+
 export function removeDeadNode(dead: string) {
   return defineStep({
     name: 'remove-node',
@@ -130,8 +154,9 @@ export function removeDeadNode(dead: string) {
         throw postconditionFailed(`${survivorOf(config, dead).name} is not quorate on its own vote: ${summarize(await readClusterStatus(ctx, c.status))}`);
       const writable = (await ctx.run(c.writeTest)).stdout.includes('writable');
       if (!writable) throw postconditionFailed(`/etc/pve on ${survivorOf(config, dead).name} is not writable although corosync says quorate`);
+      const master = await waitForMaster(ctx, config, dead);
       return {
-        summary: `${dead} and the QDevice removed; ${summarize(alone)}; /etc/pve writable (corosync.conf version ${conf.configVersion})`,
+        summary: `${dead} and the QDevice removed; ${summarize(alone)}; /etc/pve writable (corosync.conf version ${conf.configVersion})${master}`,
         facts: { corosyncVersion: conf.configVersion },
       };
     },

@@ -112,4 +112,32 @@ describe('replace-node steps', () => {
       'JobID                Target                 Schedule  Rate  Enabled\n100-0                local/rp2                 */15     -      yes\n101-0                local/rp1                 */15     -      yes\n';
     assert.deepEqual(jobsTo(listing, 'rp2'), ['100-0']);
   });
+
+  it('removal waits for the survivor to take over as HA master when the dead node held it (old timestamp - dead?)', async () => {
+    const live = f('hb-6-ha-status-started.out');
+    // Synthesized from the real status: the master line as ha-manager prints a master that stopped updating.
+    const deadMaster = live.replace(/^master rp1 \(active, [^)]*\)/m, 'master rp2 (old timestamp - dead?, Thu Dec  3 18:40:01 2026)');
+    const step = removeDeadNode('rp2');
+    const ctx = removalContext([before, afterDelnode, afterDelnode, afterRemove]);
+    const ha = scriptedContext(config, (cmd) => (cmd.command === c.haStatus.command ? [deadMaster, deadMaster, live] : undefined));
+    const both = {
+      ...ctx,
+      run: (cmd: Parameters<typeof ctx.run>[0], input?: string) => (cmd.command === c.haStatus.command ? ha.run(cmd, input) : ctx.run(cmd, input)),
+    };
+    both.output = async (cmd, input) => (await both.run(cmd, input)).stdout;
+    const checked = await step.check(both, config);
+    const acted = await step.act!(both, config, checked.state);
+    const verified = await step.verify(both, config, { state: checked.state, acted });
+    assert.match(verified.summary, /; rp1 is the HA master$/);
+    const stuck = scriptedContext(config, (cmd) => (cmd.command === c.haStatus.command ? deadMaster : undefined));
+    const never = {
+      ...ctx,
+      run: (cmd: Parameters<typeof ctx.run>[0], input?: string) => (cmd.command === c.haStatus.command ? stuck.run(cmd, input) : ctx.run(cmd, input)),
+    };
+    never.output = async (cmd, input) => (await never.run(cmd, input)).stdout;
+    await assert.rejects(
+      step.verify(never, config, { state: checked.state, acted }),
+      /rp1 did not become the HA master within 6 min \(master rp2 \(old timestamp - dead\?\)\)/,
+    );
+  });
 });
