@@ -51,6 +51,8 @@ describe('pve-twonode replace-node on the lab (real Proxmox VE code)', { skip: l
     // The owner once logged in from pve1 to pve2 with plain ssh: pve1's known_hosts has pve2's key (it goes stale).
     inHost('pve1', `ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new root@${PVE2_IP} true`);
     const oldKeys = pve2Keys();
+    // Which node holds the HA manager lock decides whether the removal waits for pve1 to take it over (about 2 min).
+    console.log(`# before the power-off: ${inHost('pve1', 'ha-manager status | grep ^master').trim()}`);
     await labAsync('poweroff', 'pve2');
     const t0 = Date.now();
     const replace = cli(PORT, 'replace-node', suite.path, 'pve2', '--dead-for', '20s', '--auto-approve');
