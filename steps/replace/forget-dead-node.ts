@@ -56,7 +56,7 @@ export function forgetDeadNode(dead: string, backupDir: string) {
       }
       if (state.authorizedKeys > 0) {
         await ctx.output(c.dropAuthorizedKeys);
-        changes.push(`${state.authorizedKeys} root@${dead} key line(s) out of /etc/pve/priv/authorized_keys (backed up beside it)`);
+        changes.push(`${state.authorizedKeys} root@${dead} key line(s) out of /etc/pve/priv/authorized_keys (saved first into ${backupDir})`);
       }
       for (const k of c.knownHosts) {
         if (!state.knownHosts.includes(k.where)) continue;
