@@ -1,6 +1,7 @@
 /** The real Java time-skipping server, installed by scripts/install-temporal.sh, with our search attributes registered. */
 import { after, before } from 'node:test';
 import { temporal } from '@temporalio/proto';
+import { WorkflowClient, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
@@ -69,4 +70,26 @@ export function payloadText(value: unknown): string {
     /"(data|encoding)":"([A-Za-z0-9+/]+={0,2})"/g,
     (_m, key: string, b64: string) => `"${key}":${JSON.stringify(Buffer.from(b64, 'base64').toString('utf8'))}`,
   );
+}
+
+/**
+ * Polls `probe` one second of server time at a time until it gives a value. Unlike `handle.result()`, it never lets
+ * the time-skipping server jump ahead on its own: with a long-lived workflow beside (the guard waits up to 3650
+ * days, the test server's own limit on a run), such a jump times that workflow out. Each poll also waits a little
+ * real time, so stand-in activities finish on a loaded machine.
+ */
+export async function waitFor<T>(env: TestWorkflowEnvironment, what: string, probe: () => Promise<T | undefined>, seconds = 120): Promise<T> {
+  for (let polled = 0; polled < seconds; polled++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await env.sleep('1s');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`still waiting for ${what} after ${seconds} s of server time`);
+}
+
+/** A workflow's result once it ended, polled with `waitFor` and read by a client that leaves time skipping locked. */
+export async function endedResult(env: TestWorkflowEnvironment, handle: WorkflowHandle): Promise<unknown> {
+  await waitFor(env, `${handle.workflowId} to end`, async () => ((await handle.describe()).status.name === 'RUNNING' ? undefined : true));
+  return new WorkflowClient({ connection: env.connection, namespace: env.namespace }).getHandle(handle.workflowId).result();
 }
