@@ -1,11 +1,12 @@
 /**
- * The health check of a built cluster: the read-only pass (every step's own check and verify, never an act), each
- * result weighed by the step's declared `health` (src/health/report.ts has the shape and the exit codes).
+ * The health check of a built cluster: the read-only pass (the `nodes` fact, then every step's own check and verify,
+ * never an act), each result weighed by the step's declared `health` (src/health/report.ts has the shape and the
+ * exit codes).
  */
 import type { ClusterConfig } from '../src/config/schema';
 import type { AnyStep } from '../src/step-kit/descriptor';
 import { HEALTH_JSON_VERSION, EXIT_CODE, summarizeHealth, type Health, type HealthReport } from '../src/health/report';
-import { GUIDE_STEPS } from '../steps';
+import { HEALTH_STEPS } from '../steps/health';
 import { readOnlyPass, type StepVerdict } from './read-only-pass';
 import type { WorkerResources } from './runtime/resources';
 
@@ -16,7 +17,7 @@ function weigh(step: AnyStep, verdict: StepVerdict): Health {
   return step.health === 'critical' ? 'CRITICAL' : step.health === 'warning' ? 'WARNING' : 'OK';
 }
 
-export async function healthCheck(resources: WorkerResources, config: ClusterConfig, steps: readonly AnyStep[] = GUIDE_STEPS): Promise<HealthReport> {
+export async function healthCheck(resources: WorkerResources, config: ClusterConfig, steps: readonly AnyStep[] = HEALTH_STEPS): Promise<HealthReport> {
   const pass = await readOnlyPass(resources, config, steps);
   const byName = new Map(steps.map((s) => [s.name, s]));
   const facts = pass.steps.map((s) => ({

@@ -317,7 +317,7 @@ describe('qdeviceProblems: why the third vote is not healthy, in words naming th
   it('NR and NA name the node and the daemon', () => {
     const nr = parsePvecmStatus(healthy.replace(/A,V,NMW 10\.213\.9\.12/, '     NR 10.213.9.12'));
     assert.deepEqual(qdeviceProblems(config, nr), [
-      'rp2 shows NR: corosync-qdevice is not registered there (not running, or unable to start: its certificate store /etc/corosync/qdevice/net/nssdb missing or wrong)',
+      'rp2 shows NR: corosync-qdevice is not registered there (not running, or unable to start: its certificate store /etc/corosync/qdevice/net/nssdb missing or wrong, as on a reinstalled node that rejoined, which only a remove and setup of the QDevice mends)',
     ]);
     const na = parsePvecmStatus(healthy.replace(/A,V,NMW 10\.213\.9\.12/, 'NA,NV,NMW 10.213.9.12'));
     assert.match(qdeviceProblems(config, na)[0], /^rp2 shows NA,NV,NMW: its corosync-qdevice daemon is not alive/);

@@ -11,7 +11,7 @@ import type { Activities } from '../activities';
 import type { ClusterConfig } from '../src/config/schema';
 import { durationMs } from '../src/duration';
 import { alertFor, type Alert, type NotifyChannel } from '../src/health/alerts';
-import { withConfigPath, type Health, type HealthReport } from '../src/health/report';
+import { DEFAULT_UNKNOWN_AFTER, withConfigPath, type Health, type HealthReport } from '../src/health/report';
 import { alertDelivery } from './policies';
 import { effectiveStatus, summaryAlert } from '../src/health/quiet';
 import {
@@ -71,7 +71,6 @@ const KEEP_ALERTS = 50;
 const OWNER_WORK_MAX_MS = 6 * 3600_000;
 // After a run ends, what it disturbed has this long to be OK again before it pages.
 const OWNER_WORK_SETTLE_MS = 5 * 60_000;
-const DEFAULT_UNKNOWN_AFTER = '2m';
 // A check every minute for weeks: start afresh long before the history grows large.
 const RESULTS_PER_RUN = 500;
 

@@ -9,6 +9,9 @@ export const HEALTH_JSON_VERSION = 1;
 export type Health = 'OK' | 'WARNING' | 'CRITICAL' | 'UNKNOWN';
 export const EXIT_CODE: Record<Health, number> = { OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 3 };
 // The worst state wins; a host that cannot be read is worse than a warning but says less than a known critical.
+/** How long an UNKNOWN state may last before the guard alerts, when cluster.yaml has no notify.unknown_after (its default). */
+export const DEFAULT_UNKNOWN_AFTER = '2m';
+
 export const RANK_ORDER: Record<Health, number> = { OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3 };
 
 export interface HealthFact {

@@ -41,7 +41,7 @@ export function hasHealthyQdevice(status: PvecmStatus | null): boolean {
 // them was observed on the real corosync/corosync-qdevice (docs/proxmox-contract.md): NA when the node's qdevice
 // daemon stops polling corosync (killed, hung), A,NV when the daemon runs but qnetd gives no vote (down, unreachable).
 const FLAG_MEANING: Record<string, string> = {
-  NR: 'corosync-qdevice is not registered there (not running, or unable to start: its certificate store /etc/corosync/qdevice/net/nssdb missing or wrong)',
+  NR: 'corosync-qdevice is not registered there (not running, or unable to start: its certificate store /etc/corosync/qdevice/net/nssdb missing or wrong, as on a reinstalled node that rejoined, which only a remove and setup of the QDevice mends)',
   NA: 'its corosync-qdevice daemon is not alive (killed or hung: systemctl restart corosync-qdevice there)',
   NV: 'corosync-qnetd gives it no vote (qnetd down or unreachable on 5403/tcp, or it refused the node)',
 };
