@@ -2,12 +2,14 @@
  * `pve-twonode quorum-override` on the lab, against the real pmxcfs, pvecm, corosync and HA: refused while the
  * survivor is quorate (the QDevice's VM unplugged, the peer alive); then pve1 (holding vm:100) powered off with the
  * VM unplugged, so pve2 is blocked (not quorate, /etc/pve read-only); the override, approved by a person, makes pve2
- * quorate on 1 of 1 vote and writable; the VM's cable back, the run lifts the override on its own and ends with pve2
+ * quorate on 1 of 1 vote and writable, and `check` names it; the VM's cable back, the run lifts the override on its own and ends with pve2
  * quorate on corosync.conf's 3 expected votes with the QDevice voting; pve1 back, 3 of 3 from both sides.
  */
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { healthCheck } from '../activities/health-check';
+import { WorkerResources } from '../activities/runtime/resources';
 import { parsePvecmStatus } from '../src/parsers/pvecm-status';
 import type { RunProgress } from '../workflows/progress';
 import { builtLabWithWorker, inHost, labAsync, labUnavailable } from './helpers/lab';
@@ -59,6 +61,12 @@ describe('pve-twonode quorum-override on the lab (real Proxmox VE code)', { skip
     const alone = pvecm('pve2');
     assert.deepEqual([alone.quorate, alone.expectedVotes, alone.totalVotes], [true, 1, 1]);
     assert.equal(writable('pve2'), 'writable');
+    // check names the override while it stands (read from pve2: pve1 does not answer).
+    const standing = await healthCheck(new WorkerResources(), suite.config);
+    const nodesFact = standing.facts.find((f) => f.name === 'nodes');
+    assert.equal(nodesFact?.status, 'CRITICAL', standing.summary);
+    assert.match(nodesFact?.reason ?? '', /a quorum override stands on pve2: .*pve-twonode quorum-override puts it back by itself/);
+    assert.match(standing.summary, /^PVE-TWONODE CRITICAL - labclu: nodes: /);
     console.log(`# quorum-override: pve2 quorate alone ${((Date.now() - t0) / 1000).toFixed(0)} s after the start (proof 10 s + the approval)`);
 
     const t1 = Date.now();

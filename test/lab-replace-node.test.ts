@@ -1,7 +1,7 @@
 /**
  * `pve-twonode replace-node` on the lab, against the real Proxmox VE code: a node only unreachable from the worker is
- * refused; then pve2 powered off for good, and `replace-node --auto-approve` leaves pve1 quorate alone (1 of 1 vote,
- * /etc/pve writable, vm:100 running) and waits; the worker is killed during the wait; `lab reinstall pve2` wipes it
+ * refused; then pve2 powered off for good (`check` names it, with replace-node, once silent past unknown_after), and
+ * `replace-node --auto-approve` leaves pve1 quorate alone (1 of 1 vote, /etc/pve writable, vm:100 running) and waits; the worker is killed during the wait; `lab reinstall pve2` wipes it
  * (new host keys, new root key); a wrong host key is refused before anything is sent; the right one lets the run go
  * on to 3 of 3 from both sides and `check` 0, with one root@pve2 key line and no stale known_hosts entry.
  */
@@ -11,6 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { healthCheck } from '../activities/health-check';
+import { WorkerResources } from '../activities/runtime/resources';
 import { parsePvecmStatus } from '../src/parsers/pvecm-status';
 import type { RunProgress } from '../workflows/progress';
 import { LAB_DIR, builtLabWithWorker, inHost, labAsync, labUnavailable } from './helpers/lab';
@@ -54,6 +56,18 @@ describe('pve-twonode replace-node on the lab (real Proxmox VE code)', { skip: l
     // Which node holds the HA manager lock decides whether the removal waits for pve1 to take it over (about 2 min).
     console.log(`# before the power-off: ${inHost('pve1', 'ha-manager status | grep ^master').trim()}`);
     await labAsync('poweroff', 'pve2');
+    // check: pve2 out of the cluster, and, silent past notify.unknown_after (1 s here), CRITICAL with replace-node.
+    const impatient = { ...suite.config, notify: { ...suite.config.notify!, unknown_after: '1s' } };
+    let lost = await healthCheck(new WorkerResources(), impatient);
+    for (let i = 0; lost.facts[0].status !== 'CRITICAL' && i < 30; i++) {
+      await delay(2_000);
+      lost = await healthCheck(new WorkerResources(), impatient);
+    }
+    assert.deepEqual([lost.facts[0].name, lost.facts[0].status], ['nodes', 'CRITICAL'], lost.summary);
+    assert.match(
+      lost.summary,
+      /nodes: pve2 is no cluster member, silent since \S+ \(\d+ s\), longer than notify\.unknown_after \(1 s\): if it died for good, pve-twonode replace-node <cluster\.yaml> pve2/,
+    );
     const t0 = Date.now();
     const replace = cli(PORT, 'replace-node', suite.path, 'pve2', '--dead-for', '20s', '--auto-approve');
     assert.equal(await exited(replace), 0, replace.output());
