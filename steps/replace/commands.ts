@@ -43,6 +43,9 @@ export function replaceCommands(config: ClusterConfig, dead: string, backupDir: 
     corosyncConf: on(survivor, 'check', 'cat /etc/pve/corosync.conf'),
     qnetdClients: on(vm, 'check', 'corosync-qnetd-tool -l'),
     haStatus: on(survivor, 'check', 'ha-manager status'),
+    // The dead node's guests, as pmxcfs keeps their configs, and which of them HA manages (it recovers only those).
+    deadGuests: on(survivor, 'check', sh`find /etc/pve/nodes/${dead}/qemu-server /etc/pve/nodes/${dead}/lxc -name '*.conf' 2>/dev/null || true`),
+    haResources: on(survivor, 'check', 'cat /etc/pve/ha/resources.cfg 2>/dev/null || true'),
     replicationJobs: on(survivor, 'check', 'pvesr list'),
     listBackup: on(survivor, 'check', sh`ls ${backupDir} 2>/dev/null || true`),
     backup: on(

@@ -26,6 +26,17 @@ export interface DeadProof {
   nodeId: number | null;
   survivorStatus: string;
   inQnetdList: boolean;
+  /** The dead node's guests HA does not manage (`vm:101`, `ct:200`): they stay down, their configs go into the backup. */
+  unmanagedGuests?: string[];
+}
+
+/** The guests whose configs lie in the dead node's folder and that /etc/pve/ha/resources.cfg does not list. */
+function unmanaged(found: string, resources: string): string[] {
+  const managed = new Set([...resources.matchAll(/^(vm|ct):\s*(\d+)/gm)].map((m) => `${m[1]}:${m[2]}`));
+  return [...found.matchAll(/\/(qemu-server|lxc)\/(\d+)\.conf$/gm)]
+    .map((m) => `${m[1] === 'lxc' ? 'ct' : 'vm'}:${m[2]}`)
+    .filter((sid) => !managed.has(sid))
+    .sort();
 }
 
 export function proveDead(dead: string, deadFor = DEAD_FOR) {
@@ -66,6 +77,7 @@ export function proveDead(dead: string, deadFor = DEAD_FOR) {
         throw preconditionFailed(
           `corosync-qnetd on ${config.qdevice.name} still lists ${dead} (node id ${nodeId}) as connected: it is not dead, nothing was changed`,
         );
+      const [guests, resources] = await Promise.all([ctx.output(c.deadGuests), ctx.output(c.haResources)]);
       const state: DeadProof = {
         survivor: survivor.name,
         probes: silence.probes,
@@ -74,13 +86,17 @@ export function proveDead(dead: string, deadFor = DEAD_FOR) {
         nodeId,
         survivorStatus: summarize(status),
         inQnetdList,
+        unmanagedGuests: unmanaged(guests, resources),
       };
       return { done: true, state };
     },
     verify(_ctx, _config, { state }) {
       const reinstalled = state.answersWithNewKey ? '; its address answers with another host key (reinstalled already?)' : '';
+      const stayDown = state.unmanagedGuests?.length
+        ? `. Not under HA, so nothing restarts them: ${state.unmanagedGuests.join(', ')} (their configs go into the backup as node-${dead}.tar.gz; restore them from it once their disks are back)`
+        : '';
       return Promise.resolve({
-        summary: `${dead} is dead: silent for ${Math.round(state.silentMs / 1000)} s (${state.probes} probes)${reinstalled}, not a corosync member, not in qnetd's list; ${state.survivor}: ${state.survivorStatus}`,
+        summary: `${dead} is dead: silent for ${Math.round(state.silentMs / 1000)} s (${state.probes} probes)${reinstalled}, not a corosync member, not in qnetd's list; ${state.survivor}: ${state.survivorStatus}${stayDown}`,
         facts: { proof: state },
       });
     },

@@ -26,6 +26,9 @@ function proofContext(status: string, answers: Record<string, Answer> = {}) {
       [c.corosyncConf.command]: before,
       [c.status.command]: status,
       [c.qnetdClients.command]: f('s2b-3-qnetd-tool-l-after-delnode.out'),
+      [c.deadGuests.command]: '/etc/pve/nodes/rp2/qemu-server/100.conf\n/etc/pve/nodes/rp2/qemu-server/101.conf\n/etc/pve/nodes/rp2/lxc/200.conf\n',
+      [c.haResources.command]: 'vm: 100\n\tstate started\n',
+      ...answers,
     };
     return script[cmd.command];
   });
@@ -40,6 +43,7 @@ describe('replace-node steps', () => {
     assert.deepEqual([checked.state.nodeId, checked.state.inQnetdList, checked.state.answersWithNewKey], [2, false, false]);
     const verified = await step.verify(ctx, config, { state: checked.state, acted: null });
     assert.match(verified.summary, /^rp2 is dead: silent for .* not a corosync member, not in qnetd's list; rp1: testclu: quorate, votes 2\/3/);
+    assert.match(verified.summary, /Not under HA, so nothing restarts them: ct:200, vm:101 \(their configs go into the backup as node-rp2\.tar\.gz/);
     assert.deepEqual(ctx.acts, []);
   });
 
