@@ -14,10 +14,23 @@ export interface OwnerWork {
   facts: string[];
 }
 
-/** The cluster's status counting only the facts no run in progress declared. */
+/**
+ * Facts read beside the guide's steps, hushed with the step whose state they share. Runs declare guide steps; the
+ * `nodes` fact (steps/health/nodes.ts) is membership, the join's: a drill, a node's update turn or replace-node that
+ * disturb the join disturb it too.
+ */
+const HUSHED_WITH: Record<string, string[]> = { join: ['nodes'] };
+
+/** Every fact the runs in progress hush: what they declared, and what goes with it. */
+export function hushedFacts(quiet: readonly OwnerWork[]): Set<string> {
+  const declared = quiet.flatMap((w) => w.facts);
+  return new Set([...declared, ...declared.flatMap((f) => HUSHED_WITH[f] ?? [])]);
+}
+
+/** The cluster's status counting only the facts no run in progress hushes. */
 export function effectiveStatus(report: HealthReport, quiet: readonly OwnerWork[]): Health {
   if (quiet.length === 0) return report.status;
-  const hushed = new Set(quiet.flatMap((w) => w.facts));
+  const hushed = hushedFacts(quiet);
   return report.facts.filter((f) => !hushed.has(f.name)).reduce<Health>((worst, f) => (RANK_ORDER[f.status] > RANK_ORDER[worst] ? f.status : worst), 'OK');
 }
 
