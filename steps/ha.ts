@@ -93,7 +93,7 @@ function haStackProblems(config: ClusterConfig, status: HaManagerStatus): void {
   }
   if (broken.length > 0) throw postconditionFailed(`HA LRM not working: ${broken.join(', ')}; check pve-ha-lrm there`, { haStatus: status });
   if (settling.length > 0)
-    throw degraded(`HA LRM settling: ${settling.join(', ')} (a node back from an outage takes its lock again by itself)`, { haStatus: status });
+    throw degraded(`HA LRM settling: ${settling.join(', ')} (a node back from an outage takes its lock again by itself)`, { haStatus: status, settling: true });
   if (maintenance.length > 0)
     throw degraded(
       `${maintenance.join(' and ')} left in HA maintenance: HA moves no guest onto it, so a failure of the other node is an outage; end it: pve-twonode maintenance <cluster.yaml> ${maintenance[0]} off`,
@@ -164,15 +164,19 @@ export const ha = defineStep({
       const absent = wanted.filter((sid) => !ours.some((s) => s.sid === sid));
       const notStarted = ours.filter((s) => s.state !== 'started');
       // On its way (starting, or moving between the nodes): the CRM is at work, no guest is down for good.
-      if (absent.length === 0 && notStarted.every((s) => SERVICE_SETTLING.has(s.state)))
+      if (absent.length === 0 && notStarted.every((s) => SERVICE_SETTLING.has(s.state))) {
+        const failover = notStarted.some((s) => s.state === 'fence' || s.state === 'recovery');
         throw degraded(
           `HA guests on their way: ${describeServices(notStarted)} (${
-            notStarted.some((s) => s.state === 'fence' || s.state === 'recovery')
+            failover
               ? 'a failover is under way: HA waits until the lost node has surely reset (fence), then starts the guest on the other node (recovery)'
               : 'the HA manager is moving or starting them'
           })`,
-          { haStatus: now },
+          // A move or start in flight ends by itself (started, or HA's own error state): the guard waits before paging.
+          // A failover is no such thing: its lost node pages anyway.
+          { haStatus: now, settling: !failover },
         );
+      }
       throw postconditionFailed(
         `HA guests not started: ${describeServices(ours.filter((s) => s.state !== 'started'))}${absent.length ? `; not managed: ${absent.join(', ')}` : ''}`,
         { haStatus: now },

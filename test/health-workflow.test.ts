@@ -2,7 +2,7 @@
  * The guard's health state on the real time-skipping server, with a stand-in alert sender (the test is about the
  * workflow's logic): alerts on changes only, a reminder every notify.remind while not OK, none while OK, a
  * recovery notice, a failed delivery recorded without stopping the guard, the state in PveHealth and the query;
- * UNKNOWN held back for notify.unknown_after.
+ * UNKNOWN held back for notify.unknown_after, and a WARNING made only of states HA leaves by itself too.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -125,6 +125,51 @@ describe('the guard health state (time-skipping server)', () => {
       assert.equal(got[2].since, at(300), 'since the first UNKNOWN check');
       await feed('UNKNOWN', 480);
       assert.equal(got.length, 3, 'no repeat while still UNKNOWN');
+      await handle.terminate('test done');
+    });
+  });
+
+  it('a WARNING of HA moving a guest (settling) is held like UNKNOWN: a move back after maintenance pages nobody, a stuck one does', async () => {
+    const got: Alert[] = [];
+    const activities = { sendAlertTo: (channel: NotifyChannel, _n: NotifyConfig, alert: Alert) => (got.push(alert), Promise.resolve(channel)) };
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'settling', workflowsPath: require.resolve('../workflows'), activities });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('clusterHealth', { taskQueue: 'settling', workflowId: healthStateIdFor('settling'), args: ['settling'] });
+      const t0 = Date.parse('2026-11-25T10:00:00Z');
+      const at = (seconds: number) => new Date(t0 + seconds * 1000).toISOString();
+      const moving = (seconds: number, settling = true): HealthReport => ({
+        ...report('WARNING', at(seconds)),
+        summary: 'PVE-TWONODE WARNING - homelab: ha: HA guests on their way: vm:100 migrate on pve2',
+        facts: [
+          {
+            name: 'ha',
+            status: 'WARNING',
+            verdict: 'degraded',
+            hosts: ['pve1', 'pve2'],
+            reason: 'HA guests on their way: vm:100 migrate on pve2',
+            facts: { settling },
+          },
+        ],
+      });
+      const feed = async (r: HealthReport) => {
+        await handle.signal(healthResultSignal, { report: r, notify });
+        await env.sleep('1s');
+      };
+      const kinds = () => got.map((a) => `${a.previous ?? '-'}->${a.status}`);
+
+      await feed(report('OK', at(0)));
+      await feed(moving(60));
+      await feed(moving(80));
+      await feed(report('OK', at(100)));
+      assert.deepEqual(kinds(), [], 'a migration of 40 s pages nobody');
+      await feed(moving(200));
+      await feed(moving(290));
+      assert.deepEqual(kinds(), [], 'held for 90 s of 2 min');
+      await feed(moving(330));
+      assert.deepEqual(kinds(), ['OK->WARNING'], 'a move that lasted notify.unknown_after pages');
+      await feed(report('OK', at(400)));
+      await feed(moving(500, false));
+      assert.deepEqual(kinds(), ['OK->WARNING', 'WARNING->OK', 'OK->WARNING'], 'a WARNING not marked settling pages at once');
       await handle.terminate('test done');
     });
   });

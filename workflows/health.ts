@@ -13,7 +13,7 @@ import { durationMs } from '../src/duration';
 import { alertFor, type Alert, type NotifyChannel } from '../src/health/alerts';
 import { DEFAULT_UNKNOWN_AFTER, withConfigPath, type Health, type HealthReport } from '../src/health/report';
 import { alertDelivery } from './policies';
-import { effectiveStatus, summaryAlert } from '../src/health/quiet';
+import { effectiveStatus, hushedFacts, onlySettling, summaryAlert } from '../src/health/quiet';
 import {
   healthAttribute,
   healthQuery,
@@ -71,6 +71,8 @@ const KEEP_ALERTS = 50;
 const OWNER_WORK_MAX_MS = 6 * 3600_000;
 // After a run ends, what it disturbed has this long to be OK again before it pages.
 const OWNER_WORK_SETTLE_MS = 5 * 60_000;
+// A WARNING made only of states HA leaves by itself waits like UNKNOWN before it pages (src/health/quiet.ts).
+const SETTLING_HELD = 'settling-warning-held';
 // A check every minute for weeks: start afresh long before the history grows large.
 const RESULTS_PER_RUN = 500;
 
@@ -101,7 +103,8 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
       const expired = Date.now() - Date.parse(work.since) >= OWNER_WORK_MAX_MS;
       if (expired) state.quiet = state.quiet?.filter((w) => w !== work);
       if (expired || !work.endedAt) continue;
-      const settled = report.facts.filter((f) => work.facts.includes(f.name)).every((f) => f.status === 'OK');
+      const disturbed = hushedFacts([work]);
+      const settled = report.facts.filter((f) => disturbed.has(f.name)).every((f) => f.status === 'OK');
       if (work.outcome !== 'failed' && !settled && Date.now() - Date.parse(work.endedAt) < OWNER_WORK_SETTLE_MS) continue;
       state.quiet = state.quiet?.filter((w) => w !== work);
       if (work.outcome === 'failed') continue;
@@ -174,9 +177,12 @@ export async function clusterHealth(cluster: string, carried?: HealthState): Pro
     const summarised = await settle(result.report);
     // A repair, maintenance or drill in progress: what it declared it disturbs is recorded, not paged.
     const status = effectiveStatus(result.report, quietNow());
-    if (status !== 'UNKNOWN') state.unknownSince = null;
+    // Only a state HA leaves by itself (a guest moving back after maintenance): held like UNKNOWN (patched: reports
+    // before it carried no such mark, so the check is only made when one does).
+    const settling = status === 'WARNING' && onlySettling(result.report, quietNow()) && wf.patched(SETTLING_HELD);
+    if (status !== 'UNKNOWN' && !settling) state.unknownSince = null;
     if (status === previous) continue;
-    if (status === 'UNKNOWN') {
+    if (status === 'UNKNOWN' || settling) {
       state.unknownSince ??= result.report.checkedAt;
       const heldMs = Date.parse(result.report.checkedAt) - Date.parse(state.unknownSince);
       if (heldMs < durationMs(notify?.unknown_after ?? DEFAULT_UNKNOWN_AFTER)) continue;

@@ -34,6 +34,17 @@ export function effectiveStatus(report: HealthReport, quiet: readonly OwnerWork[
   return report.facts.filter((f) => !hushed.has(f.name)).reduce<Health>((worst, f) => (RANK_ORDER[f.status] > RANK_ORDER[worst] ? f.status : worst), 'OK');
 }
 
+/**
+ * Whether what is wrong is only a state the cluster leaves by itself (a fact whose verify marked it `settling`: HA
+ * moving or starting a guest, an LRM taking its lock back): the guard holds such a WARNING, as it holds UNKNOWN,
+ * for notify.unknown_after before it pages, so a guest migrating back after maintenance pages nobody.
+ */
+export function onlySettling(report: HealthReport, quiet: readonly OwnerWork[]): boolean {
+  const hushed = hushedFacts(quiet);
+  const wrong = report.facts.filter((f) => f.status !== 'OK' && !hushed.has(f.name));
+  return wrong.length > 0 && wrong.every((f) => f.status === 'WARNING' && f.facts.settling === true);
+}
+
 /** The one notice when the owner's run ends: how it ended and the cluster's health now. */
 export function summaryAlert(report: HealthReport, work: OwnerWork, outcome: string, since: string): Alert {
   return {
