@@ -128,7 +128,14 @@ describe('pve-twonode check and guard against a built lab cluster', { skip: labU
       await until(`the recovery notice for ${f.fault}`, () => hook.received.length > before + 1, 150_000);
       console.log(`# ${f.fault}: recovery notice ${hook.received[before + 1].at - clearedAt} ms after clearing`);
       await delay(12_000); // two more checks: nothing else may come
-      assert.deepEqual(alerts().slice(before), [`change:OK->${f.status}`, `change:${f.status}->OK`], 'exactly one alert and one recovery notice');
+      assert.deepEqual(
+        alerts().slice(before),
+        [`change:OK->${f.status}`, `change:${f.status}->OK`],
+        `exactly one alert and one recovery notice; they said: ${hook.received
+          .slice(before)
+          .map((r) => `${r.alert.checkedAt} ${r.alert.summary}`)
+          .join(' | ')}`,
+      );
     });
   }
 
