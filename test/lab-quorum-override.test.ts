@@ -57,7 +57,14 @@ describe('pve-twonode quorum-override on the lab (real Proxmox VE code)', { skip
     assert.match((await progress())?.awaiting?.instruction ?? '', /Approve ONLY if you have seen pve1 powered off.*split brain/);
     const approve = cli(PORT, 'approve', 'labclu', 'override-pve2');
     assert.equal(await exited(approve), 0, approve.output());
-    await until('the override standing', async () => (await progress())?.steps.find((s) => s.step === 'standing')?.state === 'running');
+    let seen: RunProgress<string> | null = null;
+    const said = () => JSON.stringify(seen?.steps.map((s) => [s.step, s.state, s.message]));
+    await until('the override standing', async () => {
+      seen = await progress();
+      // A run that ended before the override stood says why, at once.
+      if (seen && ['completed', 'failed'].includes(seen.state)) assert.fail(`the run ended: ${said()}`);
+      return seen?.steps.find((s) => s.step === 'standing')?.state === 'running';
+    }).catch((err: Error) => assert.fail(`${err.message}; the run said: ${said()}`));
     const alone = pvecm('pve2');
     assert.deepEqual([alone.quorate, alone.expectedVotes, alone.totalVotes], [true, 1, 1]);
     assert.equal(writable('pve2'), 'writable');

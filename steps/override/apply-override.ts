@@ -1,8 +1,8 @@
 /**
- * The break-glass override on the survivor, after its proof and the person's approval: the QDevice taken out of
- * corosync's runtime (`corosync-cmapctl -D quorum.device`; corosync.conf untouched), then `pvecm expected 1` (alone it
- * exits 0 and changes nothing while the device is configured: seen on the real code). Verified: quorate on 1 of 1 vote
- * and /etc/pve writable.
+ * The break-glass override on the survivor, after its proof and the person's approval, in the order that worked on the
+ * real rig: corosync-qdevice stopped, the QDevice taken out of corosync's runtime (`corosync-cmapctl -D
+ * quorum.device`; corosync.conf untouched), then `pvecm expected 1` (alone it exits 0 and changes nothing while the
+ * device is configured: seen on the real code). Verified: quorate on 1 of 1 vote and /etc/pve writable.
  */
 import { readClusterStatus, summarize } from '../../src/step-kit/cluster-state';
 import { defineStep } from '../../src/step-kit/descriptor';
@@ -14,7 +14,7 @@ export function applyOverride(survivor: string) {
     name: 'override',
     activity: 'applyOverrideStep',
     kind: 'cluster',
-    acts: '`corosync-cmapctl -D quorum.device` (runtime only), `pvecm expected 1`',
+    acts: '`systemctl stop corosync-qdevice`, `corosync-cmapctl -D quorum.device` (runtime only), `pvecm expected 1`',
     verifiedBy: '`pvecm status` quorate with expected 1; /etc/pve writable',
     gatedByDefault: true,
     health: 'none',
@@ -29,9 +29,12 @@ export function applyOverride(survivor: string) {
     },
     async act(ctx, config, device: boolean) {
       const c = overrideCommands(config, survivor);
-      if (device) await ctx.output(c.dropDevice);
+      if (device) {
+        await ctx.output(c.stopQdevice);
+        await ctx.output(c.dropDevice);
+      }
       await ctx.output(c.expectedOne);
-      return { changes: [...(device ? ['quorum.device deleted from the runtime'] : []), 'pvecm expected 1'] };
+      return { changes: [...(device ? ['corosync-qdevice stopped', 'quorum.device deleted from the runtime'] : []), 'pvecm expected 1'] };
     },
     async verify(ctx, config) {
       const c = overrideCommands(config, survivor);

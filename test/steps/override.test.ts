@@ -51,11 +51,12 @@ describe('quorum-override steps', () => {
     );
   });
 
-  it('override: quorum.device out of the runtime first, then expected 1; verified quorate (real status after it) and writable', async () => {
+  it("override: corosync-qdevice stopped and quorum.device out of the runtime first (the real rig's order), then expected 1; verified quorate (real status after it) and writable", async () => {
     const step = applyOverride('rp1');
     const ctx = context({
       [c.status.command]: [blocked, f('s4-6-status.out')],
       [c.runtimeQuorum.command]: f('s4-6-cmap-quorum-before.out'),
+      [c.stopQdevice.command]: '',
       [c.dropDevice.command]: '',
       [c.expectedOne.command]: '',
       [c.writeTest.command]: 'writable\n',
@@ -64,7 +65,7 @@ describe('quorum-override steps', () => {
     assert.deepEqual([checked.done, checked.state], [false, true]);
     const acted = await step.act!(ctx, config, checked.state);
     const verified = await step.verify(ctx, config, { state: checked.state, acted });
-    assert.deepEqual(ctx.acts, ['rp1$ corosync-cmapctl -D quorum.device', 'rp1$ pvecm expected 1']);
+    assert.deepEqual(ctx.acts, ['rp1$ systemctl stop corosync-qdevice', 'rp1$ corosync-cmapctl -D quorum.device', 'rp1$ pvecm expected 1']);
     assert.match(verified.summary, /override in place on rp1: testclu: quorate, votes 1\/1/);
   });
 
