@@ -69,6 +69,25 @@ describe('quorum-override steps', () => {
     assert.match(verified.summary, /override in place on rp1: testclu: quorate, votes 1\/1/);
   });
 
+  it('override: an expected 1 that came before votequorum dropped the device (lab: held at 2) is asked again', async () => {
+    const step = applyOverride('rp1');
+    const heldAtTwo = f('s4-6-status.out').replace('Expected votes:   1', 'Expected votes:   2').replace('Quorate:          Yes', 'Quorate:          No');
+    const ctx = context({
+      [c.status.command]: [blocked, heldAtTwo, heldAtTwo, heldAtTwo, f('s4-6-status.out')],
+      [c.runtimeQuorum.command]: f('s4-6-cmap-quorum-before.out'),
+      [c.stopQdevice.command]: '',
+      [c.dropDevice.command]: '',
+      [c.expectedOne.command]: '',
+      [c.writeTest.command]: 'writable\n',
+    });
+    const checked = await step.check(ctx, config);
+    const acted = await step.act!(ctx, config, checked.state);
+    assert.equal(ctx.acts.filter((a) => a.endsWith('pvecm expected 1')).length, 2);
+    assert.match(acted.changes.at(-1) ?? '', /asked 2 times/);
+    const verified = await step.verify(ctx, config, { state: checked.state, acted });
+    assert.match(verified.summary, /votes 1\/1/);
+  });
+
   it('restore: corosync.conf read again (cfgtool -R), corosync-qdevice started; 3 of 3 with the QDevice (real status after it)', async () => {
     const step = restoreQuorum('rp1', true);
     const ctx = context({
