@@ -1,8 +1,8 @@
 /**
- * The break-glass override on the survivor, after its proof and the person's approval, in the order that worked on the
- * real rig: corosync-qdevice stopped, the QDevice taken out of corosync's runtime (`corosync-cmapctl -D
- * quorum.device`; corosync.conf untouched), then `pvecm expected 1` (alone it exits 0 and changes nothing while the
- * device is configured: seen on the real code). Verified: quorate on 1 of 1 vote and /etc/pve writable.
+ * The break-glass override on the survivor, after its proof and the person's approval: the QDevice taken out of
+ * corosync's runtime (`corosync-cmapctl -D quorum.device`; corosync.conf untouched), then `pvecm expected 1` (alone it
+ * exits 0 and changes nothing while the device is configured: seen on the real code). Verified: quorate on 1 of 1 vote
+ * and /etc/pve writable.
  */
 import { readClusterStatus, summarize } from '../../src/step-kit/cluster-state';
 import { defineStep } from '../../src/step-kit/descriptor';
@@ -17,7 +17,7 @@ export function applyOverride(survivor: string) {
     name: 'override',
     activity: 'applyOverrideStep',
     kind: 'cluster',
-    acts: '`systemctl stop corosync-qdevice`, `corosync-cmapctl -D quorum.device` (runtime only), `pvecm expected 1`',
+    acts: '`corosync-cmapctl -D quorum.device` (runtime only), `pvecm expected 1`',
     verifiedBy: '`pvecm status` quorate with expected 1; /etc/pve writable',
     gatedByDefault: true,
     health: 'none',
@@ -32,10 +32,9 @@ export function applyOverride(survivor: string) {
     },
     async act(ctx, config, device: boolean) {
       const c = overrideCommands(config, survivor);
-      if (device) {
-        await ctx.output(c.stopQdevice);
-        await ctx.output(c.dropDevice);
-      }
+      // corosync-qdevice is left running: stopping it first (as the real rig's person did, by hand, a step before)
+      // left the lab's real votequorum at expected 2 whatever `expected 1` said; the restore starts it again anyway.
+      if (device) await ctx.output(c.dropDevice);
       // votequorum drops the device's vote a moment after the key goes: an `expected 1` before that is held at the
       // device's count (seen on the lab: expected 2, not quorate), so it is asked again until expected 1 holds.
       let asked = 0;
@@ -48,7 +47,7 @@ export function applyOverride(survivor: string) {
           )) === true;
       }
       const expected = asked > 1 ? `pvecm expected 1 (asked ${asked} times: the first came before votequorum dropped the device)` : 'pvecm expected 1';
-      return { changes: [...(device ? ['corosync-qdevice stopped', 'quorum.device deleted from the runtime'] : []), expected] };
+      return { changes: [...(device ? ['quorum.device deleted from the runtime'] : []), expected] };
     },
     async verify(ctx, config) {
       const c = overrideCommands(config, survivor);

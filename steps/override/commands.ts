@@ -19,9 +19,6 @@ export function overrideCommands(config: ClusterConfig, survivor: string) {
     corosyncConf: on(node, 'check', 'cat /etc/pve/corosync.conf'),
     runtimeQuorum: on(node, 'check', 'corosync-cmapctl quorum.'),
     qnetdClients: on(config.qdevice, 'check', 'corosync-qnetd-tool -l'),
-    // As on the real rig (scenario 4): the survivor's corosync-qdevice stopped first (its VM is gone; the restore starts
-    // it again), then the device out of the runtime.
-    stopQdevice: on(node, 'act', 'systemctl stop corosync-qdevice'),
     dropDevice: on(node, 'act', 'corosync-cmapctl -D quorum.device'),
     expectedOne: on(node, 'act', 'pvecm expected 1'),
     expected: template('<votes>', (votes) => on(node, 'act', `pvecm expected ${Number(votes)}`)),

@@ -56,7 +56,6 @@ describe('quorum-override steps', () => {
     const ctx = context({
       [c.status.command]: [blocked, f('s4-6-status.out')],
       [c.runtimeQuorum.command]: f('s4-6-cmap-quorum-before.out'),
-      [c.stopQdevice.command]: '',
       [c.dropDevice.command]: '',
       [c.expectedOne.command]: '',
       [c.writeTest.command]: 'writable\n',
@@ -65,7 +64,7 @@ describe('quorum-override steps', () => {
     assert.deepEqual([checked.done, checked.state], [false, true]);
     const acted = await step.act!(ctx, config, checked.state);
     const verified = await step.verify(ctx, config, { state: checked.state, acted });
-    assert.deepEqual(ctx.acts, ['rp1$ systemctl stop corosync-qdevice', 'rp1$ corosync-cmapctl -D quorum.device', 'rp1$ pvecm expected 1']);
+    assert.deepEqual(ctx.acts, ['rp1$ corosync-cmapctl -D quorum.device', 'rp1$ pvecm expected 1']);
     assert.match(verified.summary, /override in place on rp1: testclu: quorate, votes 1\/1/);
   });
 
@@ -75,7 +74,6 @@ describe('quorum-override steps', () => {
     const ctx = context({
       [c.status.command]: [blocked, heldAtTwo, heldAtTwo, heldAtTwo, f('s4-6-status.out')],
       [c.runtimeQuorum.command]: f('s4-6-cmap-quorum-before.out'),
-      [c.stopQdevice.command]: '',
       [c.dropDevice.command]: '',
       [c.expectedOne.command]: '',
       [c.writeTest.command]: 'writable\n',
