@@ -1,23 +1,31 @@
 /**
  * The break-glass override on the survivor, after its proof and the person's approval: the QDevice taken out of
- * corosync's runtime (`corosync-cmapctl -D quorum.device`; corosync.conf untouched), then `pvecm expected 1` (alone it
- * exits 0 and changes nothing while the device is configured: seen on the real code). Verified: quorate on 1 of 1 vote
- * and /etc/pve writable.
+ * corosync's runtime (`corosync-cmapctl -D quorum.device`; corosync.conf untouched), corosync-qdevice stopped, then
+ * `pvecm expected 1` (alone it exits 0 and changes nothing while the device is configured: seen on the real code),
+ * and where that does not hold, the runtime key quorum.expected_votes. Verified: quorate on 1 of 1 vote and /etc/pve
+ * writable.
  */
 import { readClusterStatus, summarize } from '../../src/step-kit/cluster-state';
-import { defineStep } from '../../src/step-kit/descriptor';
+import type { HostCommand } from '../../src/step-kit/commands';
+import { defineStep, type StepContext } from '../../src/step-kit/descriptor';
 import { postconditionFailed } from '../../src/step-kit/failures';
 import { overrideCommands, runtimeHasDevice } from './commands';
 
-const EXPECTED_ASKS = 5;
 const EXPECTED_WAIT_MS = 5_000;
+
+async function expectedOne(ctx: StepContext, status: HostCommand): Promise<boolean> {
+  return (
+    (await ctx.waitFor('expected votes 1', EXPECTED_WAIT_MS, async () => ((await readClusterStatus(ctx, status))?.expectedVotes === 1 ? true : undefined))) ===
+    true
+  );
+}
 
 export function applyOverride(survivor: string) {
   return defineStep({
     name: 'override',
     activity: 'applyOverrideStep',
     kind: 'cluster',
-    acts: '`corosync-cmapctl -D quorum.device` (runtime only), `pvecm expected 1`',
+    acts: '`corosync-cmapctl -D quorum.device` (runtime only), stop corosync-qdevice, `pvecm expected 1`',
     verifiedBy: '`pvecm status` quorate with expected 1; /etc/pve writable',
     gatedByDefault: true,
     health: 'none',
@@ -32,22 +40,24 @@ export function applyOverride(survivor: string) {
     },
     async act(ctx, config, device: boolean) {
       const c = overrideCommands(config, survivor);
-      // corosync-qdevice is left running: stopping it first (as the real rig's person did, by hand, a step before)
-      // left the lab's real votequorum at expected 2 whatever `expected 1` said; the restore starts it again anyway.
-      if (device) await ctx.output(c.dropDevice);
-      // votequorum drops the device's vote a moment after the key goes: an `expected 1` before that is held at the
-      // device's count (seen on the lab: expected 2, not quorate), so it is asked again until expected 1 holds.
-      let asked = 0;
-      for (let held = false; !held && asked < EXPECTED_ASKS;) {
-        await ctx.output(c.expectedOne);
-        asked++;
-        held =
-          (await ctx.waitFor('expected votes 1', EXPECTED_WAIT_MS, async () =>
-            (await readClusterStatus(ctx, c.status))?.expectedVotes === 1 ? true : undefined,
-          )) === true;
+      const changes: string[] = [];
+      if (device) {
+        await ctx.output(c.dropDevice);
+        changes.push('quorum.device deleted from the runtime');
       }
-      const expected = asked > 1 ? `pvecm expected 1 (asked ${asked} times: the first came before votequorum dropped the device)` : 'pvecm expected 1';
-      return { changes: [...(device ? ['quorum.device deleted from the runtime'] : []), expected] };
+      // Seen on the lab's real corosync, 3 times in 4: corosync-qdevice outlived the key's removal, stayed registered,
+      // and votequorum kept expected 2 whatever `expected 1` said.
+      await ctx.output(c.stopQdevice);
+      changes.push('corosync-qdevice stopped');
+      await ctx.output(c.expectedOne);
+      changes.push('pvecm expected 1');
+      // And 1 time in 2 after that: expected 1 ignored for good, which the runtime key quorum.expected_votes mends (the
+      // restore's corosync-cfgtool -R deletes it).
+      if (!(await expectedOne(ctx, c.status))) {
+        await ctx.output(c.expectedKey);
+        changes.push('quorum.expected_votes = 1 in the runtime (pvecm expected 1 did not hold)');
+      }
+      return { changes };
     },
     async verify(ctx, config) {
       const c = overrideCommands(config, survivor);

@@ -20,6 +20,10 @@ export function overrideCommands(config: ClusterConfig, survivor: string) {
     runtimeQuorum: on(node, 'check', 'corosync-cmapctl quorum.'),
     qnetdClients: on(config.qdevice, 'check', 'corosync-qnetd-tool -l'),
     dropDevice: on(node, 'act', 'corosync-cmapctl -D quorum.device'),
+    // A corosync-qdevice that outlives the key's removal stays registered and its vote counted (the restore starts it).
+    stopQdevice: on(node, 'act', 'systemctl stop corosync-qdevice'),
+    // Runtime only, like the device's removal; `corosync-cfgtool -R` (the restore) deletes it again.
+    expectedKey: on(node, 'act', 'corosync-cmapctl -s quorum.expected_votes u32 1'),
     expectedOne: on(node, 'act', 'pvecm expected 1'),
     expected: template('<votes>', (votes) => on(node, 'act', `pvecm expected ${Number(votes)}`)),
     reload: on(node, 'act', 'corosync-cfgtool -R'),

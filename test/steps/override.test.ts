@@ -57,6 +57,7 @@ describe('quorum-override steps', () => {
       [c.status.command]: [blocked, f('s4-6-status.out')],
       [c.runtimeQuorum.command]: f('s4-6-cmap-quorum-before.out'),
       [c.dropDevice.command]: '',
+      [c.stopQdevice.command]: '',
       [c.expectedOne.command]: '',
       [c.writeTest.command]: 'writable\n',
     });
@@ -64,24 +65,26 @@ describe('quorum-override steps', () => {
     assert.deepEqual([checked.done, checked.state], [false, true]);
     const acted = await step.act!(ctx, config, checked.state);
     const verified = await step.verify(ctx, config, { state: checked.state, acted });
-    assert.deepEqual(ctx.acts, ['rp1$ corosync-cmapctl -D quorum.device', 'rp1$ pvecm expected 1']);
+    assert.deepEqual(ctx.acts, ['rp1$ corosync-cmapctl -D quorum.device', 'rp1$ systemctl stop corosync-qdevice', 'rp1$ pvecm expected 1']);
     assert.match(verified.summary, /override in place on rp1: testclu: quorate, votes 1\/1/);
   });
 
-  it('override: an expected 1 that came before votequorum dropped the device (lab: held at 2) is asked again', async () => {
+  it("override: an expected 1 the lab's real votequorum ignored (held at 2, no device left) is mended by the runtime key quorum.expected_votes", async () => {
     const step = applyOverride('rp1');
     const heldAtTwo = f('s4-6-status.out').replace('Expected votes:   1', 'Expected votes:   2').replace('Quorate:          Yes', 'Quorate:          No');
     const ctx = context({
       [c.status.command]: [blocked, heldAtTwo, heldAtTwo, heldAtTwo, f('s4-6-status.out')],
       [c.runtimeQuorum.command]: f('s4-6-cmap-quorum-before.out'),
       [c.dropDevice.command]: '',
+      [c.stopQdevice.command]: '',
       [c.expectedOne.command]: '',
+      [c.expectedKey.command]: '',
       [c.writeTest.command]: 'writable\n',
     });
     const checked = await step.check(ctx, config);
     const acted = await step.act!(ctx, config, checked.state);
-    assert.equal(ctx.acts.filter((a) => a.endsWith('pvecm expected 1')).length, 2);
-    assert.match(acted.changes.at(-1) ?? '', /asked 2 times/);
+    assert.equal(ctx.acts.at(-1), 'rp1$ corosync-cmapctl -s quorum.expected_votes u32 1');
+    assert.match(acted.changes.at(-1) ?? '', /quorum\.expected_votes = 1 in the runtime \(pvecm expected 1 did not hold\)/);
     const verified = await step.verify(ctx, config, { state: checked.state, acted });
     assert.match(verified.summary, /votes 1\/1/);
   });
