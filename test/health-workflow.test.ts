@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { NotifyConfig } from '../src/config/schema';
 import type { Alert, NotifyChannel } from '../src/health/alerts';
@@ -92,14 +93,22 @@ describe('the guard health state (time-skipping server)', () => {
     });
   });
 
-  it('UNKNOWN is announced only once it lasted notify.unknown_after; a definite verdict meanwhile is announced at once', async () => {
+  /** A guard of its own queue whose alerts are only recorded (got), started and terminated around the body. */
+  async function withRecordingGuard(name: string, body: (handle: WorkflowHandle, got: Alert[]) => Promise<void>): Promise<void> {
     const got: Alert[] = [];
     const activities = { sendAlertTo: (channel: NotifyChannel, _n: NotifyConfig, alert: Alert) => (got.push(alert), Promise.resolve(channel)) };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'grace', workflowsPath: require.resolve('../workflows'), activities });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: name, workflowsPath: require.resolve('../workflows'), activities });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('clusterHealth', { taskQueue: 'grace', workflowId: healthStateIdFor('grace'), args: ['grace'] });
-      const t0 = Date.parse('2026-11-25T10:00:00Z');
-      const at = (seconds: number) => new Date(t0 + seconds * 1000).toISOString();
+      const handle = await env.client.workflow.start('clusterHealth', { taskQueue: name, workflowId: healthStateIdFor(name), args: [name] });
+      await body(handle, got);
+      await handle.terminate('test done');
+    });
+  }
+  /** Check times from a fixed start: `at(60)` is a minute after it. */
+  const at = (seconds: number) => new Date(Date.parse('2026-11-25T10:00:00Z') + seconds * 1000).toISOString();
+
+  it('UNKNOWN is announced only once it lasted notify.unknown_after; a definite verdict meanwhile is announced at once', async () => {
+    await withRecordingGuard('grace', async (handle, got) => {
       const feed = async (status: Health, seconds: number) => {
         await handle.signal(healthResultSignal, { report: report(status, at(seconds)), notify });
         await env.sleep('1s');
@@ -125,18 +134,11 @@ describe('the guard health state (time-skipping server)', () => {
       assert.equal(got[2].since, at(300), 'since the first UNKNOWN check');
       await feed('UNKNOWN', 480);
       assert.equal(got.length, 3, 'no repeat while still UNKNOWN');
-      await handle.terminate('test done');
     });
   });
 
   it('a WARNING of HA moving a guest (settling) is held like UNKNOWN: a move back after maintenance pages nobody, a stuck one does', async () => {
-    const got: Alert[] = [];
-    const activities = { sendAlertTo: (channel: NotifyChannel, _n: NotifyConfig, alert: Alert) => (got.push(alert), Promise.resolve(channel)) };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'settling', workflowsPath: require.resolve('../workflows'), activities });
-    await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('clusterHealth', { taskQueue: 'settling', workflowId: healthStateIdFor('settling'), args: ['settling'] });
-      const t0 = Date.parse('2026-11-25T10:00:00Z');
-      const at = (seconds: number) => new Date(t0 + seconds * 1000).toISOString();
+    await withRecordingGuard('settling', async (handle, got) => {
       const moving = (seconds: number, settling = true): HealthReport => ({
         ...report('WARNING', at(seconds)),
         summary: 'PVE-TWONODE WARNING - homelab: ha: HA guests on their way: vm:100 migrate on pve2',
@@ -170,7 +172,6 @@ describe('the guard health state (time-skipping server)', () => {
       await feed(report('OK', at(400)));
       await feed(moving(500, false));
       assert.deepEqual(kinds(), ['OK->WARNING', 'WARNING->OK', 'OK->WARNING'], 'a WARNING not marked settling pages at once');
-      await handle.terminate('test done');
     });
   });
 
